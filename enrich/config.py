@@ -1,0 +1,260 @@
+"""The configuration file: every setting declared once, checked on load.
+
+A wrong key, type or path stops with a message that names the file, the line and the key.
+Secrets never live in the file: it names the environment variable that holds them.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from enrich.errors import ConfigError
+from enrich.features import USAGE_METRICS_DEFAULT
+
+
+@dataclass(frozen=True)
+class Setting:
+    type: str  # str, int, float, bool, path, list, mapping, sources
+    default: Any
+    help: str
+    choices: tuple = ()
+    minimum: float | None = None
+    maximum: float | None = None
+
+
+RUN_STAGES = ("import", "rollup")
+
+SETTINGS: dict[str, Setting] = {
+    "company.name": Setting("str", "Example Corp", "Company name shown on reports."),
+    "store.path": Setting("path", "enrich.db", "The SQLite history store."),
+    "store.archive": Setting(
+        "path", None, "Folder of archived raw files; default: the store path plus `.archive`."),
+    "inbox": Setting("path", "inbox", "Folder whose files `enrich run` imports."),
+    "output": Setting("path", "out", "Folder that receives the outputs of a run."),
+    "directory.sources": Setting(
+        "sources", [], "Ordered list of org-chart sources, e.g. `[{type: yaml, path: org.yaml}]`."),
+    "identity.match_email_local_part": Setting(
+        "bool", False, "Match a GitHub login to the local part of a directory e-mail (rule 4)."),
+    "metrics.champion_min_features": Setting(
+        "int", 3, "Breadth at or above which a consistent user is a champion.", minimum=1),
+    "metrics.champion_min_consistency": Setting(
+        "float", 0.75, "Consistency at or above which a broad user is a champion.",
+        minimum=0, maximum=1),
+    "metrics.lagging_below_consistency": Setting(
+        "float", 0.5, "Consistency below which an active user is lagging.", minimum=0, maximum=1),
+    "metrics.awareness_gap_below": Setting(
+        "float", 0.10, "Feature adoption below which a feature is an awareness gap.",
+        minimum=0, maximum=1),
+    "metrics.min_group_size": Setting(
+        "int", 5, "Smallest population shown in outputs for a wide audience.", minimum=1),
+    "usage_metrics.features": Setting(
+        "mapping", USAGE_METRICS_DEFAULT,
+        "How usage-metrics report fields map to features (METRICS.md section 2)."),
+    "run.stages": Setting("list", list(RUN_STAGES), "Stages of `enrich run`, in order.",
+                          choices=RUN_STAGES),
+}
+
+SOURCE_TYPES = {"yaml": ("path",)}
+
+
+class _LineLoader(yaml.SafeLoader):
+    """A YAML loader that remembers the line of every mapping key."""
+
+
+def _construct_mapping(loader, node):
+    loader.flatten_mapping(node)
+    mapping = _Mapping()
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        mapping[key] = loader.construct_object(value_node, deep=True)
+        mapping.lines[key] = key_node.start_mark.line + 1
+    return mapping
+
+
+class _Mapping(dict):
+    def __init__(self):
+        super().__init__()
+        self.lines: dict = {}
+
+
+_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+def load_yaml(path: Path):
+    """Parse a YAML file whose mappings know the line of each key (`.lines`)."""
+    try:
+        with open(path, encoding="utf-8") as fh:
+            return yaml.load(fh, Loader=_LineLoader)  # noqa: S506 - a SafeLoader subclass
+    except OSError as exc:
+        raise ConfigError(f"cannot read the file: {exc.strerror}", path=path) from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark else None
+        raise ConfigError(f"not valid YAML: {getattr(exc, 'problem', exc)}", path=path,
+                          line=line) from None
+
+
+def key_line(mapping, key) -> int | None:
+    return getattr(mapping, "lines", {}).get(key)
+
+
+class Config:
+    """Validated settings, looked up by dotted key: `config.get("metrics.min_group_size")`."""
+
+    def __init__(self, values: dict[str, Any], path: Path | None, base: Path):
+        self._values = values
+        self.path = path
+        self.base = base
+
+    @classmethod
+    def defaults(cls, base: Path) -> Config:
+        return cls._from_mapping(_Mapping(), None, Path(base))
+
+    @classmethod
+    def load(cls, path) -> Config:
+        path = Path(path)
+        data = load_yaml(path)
+        if data is None:
+            data = _Mapping()
+        if not isinstance(data, dict):
+            raise ConfigError("the file must hold a mapping of settings", path=path)
+        return cls._from_mapping(data, path, path.resolve().parent)
+
+    @classmethod
+    def _from_mapping(cls, data, path, base) -> Config:
+        flat: dict[str, tuple[Any, int | None]] = {}
+        _flatten(data, "", flat, path)
+        values = {}
+        for key, (value, line) in flat.items():
+            values[key] = _check(key, SETTINGS[key], value, path, line, base)
+        for key, setting in SETTINGS.items():
+            if key not in values:
+                default = setting.default
+                if setting.type == "path" and default is not None:
+                    default = (base / default).resolve()
+                values[key] = default
+        if values["store.archive"] is None:
+            store = values["store.path"]
+            values["store.archive"] = store.with_name(store.name + ".archive")
+        return cls(values, path, base)
+
+    def get(self, key: str) -> Any:
+        return self._values[key]
+
+    def with_values(self, **overrides) -> Config:
+        """A copy with some settings replaced (keys with `.` spelled as `__`)."""
+        values = dict(self._values)
+        for name, value in overrides.items():
+            values[name.replace("__", ".")] = value
+        return Config(values, self.path, self.base)
+
+    def secret(self, key: str) -> str:
+        """The value of the environment variable that setting `key` names."""
+        name = self.get(key)
+        value = os.environ.get(name) if name else None
+        if not value:
+            raise ConfigError(f"the environment variable {name} is not set", path=self.path,
+                              key=key)
+        return value
+
+
+def _flatten(data, prefix, out, path):
+    for key, value in data.items():
+        full = f"{prefix}{key}"
+        line = key_line(data, key)
+        if not isinstance(key, str):
+            raise ConfigError("setting names must be text", path=path, key=str(full), line=line)
+        if full in SETTINGS:
+            out[full] = (value, line)
+        elif isinstance(value, dict) and any(k.startswith(full + ".") for k in SETTINGS):
+            _flatten(value, full + ".", out, path)
+        else:
+            close = difflib.get_close_matches(full, SETTINGS, n=1)
+            hint = f" (did you mean {close[0]}?)" if close else ""
+            raise ConfigError(f"unknown setting{hint}", path=path, key=full, line=line)
+
+
+def _check(key, setting: Setting, value, path, line, base):
+    def fail(message):
+        raise ConfigError(message, path=path, key=key, line=line)
+
+    kind = setting.type
+    if value is None and setting.default is None:
+        return None
+    if kind == "str":
+        if not isinstance(value, str) or not value.strip():
+            fail("expected a non-empty text")
+    elif kind == "bool":
+        if not isinstance(value, bool):
+            fail("expected true or false")
+    elif kind in ("int", "float"):
+        ok = isinstance(value, int) and not isinstance(value, bool)
+        if kind == "float":
+            ok = ok or isinstance(value, float)
+        if not ok:
+            fail(f"expected {'an integer' if kind == 'int' else 'a number'}, got {value!r}")
+        if setting.minimum is not None and value < setting.minimum:
+            fail(f"must be at least {setting.minimum}, got {value!r}")
+        if setting.maximum is not None and value > setting.maximum:
+            fail(f"must be at most {setting.maximum}, got {value!r}")
+    elif kind == "path":
+        if not isinstance(value, str) or not value.strip():
+            fail("expected a path")
+        return (base / os.path.expanduser(value)).resolve()
+    elif kind == "list":
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            fail("expected a list of names")
+        bad = [v for v in value if setting.choices and v not in setting.choices]
+        if bad:
+            fail(f"unknown value {bad[0]!r}; expected some of {', '.join(setting.choices)}")
+    elif kind == "mapping":
+        if not isinstance(value, dict):
+            fail("expected a mapping")
+        value = {k: dict(v) if isinstance(v, dict) else v for k, v in value.items()}
+    elif kind == "sources":
+        return _check_sources(key, value, path, line, base)
+    return value
+
+
+def _check_sources(key, value, path, line, base):
+    if not isinstance(value, list):
+        raise ConfigError("expected a list of sources", path=path, key=key, line=line)
+    sources = []
+    for i, item in enumerate(value):
+        where = f"{key}[{i}]"
+        item_line = min(getattr(item, "lines", {}).values(), default=line)
+        if not isinstance(item, dict) or "type" not in item:
+            raise ConfigError("expected a mapping with a `type`", path=path, key=where,
+                              line=item_line)
+        kind = item["type"]
+        if kind not in SOURCE_TYPES:
+            raise ConfigError(
+                f"unknown source type {kind!r}; expected one of {', '.join(SOURCE_TYPES)}",
+                path=path, key=f"{where}.type", line=key_line(item, "type"))
+        allowed = {"type", *SOURCE_TYPES[kind]}
+        for field_name in item:
+            if field_name not in allowed:
+                raise ConfigError(f"unknown setting for a {kind} source", path=path,
+                                  key=f"{where}.{field_name}", line=key_line(item, field_name))
+        source = {"type": kind}
+        for field_name in SOURCE_TYPES[kind]:
+            if field_name not in item:
+                raise ConfigError("missing", path=path, key=f"{where}.{field_name}",
+                                  line=item_line)
+            field_value = item[field_name]
+            if not isinstance(field_value, str):
+                raise ConfigError("expected a path", path=path, key=f"{where}.{field_name}",
+                                  line=key_line(item, field_name))
+            resolved = (base / os.path.expanduser(field_value)).resolve()
+            if not resolved.exists():
+                raise ConfigError(f"no such file: {resolved}", path=path,
+                                  key=f"{where}.{field_name}", line=key_line(item, field_name))
+            source[field_name] = resolved
+        sources.append(source)
+    return sources

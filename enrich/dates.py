@@ -1,0 +1,125 @@
+"""Days and periods (METRICS.md section 1).
+
+A day is held as an int: days since 1970-01-01 (UTC). That keeps the store compact and makes
+ranges, weeks and differences plain arithmetic.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+
+_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_MONTH = re.compile(r"(\d{4})-(\d{2})")
+# 1970-01-01 was a Thursday: Monday-based week numbers are (day + 3) // 7.
+_MONDAY_SHIFT = 3
+
+
+def from_date(d: date) -> int:
+    return d.toordinal() - _EPOCH_ORDINAL
+
+
+def to_date(day: int) -> date:
+    return date.fromordinal(day + _EPOCH_ORDINAL)
+
+
+def day_str(day: int) -> str:
+    return to_date(day).isoformat()
+
+
+def parse_day(text: str) -> int:
+    """A `YYYY-MM-DD` date or an ISO timestamp, reduced to its UTC day.
+
+    Raises ValueError with a readable reason for anything else.
+    """
+    if not isinstance(text, str):
+        raise ValueError(f"expected a date string, got {type(text).__name__}")
+    if len(text) == 10 and _DATE.fullmatch(text):
+        return from_date(date.fromisoformat(text))
+    if len(text) > 10 and text[10] in "T " and _DATE.fullmatch(text[:10]):
+        rest = text[11:]
+        if rest.endswith("Z") or rest.endswith("z"):
+            rest = rest[:-1] + "+00:00"
+        # Python < 3.11 accepts at most six fractional digits; GitHub writes seven.
+        rest = re.sub(r"(\.\d{6})\d+", r"\1", rest)
+        try:
+            moment = datetime.fromisoformat(f"{text[:10]}T{rest}")
+        except ValueError:
+            raise ValueError(f"not a date or timestamp: {text!r}") from None
+        if moment.tzinfo is not None:
+            moment = moment.astimezone(timezone.utc)
+        return from_date(moment.date())
+    try:
+        return from_date(date.fromisoformat(text))
+    except ValueError:
+        raise ValueError(f"not a date or timestamp: {text!r}") from None
+
+
+def week_of(day: int) -> int:
+    """Number of the ISO week (Monday to Sunday) that holds `day`."""
+    return (day + _MONDAY_SHIFT) // 7
+
+
+@dataclass(frozen=True)
+class Period:
+    """The inclusive range of days `[since, until]`."""
+
+    since: int
+    until: int
+    #: True when the period is exactly one calendar month
+    calendar_month: bool = False
+
+    def __post_init__(self):
+        if self.since > self.until:
+            raise ValueError(
+                f"the period starts ({day_str(self.since)}) after it ends ({day_str(self.until)})")
+
+    @classmethod
+    def of(cls, since: str, until: str) -> Period:
+        start, end = parse_day(since), parse_day(until)
+        first = to_date(start)
+        last_of_month = (first.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(1)
+        is_month = first.day == 1 and to_date(end) == last_of_month
+        return cls(start, end, is_month)
+
+    @classmethod
+    def month(cls, text: str) -> Period:
+        m = _MONTH.fullmatch(text or "")
+        if not m or not 1 <= int(m.group(2)) <= 12:
+            raise ValueError(f"not a month (YYYY-MM): {text!r}")
+        first = date(int(m.group(1)), int(m.group(2)), 1)
+        nxt = (first.replace(day=28) + timedelta(days=4)).replace(day=1)
+        return cls(from_date(first), from_date(nxt) - 1, True)
+
+    @classmethod
+    def previous_month_of(cls, today: date) -> Period:
+        last = today.replace(day=1) - timedelta(days=1)
+        return cls.month(f"{last.year:04d}-{last.month:02d}")
+
+    @property
+    def days(self) -> range:
+        return range(self.since, self.until + 1)
+
+    def __len__(self) -> int:
+        return self.until - self.since + 1
+
+    def previous(self) -> Period:
+        """The previous calendar month for a month, else the `len(P)` days before `since`."""
+        if self.calendar_month:
+            last = to_date(self.since) - timedelta(days=1)
+            return Period.month(f"{last.year:04d}-{last.month:02d}")
+        return Period(self.since - len(self), self.since - 1)
+
+    def weeks(self) -> range:
+        """The ISO weeks that intersect the period."""
+        return range(week_of(self.since), week_of(self.until) + 1)
+
+    def label(self) -> str:
+        if self.calendar_month:
+            return to_date(self.since).strftime("%Y-%m")
+        return f"{day_str(self.since)}..{day_str(self.until)}"
+
+    def as_json(self) -> dict:
+        return {"since": day_str(self.since), "until": day_str(self.until)}

@@ -1,0 +1,1 @@
+"""The org chart: sources, the model they fill, identity matching."""

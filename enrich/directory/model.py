@@ -1,0 +1,79 @@
+"""The org chart as plain data, filled by any directory source."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+ACTIVE = "active"
+LEFT = "left"
+
+
+@dataclass(frozen=True)
+class Lead:
+    name: str
+    email: str | None = None
+
+
+@dataclass(frozen=True)
+class Unit:
+    """An organizational unit of the `team` dimension; a tree through `parent`."""
+
+    id: str
+    name: str
+    parent: str | None = None
+    cost_center: str | None = None
+    lead: Lead | None = None
+
+
+@dataclass(frozen=True)
+class Person:
+    id: str
+    name: str
+    unit: str
+    email: str | None = None
+    #: GitHub logins held in a directory field (matching rule 2)
+    logins: tuple[str, ...] = ()
+    #: identity-provider username (matching rule 3, Enterprise Managed Users)
+    username: str | None = None
+    #: cost center id; None means the unit's (nearest ancestor's) cost center
+    cost_center: str | None = None
+    manager: str | None = None
+    #: True/False when the directory knows whether the person holds a Copilot seat
+    seat: bool | None = None
+    status: str = ACTIVE
+    title: str | None = None
+
+    @property
+    def left(self) -> bool:
+        return self.status == LEFT
+
+
+@dataclass
+class Directory:
+    """A validated org chart: every reference resolves and there are no loops."""
+
+    units: dict[str, Unit] = field(default_factory=dict)
+    people: dict[str, Person] = field(default_factory=dict)
+    #: cost center id -> display name
+    cost_centers: dict[str, str] = field(default_factory=dict)
+    #: lower-cased GitHub login -> person id (matching rule 1)
+    aliases: dict[str, str] = field(default_factory=dict)
+    #: the Enterprise Managed Users short code, e.g. "acme" in `jdoe_acme`
+    emu_short_code: str | None = None
+    #: where it came from, for messages
+    source: str = ""
+
+    def cost_center_of(self, person: Person) -> str | None:
+        """The person's cost center, else the nearest unit up the tree that has one."""
+        if person.cost_center:
+            return person.cost_center
+        unit_id = person.unit
+        while unit_id is not None:
+            unit = self.units[unit_id]
+            if unit.cost_center:
+                return unit.cost_center
+            unit_id = unit.parent
+        return None
+
+    def has_seat_data(self) -> bool:
+        return any(p.seat is not None for p in self.people.values())

@@ -1,0 +1,90 @@
+"""Exit statuses and the domain exceptions that carry where and what went wrong.
+
+Every module raises these; only `enrich.cli` turns them into a message and an exit status.
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+
+class ExitStatus(IntEnum):
+    """What a scheduler learns from the exit code of `enrich`."""
+
+    OK = 0
+    #: the job finished, but some data was missing or some rows were skipped
+    PARTIAL_DATA = 1
+    #: the command line was wrong (argparse also uses 2)
+    USAGE = 2
+    #: the configuration file is missing, unreadable or invalid
+    BAD_CONFIG = 3
+    #: an input file (engagement, seats, directory) is invalid
+    BAD_INPUT = 4
+    #: a source (API, directory server, SMTP server) could not be reached or refused us
+    SOURCE_UNREACHABLE = 5
+    #: the history store is unusable (locked, corrupt, newer schema)
+    STORE_ERROR = 6
+    #: interrupted by the user (Ctrl-C)
+    INTERRUPTED = 130
+
+
+class EnrichError(Exception):
+    """Base of every error that `enrich` reports as a one-line message."""
+
+    exit_status = ExitStatus.BAD_INPUT
+
+    def __init__(self, message: str, *, hint: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class ConfigError(EnrichError):
+    """The configuration file is wrong; the message names the file and the key."""
+
+    exit_status = ExitStatus.BAD_CONFIG
+
+    def __init__(self, message: str, *, path=None, key: str | None = None,
+                 line: int | None = None, hint: str | None = None):
+        where = []
+        if path is not None:
+            where.append(str(path))
+        if line is not None:
+            where.append(f"line {line}")
+        prefix = ", ".join(where)
+        if key:
+            message = f"{key}: {message}"
+        super().__init__(f"{prefix}: {message}" if prefix else message, hint=hint)
+        self.path, self.key, self.line = path, key, line
+
+
+class InputError(EnrichError):
+    """A bad input file or row; the message names the file and line."""
+
+    exit_status = ExitStatus.BAD_INPUT
+
+    def __init__(self, message: str, *, path=None, line: int | None = None,
+                 hint: str | None = None):
+        where = []
+        if path is not None:
+            where.append(str(path))
+        if line is not None:
+            where.append(f"line {line}")
+        prefix = ", ".join(where)
+        super().__init__(f"{prefix}: {message}" if prefix else message, hint=hint)
+        self.path, self.line, self.reason = path, line, message
+
+
+class DirectoryError(InputError):
+    """The org chart is inconsistent (unknown unit or manager, loops, a login claimed twice)."""
+
+
+class SourceUnreachable(EnrichError):
+    exit_status = ExitStatus.SOURCE_UNREACHABLE
+
+
+class StoreError(EnrichError):
+    exit_status = ExitStatus.STORE_ERROR

@@ -1,0 +1,1 @@
+"""What a run writes: the rollup files, and later the reports, digests and license review."""
