@@ -1,0 +1,1 @@
+"""Where engagement and seat data come from: files now, GitHub's API later."""

@@ -1,0 +1,278 @@
+"""Engagement rows of both formats, turned into `(day, user_id, login, bits, measured)`.
+
+`bits` has bit `1 << i` set when the user engaged with feature `i` that day; `measured` has it
+set when the row's format reports feature `i` at all (METRICS.md section 2). Feature numbers
+come from a `FeatureBits` that the store keeps, so a new `*_engagement` column becomes a new
+feature with no code change.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Mapping
+from operator import itemgetter
+
+from enrich.dates import parse_day
+from enrich.features import seed_feature
+
+SEED = "seed"
+USAGE_METRICS = "usage-metrics"
+
+_LOGIN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,99}")
+_MAX_USER_ID = (1 << 63) - 1
+
+
+class RowError(ValueError):
+    """What is wrong with one row, in words for the person who has to fix the file."""
+
+
+FeatureBits = Callable[[str], int]
+"""Returns the bit of a feature name, allocating one for a feature not seen before."""
+
+
+def row_format(row: object) -> str | None:
+    """Which engagement format a decoded record is in, or None when it is neither."""
+    if not isinstance(row, dict):
+        return None
+    if "user_login" in row or "totals_by_feature" in row:
+        return USAGE_METRICS
+    if "login" in row and any(seed_feature(k) for k in row):
+        return SEED
+    return None
+
+
+class _Identity:
+    """Checks of the fields every row has; caches what repeats (days, logins)."""
+
+    def __init__(self, login_field: str):
+        self.login_field = login_field
+        self.days: dict[str, int] = {}
+        self.logins: set[str] = set()
+
+    def day(self, row: dict) -> int:
+        text = row.get("day")
+        day = self.days.get(text) if isinstance(text, str) else None
+        if day is None:
+            if text is None:
+                raise RowError('missing "day"')
+            try:
+                day = parse_day(text)
+            except ValueError as exc:
+                raise RowError(f'"day" is {text!r}: {exc}') from None
+            self.days[text] = day
+        return day
+
+    @staticmethod
+    def user_id(row: dict) -> int:
+        uid = row.get("user_id")
+        if type(uid) is not int or not 0 < uid <= _MAX_USER_ID:
+            if uid is None:
+                raise RowError('missing "user_id"')
+            raise RowError(f'"user_id" is {show_value(uid)}; expected a positive integer')
+        return uid
+
+    def login(self, row: dict) -> str:
+        login = row.get(self.login_field)
+        if login in self.logins:
+            return login
+        if login is None:
+            raise RowError(f'missing "{self.login_field}"')
+        if not isinstance(login, str) or not _LOGIN.fullmatch(login):
+            raise RowError(f'"{self.login_field}" is {show_value(login)}; expected a GitHub login')
+        self.logins.add(login)
+        return login
+
+
+def show_value(value) -> str:
+    """A value as the file spells it, shortened for a message."""
+    text = repr(value) if isinstance(value, str) else _json_text(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _json_text(value) -> str:
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if value is None:
+        return "null"
+    return str(value)
+
+
+class Batch:
+    """What a parser made of some records: good rows, bad rows, measured features per day."""
+
+    def __init__(self):
+        self.rows: list[tuple[int, int, int, str]] = []  # (day, user_id, bits, login)
+        self.bad: list[tuple[int, str, object]] = []  # (line, reason, record)
+        self.measured: dict[int, int] = {}
+
+
+class SeedRows:
+    """Rows of the user-engagement format (SOURCES.md section 1)."""
+
+    format = SEED
+
+    def __init__(self, feature_bits: FeatureBits):
+        self._feature_bits = feature_bits
+        self._identity = _Identity("login")
+        # per column layout: (getter of the engagement values, columns, bit of each, measured)
+        self._layouts: dict[tuple, tuple] = {}
+        # engagement values already checked -> bits, per layout
+        self._bits: dict[tuple, int] = {}
+
+    def parse(self, items: Iterable[tuple[int, object]]) -> Batch:
+        """Parse `(line, record)` items. The loop is written out because it runs per row."""
+        batch = Batch()
+        rows, bad, measured_of = batch.rows, batch.bad, batch.measured
+        identity, days, logins = self._identity, self._identity.days, self._identity.logins
+        layouts, known_bits = self._layouts, self._bits
+        last_day = last_measured = None
+        for line, row in items:
+            try:
+                if type(row) is not dict:
+                    raise RowError(getattr(row, "reason", "expected a JSON object"))
+                day = days.get(row.get("day"), None) if type(row.get("day")) is str else None
+                if day is None:
+                    day = identity.day(row)
+                uid = row.get("user_id")
+                if type(uid) is not int or not 0 < uid <= _MAX_USER_ID:
+                    identity.user_id(row)
+                login = row.get("login")
+                if login not in logins:
+                    login = identity.login(row)
+                layout = layouts.get(tuple(row))
+                if layout is None:
+                    layout = self._layout(tuple(row))
+                getter, columns, bits_of, measured = layout
+                values = getter(row)
+                key = (measured, values)
+                bits = known_bits.get(key)
+                # True == 1 in Python, so a cached 0/1 tuple would admit JSON booleans too
+                if bits is None or {*map(type, values)} != _INT_ONLY:
+                    bits = known_bits[key] = self._check(columns, bits_of, values)
+            except RowError as exc:
+                bad.append((line, str(exc), row))
+                continue
+            rows.append((day, uid, bits, login))
+            if day != last_day or measured != last_measured:
+                measured_of[day] = measured_of.get(day, 0) | measured
+                last_day, last_measured = day, measured
+        return batch
+
+    def _layout(self, keys: tuple) -> tuple:
+        columns = [k for k in keys if seed_feature(k)]
+        bits_of = tuple(1 << self._feature_bits(seed_feature(c)) for c in columns)
+        measured = 0
+        for bit in bits_of:
+            measured |= bit
+        getter = itemgetter(*columns)
+        if len(columns) == 1:
+            single = getter
+            getter = lambda row: (single(row),)  # noqa: E731 - itemgetter of one key is no tuple
+        layout = (getter, tuple(columns), bits_of, measured)
+        self._layouts[keys] = layout
+        return layout
+
+    @staticmethod
+    def _check(columns, bits_of, values) -> int:
+        bits = 0
+        for column, bit, value in zip(columns, bits_of, values):
+            if type(value) is not int or value not in (0, 1):
+                raise RowError(f'"{column}" is {show_value(value)}; expected 0 or 1')
+            if value:
+                bits |= bit
+        return bits
+
+
+_INT_ONLY = {int}
+
+
+class UsageMetricsRows:
+    """Rows of the `users-1-day` report (SOURCES.md section 2), mapped by a rule table."""
+
+    format = USAGE_METRICS
+
+    def __init__(self, feature_bits: FeatureBits, rules: Mapping[str, Mapping]):
+        self._identity = _Identity("user_login")
+        self._flags: list[tuple[str, int]] = []
+        self._counts: list[tuple[str | None, str | None, str, int, int]] = []
+        self.measured = 0
+        for feature, rule in rules.items():
+            bit = 1 << feature_bits(feature)
+            self.measured |= bit
+            if "flag" in rule:
+                self._flags.append((rule["flag"], bit))
+            else:
+                self._counts.append((rule.get("feature"), rule.get("feature_prefix"),
+                                     rule["count"], rule.get("min", 1), bit))
+
+    def parse(self, items: Iterable[tuple[int, object]]) -> Batch:
+        batch = Batch()
+        for line, row in items:
+            try:
+                if type(row) is not dict:
+                    raise RowError(getattr(row, "reason", "expected a JSON object"))
+                day, uid, login, bits = self._row(row)
+            except RowError as exc:
+                batch.bad.append((line, str(exc), row))
+                continue
+            batch.rows.append((day, uid, bits, login))
+            batch.measured[day] = self.measured
+        return batch
+
+    def _row(self, row: dict) -> tuple[int, int, str, int]:
+        identity = self._identity
+        day, uid, login = identity.day(row), identity.user_id(row), identity.login(row)
+        bits = 0
+        for field, bit in self._flags:
+            value = row.get(field)
+            if value is True or (type(value) is int and value == 1):
+                bits |= bit
+            elif not (value is None or value is False or (type(value) is int and value == 0)):
+                raise RowError(f'"{field}" is {show_value(value)}; expected true or false')
+        if self._counts:
+            bits |= self._feature_counts(row)
+        return day, uid, login, bits
+
+    def _feature_counts(self, row: dict) -> int:
+        entries = row.get("totals_by_feature")
+        if entries is None:
+            return 0
+        if not isinstance(entries, list):
+            raise RowError(f'"totals_by_feature" is {show_value(entries)}; expected a list')
+        bits = 0
+        for i, entry in enumerate(entries):
+            if not isinstance(entry, dict) or not isinstance(entry.get("feature"), str):
+                raise RowError(f'"totals_by_feature[{i}]" has no "feature" name')
+            name = entry["feature"]
+            for exact, prefix, count_field, minimum, bit in self._counts:
+                if name == exact or (prefix is not None and name.startswith(prefix)):
+                    count = entry.get(count_field, 0)
+                    if type(count) is not int or count < 0:
+                        raise RowError(f'"totals_by_feature[{i}].{count_field}" is '
+                                       f"{show_value(count)}; expected a count")
+                    if count >= minimum:
+                        bits |= bit
+        return bits
+
+
+def check_usage_rules(rules: Mapping) -> list[str]:
+    """Problems of a usage-metrics rule table, for the configuration check."""
+    problems = []
+    for feature, rule in rules.items():
+        if not isinstance(rule, dict):
+            problems.append(f"{feature}: expected a mapping")
+        elif "flag" in rule:
+            if set(rule) != {"flag"} or not isinstance(rule["flag"], str):
+                problems.append(f"{feature}: a flag rule is {{flag: FIELD}}")
+        elif ("feature" in rule) == ("feature_prefix" in rule):
+            problems.append(f"{feature}: give exactly one of flag, feature, feature_prefix")
+        elif not isinstance(rule.get("count"), str):
+            problems.append(f"{feature}: missing count: FIELD")
+        elif set(rule) - {"feature", "feature_prefix", "count", "min"}:
+            extra = sorted(set(rule) - {"feature", "feature_prefix", "count", "min"})
+            problems.append(f"{feature}: unknown key {extra[0]}")
+        elif not isinstance(rule.get("min", 1), int) or isinstance(rule.get("min"), bool):
+            problems.append(f"{feature}: min must be an integer")
+    return problems

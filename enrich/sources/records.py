@@ -1,0 +1,167 @@
+"""Reading JSON records from a file, streamed, each with the line it starts on.
+
+Accepted layouts: JSON lines; a JSON array of objects (pretty-printed or not); one or more
+JSON documents one after another (a pretty-printed API body, or several pages of it).
+Any of them may be gzip-compressed. Memory stays bounded by the largest record.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import io
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import orjson
+
+from enrich.errors import InputError
+
+GZIP_MAGIC = b"\x1f\x8b"
+_CHUNK = 1 << 20
+_WHITESPACE = " \t\r\n"
+
+
+class RecordError(ValueError):
+    """A record that cannot be decoded; carries its line."""
+
+    def __init__(self, line: int, reason: str, text: bytes | str = b""):
+        super().__init__(reason)
+        self.line, self.reason, self.text = line, reason, text
+
+
+def is_gzip(path: Path) -> bool:
+    with open(path, "rb") as fh:
+        return fh.read(2) == GZIP_MAGIC
+
+
+def file_digest(path: Path) -> str:
+    """SHA-256 of the file's bytes as stored: the content address of its archive copy."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while chunk := fh.read(_CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def open_binary(path: Path):
+    """The file's content, decompressed when it is gzip."""
+    if is_gzip(path):
+        return gzip.open(path, "rb")
+    return open(path, "rb")
+
+
+def records(path: Path) -> Iterator[tuple[int, object]]:
+    """Yield `(line, value)` for each record; a bad record yields `(line, RecordError)`.
+
+    Yielding errors instead of raising lets a caller skip a bad line of JSON lines and go on.
+    In the array and document layouts a syntax error ends the file, since nothing after it can
+    be trusted.
+    """
+    try:
+        with open_binary(path) as fh:
+            first = _first_line(fh)
+            fh.seek(0)
+            if first is None:
+                return
+            if first.lstrip().startswith(b"["):
+                yield from _documents(fh, in_array=True)
+            elif _is_complete_json(first):
+                yield from _json_lines(fh)
+            else:
+                yield from _documents(fh, in_array=False)
+    except (OSError, EOFError, gzip.BadGzipFile) as exc:
+        raise InputError(f"cannot read the file: {exc}", path=path) from None
+
+
+def _first_line(fh) -> bytes | None:
+    for line in fh:
+        if line.strip():
+            return line
+    return None
+
+
+def _is_complete_json(line: bytes) -> bool:
+    try:
+        orjson.loads(line)
+    except orjson.JSONDecodeError:
+        return False
+    return True
+
+
+def _json_lines(fh) -> Iterator[tuple[int, object]]:
+    loads = orjson.loads
+    for number, line in enumerate(fh, 1):
+        try:
+            yield number, loads(line)
+        except orjson.JSONDecodeError as exc:
+            if line.strip():
+                yield number, RecordError(number, f"invalid JSON: {_reason(exc)}", line)
+
+
+def _reason(exc: Exception) -> str:
+    msg = str(exc)
+    return msg.split(": line ")[0] if ": line " in msg else msg
+
+
+def _documents(fh, *, in_array: bool) -> Iterator[tuple[int, object]]:
+    """Values of a top-level array, or a sequence of top-level documents."""
+    text = io.TextIOWrapper(fh, encoding="utf-8-sig", errors="strict")
+    decoder = json.JSONDecoder()
+    buf, pos, line, eof = "", 0, 1, False
+    opened = not in_array
+
+    def fill():
+        nonlocal buf, pos, eof
+        chunk = text.read(_CHUNK)
+        eof = not chunk
+        buf = buf[pos:] + chunk
+        pos = 0
+
+    def skip(chars: str):
+        nonlocal pos, line
+        while True:
+            while pos < len(buf) and buf[pos] in chars:
+                if buf[pos] == "\n":
+                    line += 1
+                pos += 1
+            if pos < len(buf) or eof:
+                return
+            fill()
+
+    fill()
+    while True:
+        skip(_WHITESPACE)
+        if pos >= len(buf):
+            if in_array and opened:
+                yield line, RecordError(line, "invalid JSON: the array is not closed")
+            return
+        if in_array and not opened:
+            if buf[pos] != "[":
+                yield line, RecordError(line, "invalid JSON: expected '['")
+                return
+            pos += 1
+            opened = True
+            continue
+        if in_array and buf[pos] == "]":
+            return
+        try:
+            value, end = decoder.raw_decode(buf, pos)
+        except json.JSONDecodeError as exc:
+            if not eof:
+                fill()
+                continue
+            yield line + buf.count("\n", pos, exc.pos), RecordError(
+                line + buf.count("\n", pos, exc.pos), f"invalid JSON: {exc.msg}")
+            return
+        yield line, value
+        line += buf.count("\n", pos, end)
+        pos = end
+        if in_array:
+            skip(_WHITESPACE)
+            if pos < len(buf) and buf[pos] == ",":
+                pos += 1
+            elif pos < len(buf) and buf[pos] != "]":
+                yield line, RecordError(line, "invalid JSON: expected ',' or ']'")
+                return

@@ -1,0 +1,79 @@
+"""Copilot seat assignments as the seats API returns them (SOURCES.md section 3)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from enrich.dates import parse_day
+from enrich.sources.engagement import RowError, show_value
+
+
+@dataclass(frozen=True)
+class Seat:
+    """One seat object; one holder may have several (one per granting organization or team)."""
+
+    user_id: int | None
+    login: str | None
+    organization: str | None
+    assigning_team: str | None
+    plan_type: str
+    created_at: str | None
+    last_activity_at: str | None
+    last_activity_editor: str | None
+    last_authenticated_at: str | None
+    pending_cancellation_date: str | None
+
+
+def is_seat_page(record: object) -> bool:
+    return isinstance(record, dict) and isinstance(record.get("seats"), list)
+
+
+def parse_page(record: dict) -> list[Seat]:
+    """The seats of one page (`{"total_seats": n, "seats": [...]}`)."""
+    return [parse_seat(i, seat) for i, seat in enumerate(record["seats"])]
+
+
+def parse_seat(index: int, seat: object) -> Seat:
+    where = f"seats[{index}]"
+    if not isinstance(seat, dict):
+        raise RowError(f"{where} is {show_value(seat)}; expected a seat object")
+    assignee = seat.get("assignee")
+    user_id = login = None
+    if assignee is not None:
+        if not isinstance(assignee, dict):
+            raise RowError(f"{where}.assignee is {show_value(assignee)}; expected an object or null")
+        user_id, login = assignee.get("id"), assignee.get("login")
+        if type(user_id) is not int or user_id <= 0:
+            raise RowError(f"{where}.assignee.id is {show_value(user_id)}; expected a positive integer")
+        if not isinstance(login, str) or not login:
+            raise RowError(f"{where}.assignee.login is {show_value(login)}; expected a GitHub login")
+    for field in ("created_at", "last_activity_at", "last_authenticated_at",
+                  "pending_cancellation_date"):
+        value = seat.get(field)
+        if value is not None:
+            try:
+                parse_day(value)
+            except ValueError:
+                raise RowError(f"{where}.{field} is {show_value(value)}; expected a date") from None
+    plan = seat.get("plan_type") or "unknown"
+    if not isinstance(plan, str):
+        raise RowError(f"{where}.plan_type is {show_value(plan)}; expected a plan name")
+    return Seat(
+        user_id=user_id,
+        login=login,
+        organization=_name(seat.get("organization"), "login"),
+        assigning_team=_name(seat.get("assigning_team"), "slug"),
+        plan_type=plan,
+        created_at=seat.get("created_at"),
+        last_activity_at=seat.get("last_activity_at"),
+        last_activity_editor=seat.get("last_activity_editor"),
+        last_authenticated_at=seat.get("last_authenticated_at"),
+        pending_cancellation_date=seat.get("pending_cancellation_date"),
+    )
+
+
+def _name(obj, field: str) -> str | None:
+    if isinstance(obj, dict):
+        value = obj.get(field) or obj.get("name")
+        return value if isinstance(value, str) else None
+    return None

@@ -1,0 +1,288 @@
+"""The history store: one SQLite file that keeps every imported or fetched day.
+
+Compact by design: a user-day is one `(day, user_id, bits)` row of a table without rowid,
+`bits` holding one bit per feature. Features, coverage per day, login history, imported files
+(with their archived copies) and seat snapshots live beside it. Writes happen in one
+transaction per file, so a crash loses at most the file being imported, and importing the
+same data again changes nothing (rows merge by OR).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+from collections.abc import Iterable, Iterator
+from datetime import datetime, timezone
+from pathlib import Path
+
+from enrich.dates import Period
+from enrich.errors import StoreError
+from enrich.features import CANONICAL
+from enrich.sources.seats import Seat
+
+REPORTED, EMPTY, MISSING = "reported", "empty", "missing"
+
+MIGRATIONS: tuple[str, ...] = (
+    # 1: the first schema
+    """
+    CREATE TABLE features (
+        bit INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE
+    );
+    CREATE TABLE engagement (
+        day INTEGER NOT NULL,
+        user_id INTEGER NOT NULL,
+        bits INTEGER NOT NULL,
+        PRIMARY KEY (day, user_id)
+    ) WITHOUT ROWID;
+    CREATE TABLE days (
+        day INTEGER PRIMARY KEY,
+        reported INTEGER NOT NULL DEFAULT 0,
+        covered INTEGER NOT NULL DEFAULT 0,
+        measured INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE TABLE logins (
+        user_id INTEGER NOT NULL,
+        login TEXT NOT NULL,
+        first_day INTEGER NOT NULL,
+        last_day INTEGER NOT NULL,
+        PRIMARY KEY (user_id, login)
+    ) WITHOUT ROWID;
+    CREATE TABLE files (
+        sha256 TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        size INTEGER NOT NULL,
+        archive TEXT NOT NULL,
+        imported_at TEXT NOT NULL,
+        rows_read INTEGER NOT NULL,
+        rows_stored INTEGER NOT NULL,
+        rows_merged INTEGER NOT NULL,
+        rows_rejected INTEGER NOT NULL
+    );
+    CREATE TABLE file_days (
+        sha256 TEXT NOT NULL REFERENCES files(sha256),
+        day INTEGER NOT NULL,
+        PRIMARY KEY (day, sha256)
+    ) WITHOUT ROWID;
+    CREATE TABLE seat_snapshots (
+        id INTEGER PRIMARY KEY,
+        taken_on INTEGER NOT NULL,
+        sha256 TEXT NOT NULL REFERENCES files(sha256)
+    );
+    CREATE TABLE seats (
+        snapshot INTEGER NOT NULL REFERENCES seat_snapshots(id),
+        user_id INTEGER,
+        login TEXT,
+        organization TEXT,
+        assigning_team TEXT,
+        plan_type TEXT NOT NULL,
+        created_at TEXT,
+        last_activity_at TEXT,
+        last_activity_editor TEXT,
+        last_authenticated_at TEXT,
+        pending_cancellation_date TEXT
+    );
+    CREATE INDEX seats_by_snapshot ON seats(snapshot);
+    """,
+)
+
+_SEAT_FIELDS = ("user_id", "login", "organization", "assigning_team", "plan_type", "created_at",
+                "last_activity_at", "last_activity_editor", "last_authenticated_at",
+                "pending_cancellation_date")
+
+class Store:
+    """An open history store. Use as a context manager, or call `close()`."""
+
+    def __init__(self, path: Path, archive: Path):
+        self.path = Path(path)
+        self.archive = Path(archive)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self._db = sqlite3.connect(self.path, isolation_level=None, timeout=30)
+            self._db.execute("PRAGMA journal_mode = WAL")
+            self._db.execute("PRAGMA synchronous = NORMAL")
+            self._db.execute("PRAGMA foreign_keys = ON")
+            self._migrate()
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"{self.path}: cannot open the store: {exc}") from None
+        self._features = self._load_features()
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # -- schema ---------------------------------------------------------------------------
+
+    def _migrate(self) -> None:
+        version = self._db.execute("PRAGMA user_version").fetchone()[0]
+        if version > len(MIGRATIONS):
+            raise StoreError(
+                f"{self.path}: the store has schema version {version}, newer than this enrich "
+                f"understands ({len(MIGRATIONS)})", hint="upgrade enrich")
+        for number, script in enumerate(MIGRATIONS[version:], version + 1):
+            # executescript commits first; the version is set in the same script so a crash
+            # never leaves a half-migrated store marked as migrated
+            self._db.executescript(f"BEGIN; {script}; PRAGMA user_version = {number}; COMMIT;")
+        if version == 0:
+            with self.transaction():
+                self._db.executemany("INSERT INTO features (bit, name) VALUES (?, ?)",
+                                     enumerate(CANONICAL))
+
+    @property
+    def schema_version(self) -> int:
+        return self._db.execute("PRAGMA user_version").fetchone()[0]
+
+    @contextlib.contextmanager
+    def transaction(self):
+        """One write transaction; everything in it is stored, or nothing."""
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            self._features = self._load_features()
+            raise
+        self._db.execute("COMMIT")
+
+    # -- features -------------------------------------------------------------------------
+
+    def _load_features(self) -> dict[str, int]:
+        return dict(self._db.execute("SELECT name, bit FROM features"))
+
+    def feature_names(self) -> list[str]:
+        """Feature names by bit: `feature_names()[i]` is bit `1 << i`."""
+        return [name for name, _ in sorted(self._features.items(), key=lambda kv: kv[1])]
+
+    def feature_bit(self, name: str) -> int:
+        """The bit of a feature, allocating the next free one for a new feature."""
+        bit = self._features.get(name)
+        if bit is None:
+            bit = len(self._features)
+            if bit >= 63:
+                raise StoreError(f"{self.path}: too many features (a new one: {name!r})")
+            self._db.execute("INSERT INTO features (bit, name) VALUES (?, ?)", (bit, name))
+            self._features[name] = bit
+        return bit
+
+    # -- writing --------------------------------------------------------------------------
+
+    def add_engagement(self, rows: Iterable[tuple[int, int, int]]) -> None:
+        """Store `(day, user_id, bits)` rows, OR-ed into what a user-day already has."""
+        self._db.executemany(
+            "INSERT INTO engagement (day, user_id, bits) VALUES (?, ?, ?) "
+            "ON CONFLICT (day, user_id) DO UPDATE SET bits = bits | excluded.bits", rows)
+
+    def user_days(self, days: Iterable[int]) -> int:
+        """How many user-days the store holds on these days."""
+        days = list(days)
+        return self._db.execute(
+            f"SELECT count(*) FROM engagement WHERE day IN ({', '.join('?' * len(days))})",
+            days).fetchone()[0]
+
+    def login_spans(self) -> dict[tuple[int, str], tuple[int, int]]:
+        """`(user_id, login) -> (first_day, last_day)` of every login seen."""
+        return {(uid, login): (first, last) for uid, login, first, last in self._db.execute(
+            "SELECT user_id, login, first_day, last_day FROM logins")}
+
+    def add_logins(self, spans: dict[tuple[int, str], tuple[int, int]]) -> None:
+        """Widen the login history by `(user_id, login) -> (first_day, last_day)`."""
+        self._db.executemany(
+            "INSERT INTO logins (user_id, login, first_day, last_day) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (user_id, login) DO UPDATE SET "
+            "first_day = min(first_day, excluded.first_day), "
+            "last_day = max(last_day, excluded.last_day)",
+            ((uid, login, first, last) for (uid, login), (first, last) in sorted(spans.items())))
+
+    def mark_reported(self, measured: dict[int, int]) -> None:
+        """Days that got rows, with the features their rows measure."""
+        self._db.executemany(
+            "INSERT INTO days (day, reported, measured) VALUES (?, 1, ?) ON CONFLICT (day) "
+            "DO UPDATE SET reported = 1, measured = measured | excluded.measured",
+            measured.items())
+
+    def mark_covered(self, days: Iterable[int]) -> None:
+        """Days that a successful fetch or a complete import covered: without rows, `empty`."""
+        self._db.executemany(
+            "INSERT INTO days (day, covered) VALUES (?, 1) "
+            "ON CONFLICT (day) DO UPDATE SET covered = 1", ((d,) for d in days))
+
+    def known_file(self, sha256: str) -> dict | None:
+        row = self._db.execute("SELECT name, kind, imported_at FROM files WHERE sha256 = ?",
+                               (sha256,)).fetchone()
+        return None if row is None else {"name": row[0], "kind": row[1], "imported_at": row[2]}
+
+    def record_file(self, sha256: str, *, name: str, kind: str, size: int, archive: str,
+                    counts: dict[str, int], days: Iterable[int]) -> None:
+        self._db.execute(
+            "INSERT INTO files (sha256, name, kind, size, archive, imported_at, rows_read, "
+            "rows_stored, rows_merged, rows_rejected) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (sha256, name, kind, size, archive, _now(), counts["read"], counts["stored"],
+             counts["merged"], counts["rejected"]))
+        self._db.executemany("INSERT INTO file_days (sha256, day) VALUES (?, ?)",
+                             ((sha256, d) for d in days))
+
+    def add_seat_snapshot(self, taken_on: int, sha256: str, seats: Iterable[Seat]) -> int:
+        cur = self._db.execute("INSERT INTO seat_snapshots (taken_on, sha256) VALUES (?, ?)",
+                               (taken_on, sha256))
+        snapshot = cur.lastrowid
+        self._db.executemany(
+            f"INSERT INTO seats (snapshot, {', '.join(_SEAT_FIELDS)}) "
+            f"VALUES (?, {', '.join('?' * len(_SEAT_FIELDS))})",
+            ((snapshot, *(getattr(s, f) for f in _SEAT_FIELDS)) for s in seats))
+        return snapshot
+
+    # -- reading --------------------------------------------------------------------------
+
+    def coverage(self, period: Period) -> dict[int, str]:
+        """Every day of the period: reported, empty or missing (METRICS.md section 3)."""
+        status = dict.fromkeys(period.days, MISSING)
+        for day, reported, covered in self._db.execute(
+                "SELECT day, reported, covered FROM days WHERE day BETWEEN ? AND ?",
+                (period.since, period.until)):
+            status[day] = REPORTED if reported else EMPTY if covered else MISSING
+        return status
+
+    def measured(self, period: Period) -> dict[int, int]:
+        """Mask of the features measured on each reported day of the period."""
+        return dict(self._db.execute(
+            "SELECT day, measured FROM days WHERE reported = 1 AND day BETWEEN ? AND ?",
+            (period.since, period.until)))
+
+    def engagement(self, period: Period) -> Iterator[tuple[int, int, int]]:
+        """`(user_id, day, bits)` of every stored user-day in the period."""
+        return self._db.execute(
+            "SELECT user_id, day, bits FROM engagement WHERE day BETWEEN ? AND ?",
+            (period.since, period.until))
+
+    def logins(self) -> dict[int, list[str]]:
+        """Every login each user_id has had, the display login first (METRICS.md section 1)."""
+        result: dict[int, list[str]] = {}
+        for uid, login in self._db.execute(
+                "SELECT user_id, login FROM logins ORDER BY user_id, last_day DESC, login"):
+            result.setdefault(uid, []).append(login)
+        return result
+
+    def seat_snapshot(self, as_of: int) -> tuple[int, list[Seat]] | None:
+        """The latest seat snapshot taken on or before `as_of`, with its seats."""
+        row = self._db.execute(
+            "SELECT id, taken_on FROM seat_snapshots WHERE taken_on <= ? "
+            "ORDER BY taken_on DESC, id DESC LIMIT 1", (as_of,)).fetchone()
+        if row is None:
+            return None
+        seats = [Seat(*values) for values in self._db.execute(
+            f"SELECT {', '.join(_SEAT_FIELDS)} FROM seats WHERE snapshot = ? ORDER BY rowid",
+            (row[0],))]
+        return row[1], seats
+
+    def archive_path(self, sha256: str) -> Path:
+        return self.archive / sha256[:2] / f"{sha256}.gz"
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
