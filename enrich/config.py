@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,7 @@ import yaml
 
 from enrich.errors import ConfigError
 from enrich.features import USAGE_METRICS_DEFAULT
+from enrich.sources.engagement import check_usage_rules
 
 
 @dataclass(frozen=True)
@@ -26,6 +28,8 @@ class Setting:
     choices: tuple = ()
     minimum: float | None = None
     maximum: float | None = None
+    #: extra check of a mapping's content: returns a list of problems
+    check: Callable[[Any], list[str]] | None = None
 
 
 RUN_STAGES = ("import", "rollup")
@@ -55,7 +59,8 @@ SETTINGS: dict[str, Setting] = {
         "int", 5, "Smallest population shown in outputs for a wide audience.", minimum=1),
     "usage_metrics.features": Setting(
         "mapping", USAGE_METRICS_DEFAULT,
-        "How usage-metrics report fields map to features (METRICS.md section 2)."),
+        "How usage-metrics report fields map to features (METRICS.md section 2).",
+        check=check_usage_rules),
     "run.stages": Setting("list", list(RUN_STAGES), "Stages of `enrich run`, in order.",
                           choices=RUN_STAGES),
 }
@@ -217,6 +222,9 @@ def _check(key, setting: Setting, value, path, line, base):
         if not isinstance(value, dict):
             fail("expected a mapping")
         value = {k: dict(v) if isinstance(v, dict) else v for k, v in value.items()}
+        problems = setting.check(value) if setting.check else []
+        if problems:
+            fail(problems[0])
     elif kind == "sources":
         return _check_sources(key, value, path, line, base)
     return value

@@ -61,6 +61,7 @@ class FileResult:
 @dataclass
 class ImportSummary:
     files: list[FileResult] = field(default_factory=list)
+    covers: tuple[int, int] | None = None
     covered: tuple[int, int] | None = None
     rejects_file: Path | None = None
 
@@ -124,7 +125,7 @@ def import_paths(store: Store, paths: Iterable[Path], *, usage_rules: Mapping,
                  covers: tuple[int, int] | None = None, seats_taken_on: int,
                  progress=None) -> ImportSummary:
     """Import every file; a rejected file does not stop the others."""
-    summary = ImportSummary()
+    summary = ImportSummary(covers=covers)
     sink = _Rejects(rejects if skip_bad_rows else None)
     files = expand_paths(paths)
     # the login history as stored, kept current in memory so that a file writes only the

@@ -57,7 +57,7 @@ def print_import_summary(summary: ImportSummary, out, err) -> None:
     if summary.failed:
         print(f"{len(summary.failed)} file(s) rejected: nothing from them was stored. Fix them, "
               "or import with --skip-bad-rows to store their good rows.", file=err)
-        if summary.covered is None:
+        if summary.covers and summary.covered is None:
             print("--covers was not applied, since the files are not all imported.", file=err)
     if summary.rejects_file:
         print(f"bad rows written to {summary.rejects_file}", file=out)

@@ -10,6 +10,7 @@ same data again changes nothing (rows merge by OR).
 from __future__ import annotations
 
 import contextlib
+import os
 import sqlite3
 from collections.abc import Iterable, Iterator
 from datetime import datetime, timezone
@@ -61,14 +62,14 @@ MIGRATIONS: tuple[str, ...] = (
         rows_rejected INTEGER NOT NULL
     );
     CREATE TABLE file_days (
-        sha256 TEXT NOT NULL REFERENCES files(sha256),
+        sha256 TEXT NOT NULL REFERENCES files(sha256) DEFERRABLE INITIALLY DEFERRED,
         day INTEGER NOT NULL,
         PRIMARY KEY (day, sha256)
     ) WITHOUT ROWID;
     CREATE TABLE seat_snapshots (
         id INTEGER PRIMARY KEY,
         taken_on INTEGER NOT NULL,
-        sha256 TEXT NOT NULL REFERENCES files(sha256)
+        sha256 TEXT NOT NULL REFERENCES files(sha256) DEFERRABLE INITIALLY DEFERRED
     );
     CREATE TABLE seats (
         snapshot INTEGER NOT NULL REFERENCES seat_snapshots(id),
@@ -98,6 +99,10 @@ class Store:
         self.path = Path(path)
         self.archive = Path(archive)
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        if not self.path.exists():
+            # logins are personal data: the store (and SQLite's WAL files, which inherit the
+            # mode) is readable by its owner only
+            os.close(os.open(self.path, os.O_CREAT | os.O_WRONLY, 0o600))
         try:
             self._db = sqlite3.connect(self.path, isolation_level=None, timeout=30)
             self._db.execute("PRAGMA journal_mode = WAL")

@@ -177,7 +177,7 @@ class SeedRows:
     @staticmethod
     def _check(columns, bits_of, values) -> int:
         bits = 0
-        for column, bit, value in zip(columns, bits_of, values):
+        for column, bit, value in zip(columns, bits_of, values, strict=True):
             if type(value) is not int or value not in (0, 1):
                 raise RowError(f'"{column}" is {show_value(value)}; expected 0 or 1')
             if value:

@@ -67,11 +67,13 @@ def records(path: Path) -> Iterator[tuple[int, object]]:
                 return
             if first.lstrip().startswith(b"["):
                 yield from _documents(fh, in_array=True)
-            elif _is_complete_json(first):
+            elif _is_complete_json(first) or not _starts_a_document(fh):
+                fh.seek(0)
                 yield from _json_lines(fh)
             else:
+                fh.seek(0)
                 yield from _documents(fh, in_array=False)
-    except (OSError, EOFError, gzip.BadGzipFile) as exc:
+    except (OSError, EOFError, gzip.BadGzipFile, UnicodeDecodeError) as exc:
         raise InputError(f"cannot read the file: {exc}", path=path) from None
 
 
@@ -88,6 +90,13 @@ def _is_complete_json(line: bytes) -> bool:
     except orjson.JSONDecodeError:
         return False
     return True
+
+
+def _starts_a_document(fh) -> bool:
+    """Whether the file opens with a JSON document spread over several lines."""
+    fh.seek(0)
+    _, value = next(_documents(fh, in_array=False), (0, None))
+    return value is not None and not isinstance(value, RecordError)
 
 
 def _json_lines(fh) -> Iterator[tuple[int, object]]:
@@ -108,6 +117,13 @@ def _reason(exc: Exception) -> str:
 def _documents(fh, *, in_array: bool) -> Iterator[tuple[int, object]]:
     """Values of a top-level array, or a sequence of top-level documents."""
     text = io.TextIOWrapper(fh, encoding="utf-8-sig", errors="strict")
+    try:
+        yield from _decode_documents(text, in_array=in_array)
+    finally:
+        text.detach()  # the caller owns and closes the binary file
+
+
+def _decode_documents(text, *, in_array: bool) -> Iterator[tuple[int, object]]:
     decoder = json.JSONDecoder()
     buf, pos, line, eof = "", 0, 1, False
     opened = not in_array

@@ -41,12 +41,15 @@ def parse_seat(index: int, seat: object) -> Seat:
     user_id = login = None
     if assignee is not None:
         if not isinstance(assignee, dict):
-            raise RowError(f"{where}.assignee is {show_value(assignee)}; expected an object or null")
+            raise RowError(
+                f"{where}.assignee is {show_value(assignee)}; expected an object or null")
         user_id, login = assignee.get("id"), assignee.get("login")
         if type(user_id) is not int or user_id <= 0:
-            raise RowError(f"{where}.assignee.id is {show_value(user_id)}; expected a positive integer")
+            raise RowError(
+                f"{where}.assignee.id is {show_value(user_id)}; expected a positive integer")
         if not isinstance(login, str) or not login:
-            raise RowError(f"{where}.assignee.login is {show_value(login)}; expected a GitHub login")
+            raise RowError(
+                f"{where}.assignee.login is {show_value(login)}; expected a GitHub login")
     for field in ("created_at", "last_activity_at", "last_authenticated_at",
                   "pending_cancellation_date"):
         value = seat.get(field)

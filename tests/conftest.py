@@ -1,0 +1,48 @@
+import gzip
+import io
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from enrich.cli import main
+
+
+@dataclass
+class CliResult:
+    status: int
+    stdout: str
+    stderr: str
+
+
+@pytest.fixture
+def run_cli():
+    """Run `enrich` in-process; returns the exit status and both streams."""
+
+    def run(*argv) -> CliResult:
+        out, err = io.StringIO(), io.StringIO()
+        status = main([str(a) for a in argv], stdout=out, stderr=err)
+        return CliResult(status, out.getvalue(), err.getvalue())
+
+    return run
+
+
+SEED_COLUMNS = ("cli", "code_completion", "code_review", "dotcom_chat", "inline_chat",
+                "knowledge_base_chat", "mobile_chat", "panel_chat", "pull_request_summary")
+
+
+def seed_row(day: str, login: str, user_id: int, *engaged: str, **columns) -> dict:
+    """A seed-format row: every modern column 0 except the features named in `engaged`."""
+    row = {"day": f"{day}T00:00:00.0000000Z", "login": login, "user_id": user_id}
+    for feature in SEED_COLUMNS:
+        row[f"{feature}_engagement"] = 1 if feature in engaged else 0
+    row.update(columns)
+    return row
+
+
+def write_jsonl(path: Path, rows, *, compress: bool = False) -> Path:
+    text = "".join(json.dumps(r) + "\n" for r in rows).encode()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(gzip.compress(text, mtime=0) if compress else text)
+    return path

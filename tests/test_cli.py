@@ -1,0 +1,110 @@
+"""What a person sees at the command line: messages and exit statuses."""
+
+import json
+import os
+
+import pytest
+from conftest import seed_row, write_jsonl
+
+from enrich.errors import ExitStatus
+
+
+@pytest.fixture(autouse=True)
+def in_tmp(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("ENRICH_CONFIG", raising=False)
+
+
+def test_import_summary_and_status(run_cli, tmp_path):
+    write_jsonl(tmp_path / "in" / "d1.jsonl", [seed_row("2025-01-06", "ada", 11, "cli"),
+                                               seed_row("2025-01-06", "ada", 11, "agent")])
+    result = run_cli("import", "in")
+    assert result.status == ExitStatus.OK
+    assert result.stdout == (
+        "imported  in/d1.jsonl (seed): 2 read, 1 stored, 1 merged, 0 rejected\n"
+        "1 of 1 files imported; rows: 2 read, 1 stored, 1 merged, 0 rejected\n")
+    assert (tmp_path / "enrich.db").exists()
+    again = run_cli("import", "in")
+    assert again.stdout.startswith("skipped   in/d1.jsonl: already imported\n")
+
+
+def test_a_bad_value_names_file_line_and_what(run_cli, tmp_path):
+    good = json.dumps(seed_row("2025-01-06", "ada", 11, "cli"))
+    (tmp_path / "day.jsonl").write_text(
+        f'{good}\n{{"day": "2025-01-06", "login": "bob", "user_id": 12, "cli_engagement": 7}}\n')
+    result = run_cli("import", "day.jsonl")
+    assert result.status == ExitStatus.BAD_INPUT
+    assert result.stderr == (
+        'Error: day.jsonl, line 2: "cli_engagement" is 7; expected 0 or 1\n'
+        "1 file(s) rejected: nothing from them was stored. Fix them, or import with "
+        "--skip-bad-rows to store their good rows.\n")
+
+
+def test_invalid_json_names_the_line(run_cli, tmp_path):
+    (tmp_path / "day.jsonl").write_text('{"day": "2025-01-06", "login": "ada",\n')
+    result = run_cli("import", "day.jsonl")
+    assert result.status == ExitStatus.BAD_INPUT
+    assert result.stderr.splitlines()[0] == (
+        "Error: day.jsonl, line 1: invalid JSON: unexpected end of data")
+
+
+def test_skip_bad_rows_is_partial_data(run_cli, tmp_path):
+    (tmp_path / "day.jsonl").write_text(
+        json.dumps(seed_row("2025-01-06", "ada", 11, "cli")) + "\n"
+        '{"day": "2025-01-06", "login": "bob", "user_id": -4, "cli_engagement": 1}\n')
+    result = run_cli("import", "--skip-bad-rows", "day.jsonl")
+    assert result.status == ExitStatus.PARTIAL_DATA
+    assert result.stdout.splitlines()[-1] == f"bad rows written to {tmp_path}/out/rejects.jsonl"
+    reject = json.loads((tmp_path / "out" / "rejects.jsonl").read_text())
+    assert reject["reason"] == '"user_id" is -4; expected a positive integer'
+
+
+def test_a_missing_file(run_cli):
+    result = run_cli("import", "nowhere.jsonl")
+    assert result.status == ExitStatus.BAD_INPUT
+    assert result.stderr == "Error: nowhere.jsonl: no such file or folder\n"
+
+
+def test_a_bad_configuration_names_file_and_key(run_cli, tmp_path):
+    (tmp_path / "enrich.yaml").write_text("store:\n  path: x.db\n  archve: a\n")
+    result = run_cli("import", "x.jsonl")
+    assert result.status == ExitStatus.BAD_CONFIG
+    assert result.stderr == (
+        "Error: enrich.yaml, line 3: store.archve: unknown setting "
+        "(did you mean store.archive?)\n")
+
+
+def test_config_named_by_option_or_environment(run_cli, tmp_path, monkeypatch):
+    (tmp_path / "other.yaml").write_text("store:\n  path: other.db\n")
+    write_jsonl(tmp_path / "d.jsonl", [seed_row("2025-01-06", "ada", 11, "cli")])
+    assert run_cli("-c", "other.yaml", "import", "d.jsonl").status == ExitStatus.OK
+    assert (tmp_path / "other.db").exists()
+    monkeypatch.setenv("ENRICH_CONFIG", "missing.yaml")
+    result = run_cli("import", "d.jsonl")
+    assert (result.status, result.stderr) == (
+        ExitStatus.BAD_CONFIG, "Error: missing.yaml: no such configuration file\n")
+
+
+def test_bad_covers_range_is_a_usage_error(run_cli):
+    result = run_cli("import", "--covers", "2025-01-09..2025-01-01", "x.jsonl")
+    assert result.status == ExitStatus.USAGE
+    assert "2025-01-09 is after 2025-01-01" in result.stderr
+
+
+def test_traceback_only_when_asked(run_cli):
+    assert "Traceback" not in run_cli("import", "nowhere.jsonl").stderr
+    assert "Traceback" in run_cli("import", "--traceback", "nowhere.jsonl").stderr
+
+
+def test_a_store_that_is_not_a_database(run_cli, tmp_path):
+    (tmp_path / "enrich.db").write_text("not sqlite " * 100)
+    write_jsonl(tmp_path / "d.jsonl", [seed_row("2025-01-06", "ada", 11, "cli")])
+    result = run_cli("import", "d.jsonl")
+    assert result.status == ExitStatus.STORE_ERROR
+    assert result.stderr.startswith(f"Error: {tmp_path}/enrich.db: cannot open the store: ")
+
+
+def test_files_with_personal_data_are_private(run_cli, tmp_path):
+    write_jsonl(tmp_path / "d.jsonl", [seed_row("2025-01-06", "ada", 11, "cli")])
+    run_cli("import", "d.jsonl")
+    assert os.stat(tmp_path / "enrich.db").st_mode & 0o777 == 0o600
