@@ -42,11 +42,13 @@ MIGRATIONS: tuple[str, ...] = (
         covered INTEGER NOT NULL DEFAULT 0,
         measured INTEGER NOT NULL DEFAULT 0
     );
+    -- every login each user has had; the span of days of each login is kept only for users
+    -- with several logins (NULL for a user's only login)
     CREATE TABLE logins (
         user_id INTEGER NOT NULL,
         login TEXT NOT NULL,
-        first_day INTEGER NOT NULL,
-        last_day INTEGER NOT NULL,
+        first_day INTEGER,
+        last_day INTEGER,
         PRIMARY KEY (user_id, login)
     ) WITHOUT ROWID;
     CREATE TABLE files (
@@ -164,6 +166,10 @@ class Store:
         """Feature names by bit: `feature_names()[i]` is bit `1 << i`."""
         return [name for name, _ in sorted(self._features.items(), key=lambda kv: kv[1])]
 
+    def feature_map(self) -> dict[str, int]:
+        """Feature name -> bit."""
+        return dict(self._features)
+
     def feature_bit(self, name: str) -> int:
         """The bit of a feature, allocating the next free one for a new feature."""
         bit = self._features.get(name)
@@ -190,18 +196,25 @@ class Store:
             f"SELECT count(*) FROM engagement WHERE day IN ({', '.join('?' * len(days))})",
             days).fetchone()[0]
 
-    def login_spans(self) -> dict[tuple[int, str], tuple[int, int]]:
-        """`(user_id, login) -> (first_day, last_day)` of every login seen."""
-        return {(uid, login): (first, last) for uid, login, first, last in self._db.execute(
-            "SELECT user_id, login, first_day, last_day FROM logins")}
+    def login_rows(self) -> Iterator[tuple[int, str, int | None, int | None]]:
+        return self._db.execute("SELECT user_id, login, first_day, last_day FROM logins")
 
-    def add_logins(self, spans: dict[tuple[int, str], tuple[int, int]]) -> None:
-        """Widen the login history by `(user_id, login) -> (first_day, last_day)`."""
+    def user_spans(self, user_ids: Iterable[int]) -> dict[int, tuple[int, int]]:
+        """First and last day stored for each of these users (a scan: call it rarely)."""
+        user_ids = list(user_ids)
+        return {uid: (first, last) for uid, first, last in self._db.execute(
+            f"SELECT user_id, min(day), max(day) FROM engagement WHERE user_id IN "
+            f"({', '.join('?' * len(user_ids))}) GROUP BY user_id", user_ids)}
+
+    def add_logins(self, new: Iterable[tuple[int, str]],
+                   spans: dict[tuple[int, str], list[int]]) -> None:
+        """Record new `(user_id, login)` pairs, and the spans of users with several logins."""
+        self._db.executemany(
+            "INSERT INTO logins (user_id, login) VALUES (?, ?) ON CONFLICT DO NOTHING", new)
         self._db.executemany(
             "INSERT INTO logins (user_id, login, first_day, last_day) VALUES (?, ?, ?, ?) "
             "ON CONFLICT (user_id, login) DO UPDATE SET "
-            "first_day = min(first_day, excluded.first_day), "
-            "last_day = max(last_day, excluded.last_day)",
+            "first_day = excluded.first_day, last_day = excluded.last_day",
             ((uid, login, first, last) for (uid, login), (first, last) in sorted(spans.items())))
 
     def mark_reported(self, measured: dict[int, int]) -> None:
@@ -269,7 +282,8 @@ class Store:
         """Every login each user_id has had, the display login first (METRICS.md section 1)."""
         result: dict[int, list[str]] = {}
         for uid, login in self._db.execute(
-                "SELECT user_id, login FROM logins ORDER BY user_id, last_day DESC, login"):
+                "SELECT user_id, login FROM logins "
+                "ORDER BY user_id, last_day DESC NULLS LAST, login"):
             result.setdefault(uid, []).append(login)
         return result
 
@@ -284,9 +298,6 @@ class Store:
             f"SELECT {', '.join(_SEAT_FIELDS)} FROM seats WHERE snapshot = ? ORDER BY rowid",
             (row[0],))]
         return row[1], seats
-
-    def archive_path(self, sha256: str) -> Path:
-        return self.archive / sha256[:2] / f"{sha256}.gz"
 
 
 def _now() -> str:

@@ -5,6 +5,7 @@ import json
 import os
 
 import pytest
+import zstandard
 from conftest import seed_row, write_jsonl
 
 from enrich.dates import Period, parse_day
@@ -171,11 +172,12 @@ def test_a_renamed_login_keeps_its_history_with_the_latest_login_first(store, tm
 def test_raw_files_are_archived_compressed_under_their_content_address(store, tmp_path):
     path = write_jsonl(tmp_path / "d.jsonl", [seed_row(D1, "ada", 11, "cli")])
     load(store, path)
-    archived = list((tmp_path / "archive").rglob("*.gz"))
+    archived = list((tmp_path / "archive").rglob("*.zst"))
     assert len(archived) == 1
-    assert gzip.decompress(archived[0].read_bytes()) == path.read_bytes()
+    assert zstandard.ZstdDecompressor().decompressobj().decompress(
+        archived[0].read_bytes()) == path.read_bytes()
     import hashlib
-    assert archived[0].name == hashlib.sha256(path.read_bytes()).hexdigest() + ".gz"
+    assert archived[0].name == hashlib.sha256(path.read_bytes()).hexdigest() + ".zst"
     assert os.stat(archived[0]).st_mode & 0o777 == 0o600
 
 
@@ -312,3 +314,27 @@ def test_usage_metrics_bad_values_are_named(store, tmp_path):
     assert load(store, path).files[0].error == (
         f"{path}, line 1: \"totals_by_feature[0].user_initiated_interaction_count\" is -1; "
         "expected a count")
+
+
+def test_a_rename_found_in_a_later_import_keeps_the_latest_login_for_display(store, tmp_path):
+    load(store, write_jsonl(tmp_path / "jan.jsonl", [
+        seed_row(f"2025-01-{d:02d}", "ada-old", 11, "cli") for d in range(1, 20)]))
+    load(store, write_jsonl(tmp_path / "feb.jsonl", [
+        seed_row("2025-02-03", "ada-new", 11, "cli"), seed_row("2025-02-03", "bob", 12)]))
+    assert store.logins() == {11: ["ada-new", "ada-old"], 12: ["bob"]}
+    # an older archive imported afterwards does not make the old login the display login
+    load(store, write_jsonl(tmp_path / "dec.jsonl", [
+        seed_row("2024-12-30", "ada-old", 11, "cli")]))
+    assert store.logins()[11] == ["ada-new", "ada-old"]
+    # but a later day with the old login again does
+    load(store, write_jsonl(tmp_path / "mar.jsonl", [
+        seed_row("2025-03-03", "ada-old", 11, "cli")]))
+    assert store.logins()[11] == ["ada-old", "ada-new"]
+
+
+def test_a_rejected_file_teaches_no_login(store, tmp_path):
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text(json.dumps(seed_row(D1, "ada", 11, "cli")) + "\n" + BAD_ROWS[0][0] + "\n")
+    load(store, bad)
+    load(store, write_jsonl(tmp_path / "good.jsonl", [seed_row(D2, "ada-x", 11, "cli")]))
+    assert store.logins() == {11: ["ada-x"]}

@@ -12,6 +12,8 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from operator import itemgetter
 
+import orjson
+
 from enrich.dates import parse_day
 from enrich.features import seed_feature
 
@@ -99,6 +101,17 @@ def _json_text(value) -> str:
     return str(value)
 
 
+def _decode(line: bytes):
+    """A JSON line's value; None for a blank line."""
+    try:
+        return orjson.loads(line)
+    except orjson.JSONDecodeError as exc:
+        if not line.strip():
+            return None
+        reason = str(exc)
+        raise RowError(f"invalid JSON: {reason.split(': line ')[0]}") from None
+
+
 class Batch:
     """What a parser made of some records: good rows, bad rows, measured features per day."""
 
@@ -122,7 +135,10 @@ class SeedRows:
         self._bits: dict[tuple, int] = {}
 
     def parse(self, items: Iterable[tuple[int, object]]) -> Batch:
-        """Parse `(line, record)` items. The loop is written out because it runs per row."""
+        """Parse `(line, record)` items; a record may still be a JSON line (bytes).
+
+        The loop is written out, not split into functions, because it runs once per row.
+        """
         batch = Batch()
         rows, bad, measured_of = batch.rows, batch.bad, batch.measured
         identity, days, logins = self._identity, self._identity.days, self._identity.logins
@@ -130,9 +146,14 @@ class SeedRows:
         last_day = last_measured = None
         for line, row in items:
             try:
+                if type(row) is bytes:
+                    row = _decode(row)
+                    if row is None:
+                        continue
                 if type(row) is not dict:
                     raise RowError(getattr(row, "reason", "expected a JSON object"))
-                day = days.get(row.get("day"), None) if type(row.get("day")) is str else None
+                text = row.get("day")
+                day = days.get(text) if type(text) is str else None
                 if day is None:
                     day = identity.day(row)
                 uid = row.get("user_id")
@@ -208,9 +229,14 @@ class UsageMetricsRows:
                                      rule["count"], rule.get("min", 1), bit))
 
     def parse(self, items: Iterable[tuple[int, object]]) -> Batch:
+        """Parse `(line, record)` items; a record may still be a JSON line (bytes)."""
         batch = Batch()
         for line, row in items:
             try:
+                if type(row) is bytes:
+                    row = _decode(row)
+                    if row is None:
+                        continue
                 if type(row) is not dict:
                     raise RowError(getattr(row, "reason", "expected a JSON object"))
                 day, uid, login, bits = self._row(row)

@@ -7,6 +7,7 @@ Any of them may be gzip-compressed. Memory stays bounded by the largest record.
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import hashlib
 import io
@@ -52,27 +53,60 @@ def open_binary(path: Path):
     return open(path, "rb")
 
 
+LINES, ARRAY, DOCUMENTS = "lines", "array", "documents"
+
+
+def layout(path: Path) -> str | None:
+    """How the file lays out its records; None for a file without any."""
+    with _reading(path), open_binary(path) as fh:
+        first = _first_line(fh)
+        if first is None:
+            return None
+        if first.lstrip().startswith(b"["):
+            return ARRAY
+        if _is_complete_json(first) or not _starts_a_document(fh):
+            return LINES
+        return DOCUMENTS
+
+
 def records(path: Path) -> Iterator[tuple[int, object]]:
     """Yield `(line, value)` for each record; a bad record yields `(line, RecordError)`.
 
-    Yielding errors instead of raising lets a caller skip a bad line of JSON lines and go on.
-    In the array and document layouts a syntax error ends the file, since nothing after it can
-    be trusted.
+    JSON lines come as raw bytes, left for the row parser to decode, so that a bad line can
+    be skipped and the rest read. In the array and document layouts a syntax error ends the
+    file, since nothing after it can be trusted.
     """
+    kind = layout(path)
+    if kind is None:
+        return
+    with _reading(path), open_binary(path) as fh:
+        if kind == LINES:
+            yield from enumerate(fh, 1)
+        else:
+            yield from _documents(fh, in_array=kind == ARRAY)
+
+
+def line_chunks(path: Path, size: int = 1 << 22) -> Iterator[tuple[int, bytes]]:
+    """A JSON-lines file as `(first line number, whole lines)` blocks of about `size` bytes."""
+    with _reading(path), open_binary(path) as fh:
+        number, rest = 1, b""
+        while chunk := fh.read(size):
+            chunk = rest + chunk
+            cut = chunk.rfind(b"\n") + 1
+            if cut == 0:
+                rest = chunk
+                continue
+            block, rest = chunk[:cut], chunk[cut:]
+            yield number, block
+            number += block.count(b"\n")
+        if rest:
+            yield number, rest
+
+
+@contextlib.contextmanager
+def _reading(path: Path):
     try:
-        with open_binary(path) as fh:
-            first = _first_line(fh)
-            fh.seek(0)
-            if first is None:
-                return
-            if first.lstrip().startswith(b"["):
-                yield from _documents(fh, in_array=True)
-            elif _is_complete_json(first) or not _starts_a_document(fh):
-                fh.seek(0)
-                yield from _json_lines(fh)
-            else:
-                fh.seek(0)
-                yield from _documents(fh, in_array=False)
+        yield
     except (OSError, EOFError, gzip.BadGzipFile, UnicodeDecodeError) as exc:
         raise InputError(f"cannot read the file: {exc}", path=path) from None
 
@@ -97,21 +131,6 @@ def _starts_a_document(fh) -> bool:
     fh.seek(0)
     _, value = next(_documents(fh, in_array=False), (0, None))
     return value is not None and not isinstance(value, RecordError)
-
-
-def _json_lines(fh) -> Iterator[tuple[int, object]]:
-    loads = orjson.loads
-    for number, line in enumerate(fh, 1):
-        try:
-            yield number, loads(line)
-        except orjson.JSONDecodeError as exc:
-            if line.strip():
-                yield number, RecordError(number, f"invalid JSON: {_reason(exc)}", line)
-
-
-def _reason(exc: Exception) -> str:
-    msg = str(exc)
-    return msg.split(": line ")[0] if ": line " in msg else msg
 
 
 def _documents(fh, *, in_array: bool) -> Iterator[tuple[int, object]]:
