@@ -12,7 +12,10 @@ clock: the same spec gives byte-identical files.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import functools
+import gc
 import gzip
 import json
 import random
@@ -35,7 +38,8 @@ ENTERPRISE_ID = 4210
 
 # --- personas ------------------------------------------------------------------------------
 
-CHAMPION, REGULAR, NARROW, LAGGING, INACTIVE = "champion", "regular", "narrow", "lagging", "inactive"
+CHAMPION, REGULAR, NARROW = "champion", "regular", "narrow"
+LAGGING, INACTIVE = "lagging", "inactive"
 
 
 @dataclass(frozen=True)
@@ -61,6 +65,7 @@ PERSONAS = {
     LAGGING: Persona(0.3, 0.35, ("code_completion",), (0, 1)),
     INACTIVE: Persona(0.0, 0.0, (), (0, 0)),
 }
+_PERSONA_NAMES = list(PERSONAS)
 
 #: How readily people pick up a feature beyond their core ones. The small ones become the
 #: awareness gaps of the report.
@@ -88,10 +93,13 @@ class Division:
     feature_tilt: dict
 
     def persona_weights(self, mix: dict[str, float]) -> list[float]:
-        return [weight * self.persona_tilt.get(name, 1.0) for name, weight in mix.items()]
+        """Weights of PERSONAS, in their order, for a profile's mix."""
+        return [mix.get(name, 0) * self.persona_tilt.get(name, 1.0) for name in PERSONAS]
 
-    def appeal(self, feature: str) -> float:
-        return FEATURE_APPEAL.get(feature, 1.0) * self.feature_tilt.get(feature, 1.0)
+    @functools.cached_property
+    def appeal(self) -> dict[str, float]:
+        return {feature: weight * self.feature_tilt.get(feature, 1.0)
+                for feature, weight in FEATURE_APPEAL.items()}
 
 
 _AHEAD = {CHAMPION: 2.0, LAGGING: 0.5, INACTIVE: 0.4}
@@ -148,14 +156,17 @@ class Profile:
     all_formats: bool
     #: people the directory does not know, per person it knows
     outsider_share: float
+    #: the org chart's file: YAML reads well; JSON (which is YAML too) loads fifty times
+    #: faster, which matters at benchmark size
+    org_file: str = "org.yaml"
 
 
 PROFILES = {
     "demo": Profile(3, 9, {CHAMPION: 20, REGULAR: 30, NARROW: 15, LAGGING: 15, INACTIVE: 20},
                     0.0, True, 0.01),
     # The benchmark wants volume: about 60% of people engaged on a weekday.
-    "bench": Profile(5, 10, {CHAMPION: 45, REGULAR: 35, NARROW: 10, LAGGING: 5, INACTIVE: 5},
-                     0.08, False, 0.005),
+    "bench": Profile(5, 10, {CHAMPION: 50, REGULAR: 35, NARROW: 8, LAGGING: 4, INACTIVE: 3},
+                     0.08, False, 0.005, "org.json"),
 }
 MIN_PEOPLE = 60
 
@@ -290,14 +301,31 @@ def write_sample(folder, spec: SampleSpec) -> SampleFiles:
     rng = random.Random(spec.seed)
     profile = PROFILES[spec.profile]
     span = _Span(tuple(spec.generated_days()), Period.month(spec.last_month))
-    company = _invent(rng, spec.people, profile, span)
-    inbox = folder / "inbox"
-    engagement, rows, last_active = _write_engagement(rng, inbox, company.accounts, span, profile)
-    seats = write_bytes(folder / "seats.json", orjson.dumps(
-        _seats_body(rng, company.accounts, last_active, span), option=orjson.OPT_INDENT_2))
-    org = write_text(folder / "org.yaml", _org_yaml(company, spec))
-    config = write_text(folder / "config.yaml", _config_yaml(), private=False)
+    with _cyclic_gc_paused():
+        company = _invent(rng, spec.people, profile, span)
+        inbox = folder / "inbox"
+        engagement, rows, last_active = _write_engagement(rng, inbox, company.accounts, span,
+                                                          profile)
+        seats = write_bytes(folder / "seats.json", orjson.dumps(
+            _seats_body(rng, company.accounts, last_active, span), option=orjson.OPT_INDENT_2))
+        write_org = _org_json if profile.org_file.endswith(".json") else _org_yaml
+        org = write_text(folder / profile.org_file, write_org(company, spec))
+    config = write_text(folder / "config.yaml", _config_yaml(profile.org_file), private=False)
     return SampleFiles(folder, config, org, seats, inbox, tuple(engagement), rows)
+
+
+@contextlib.contextmanager
+def _cyclic_gc_paused():
+    """Millions of short-lived tuples would start the cycle collector over and over, each time
+    walking the whole long-lived company (more than half the benchmark's time). Nothing here
+    forms a reference cycle, so collection can wait until the end."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 # --- the company ---------------------------------------------------------------------------
@@ -351,7 +379,6 @@ class _Person:
 
 @dataclass(frozen=True)
 class _Habit:
-    persona: str
     week_rate: float
     day_rate: float
     #: feature bits used on every active day
@@ -401,8 +428,10 @@ def _invent(rng: random.Random, people: int, profile: Profile, span: _Span) -> _
     roles = _cast(rng, staff)
     outsiders = max(3, round(people * profile.outsider_share))
     user_ids = iter(rng.sample(range(10_000_000, 1_000_000_000), len(staff) + outsiders))
+    weights = {division.slug: division.persona_weights(profile.mix)
+               for division in (EXEC, *DIVISIONS)}
     accounts = [_person_account(rng, person, roles.get(person.id), namer, next(user_ids),
-                                profile, span) for person in staff]
+                                weights[person.unit.division.slug], span) for person in staff]
     accounts += [_outsider_account(rng, namer, next(user_ids), span, seated=i == 0)
                  for i in range(outsiders)]
     return _Company(units, staff, accounts)
@@ -426,8 +455,11 @@ def _grow(rng, parent: _Unit, units: list[_Unit], fanout: float, depth: int, num
         return
     parent.leaf = False
     whole = int(fanout)
-    count = min(len(GROUPS), whole + (rng.random() < fanout - whole))
-    for index, (slug, name) in enumerate(sorted(rng.sample(GROUPS, count)), 1):
+    # A team named like one of its parents ("Billing" in "Billing") reads like a mistake.
+    ancestors = parent.id.split("-")
+    choices = [group for group in GROUPS if group[0] not in ancestors]
+    count = min(len(choices), whole + (rng.random() < fanout - whole))
+    for index, (slug, name) in enumerate(sorted(rng.sample(choices, count)), 1):
         unit = _Unit(f"{parent.id}-{slug}", name, parent.id, parent.division, parent.depth + 1)
         if unit.depth == 2 and rng.random() < DEPARTMENT_COST_CENTER_SHARE:
             unit.cost_center = f"CC-{number}{index:02d}"
@@ -479,7 +511,8 @@ def _title(rng, unit: _Unit, lead: bool) -> str:
     return f"Director, {unit.name}" if unit.depth == 2 else f"Senior Manager, {unit.name}"
 
 
-# Special parts, played by distinct team members (never by leads, so the tree stays whole).
+# Special parts, played by distinct team members: never by leads, so the tree stays whole, nor
+# by the executive office, which holds the people with the most unusual names.
 LEAVER_SEATED, LEAVER, NO_SEAT = "leaver-seated", "leaver", "no-seat"
 RENAMED, ALIAS, GITHUB = "renamed", "alias", "github"
 PENDING, NEW_SEAT, TWO_ORGS = "pending", "new-seat", "two-orgs"
@@ -487,7 +520,7 @@ PENDING, NEW_SEAT, TWO_ORGS = "pending", "new-seat", "two-orgs"
 
 def _cast(rng, staff: list[_Person]) -> dict[str, str]:
     """Person id -> special part; also moves a few people to the shared cost center."""
-    members = [person for person in staff if not person.lead]
+    members = [person for person in staff if not person.lead and person.unit.division is not EXEC]
     n = len(members)
     parts = ((LEAVER_SEATED, max(1, n // 60)), (LEAVER, max(1, n // 60)),
              (NO_SEAT, max(2, n // 16)), (GITHUB, max(2, n // 20)), (RENAMED, 1), (ALIAS, 2),
@@ -507,7 +540,7 @@ PLAN_OF_ORG = {"acme-eng": "enterprise", "acme-corp": "business", "acme-labs": "
 
 
 def _person_account(rng, person: _Person, role: str | None, namer: _Namer, user_id: int,
-                    profile: Profile, span: _Span) -> _Account:
+                    persona_weights: list[float], span: _Span) -> _Account:
     first, last = person.name.split(" ", 1)
     account = _Account(user_id, emu_login(person.username), person, None)
     if role in (LEAVER, LEAVER_SEATED):
@@ -525,7 +558,7 @@ def _person_account(rng, person: _Person, role: str | None, namer: _Namer, user_
     elif role == RENAMED:
         account.old_login = emu_login(namer.username(first, rng.choice(LAST_NAMES)))
         account.renamed_on = span.days[len(span.days) // 2]
-    account.habit = _person_habit(rng, person, role, profile, span)
+    account.habit = _person_habit(rng, person, role, persona_weights, span)
     if person.seat:
         orgs = (_primary_org(person),)
         account.seat_orgs = (*orgs, "acme-labs") if role == TWO_ORGS else orgs
@@ -535,7 +568,7 @@ def _person_account(rng, person: _Person, role: str | None, namer: _Namer, user_
     return account
 
 
-def _person_habit(rng, person: _Person, role: str | None, profile: Profile,
+def _person_habit(rng, person: _Person, role: str | None, persona_weights: list[float],
                   span: _Span) -> _Habit | None:
     if role in (NO_SEAT, PENDING, NEW_SEAT):
         return None
@@ -546,8 +579,7 @@ def _person_habit(rng, person: _Person, role: str | None, profile: Profile,
         return dataclasses.replace(_habit(rng, REGULAR, division, span), start=span.first,
                                    end=leave_day)
     # The renamed person must be seen under both logins.
-    persona = CHAMPION if role == RENAMED else rng.choices(
-        list(profile.mix), weights=division.persona_weights(profile.mix))[0]
+    persona = CHAMPION if role == RENAMED else rng.choices(_PERSONA_NAMES, persona_weights)[0]
     return _habit(rng, persona, division, span)
 
 
@@ -586,7 +618,7 @@ def _habit(rng, persona: str, division: Division, span: _Span) -> _Habit | None:
     core = list(shape.core)
     if persona == REGULAR and rng.random() < CHAT_FIRST_SHARE:
         core = ["panel_chat"]
-    appeal = {feature: division.appeal(feature) for feature in FEATURE_APPEAL
+    appeal = {feature: weight for feature, weight in division.appeal.items()
               if feature not in core}
     extras = _pick(rng, appeal, rng.randint(*shape.extras))
     extra = _bits(extras)
@@ -597,7 +629,7 @@ def _habit(rng, persona: str, division: Division, span: _Span) -> _Habit | None:
     if rng.random() < ADOPTER_SHARE:
         opening = span.last_month.since
         start = rng.randint(opening, min(opening + ADOPTION_WINDOW_DAYS - 1, span.last))
-    return _Habit(persona, shape.week_rate, shape.day_rate, _bits(core), extra, start, span.last)
+    return _Habit(shape.week_rate, shape.day_rate, _bits(core), extra, start, span.last)
 
 
 def _pick(rng, weights: dict[str, float], count: int) -> list[str]:
@@ -623,25 +655,27 @@ def _simulate(rng, accounts: list[_Account], days, weekend_rate: float
     A person's week is drawn first, then their days in it, so that consistency (active weeks,
     METRICS.md section 4) follows the persona rather than chance.
     """
-    engaging = [account for account in accounts if account.habit]
+    engaging = [(account, account.habit) for account in accounts if account.habit]
+    # Bound methods and plain tuples: this loop runs for every person on every day.
+    random, random_bits, width = rng.random, rng.getrandbits, len(CANONICAL)
     week_start, in_week = None, []
     for day in days:
         monday = day - _weekday(day)
         if monday != week_start:
             week_start = monday
-            in_week = [account for account in engaging
-                       if account.habit.start <= monday + 6 and account.habit.end >= monday
-                       and rng.random() < account.habit.week_rate]
+            in_week = [(account, habit.start, habit.end, habit.day_rate, habit.core, habit.extra)
+                       for account, habit in engaging
+                       if habit.start <= monday + 6 and habit.end >= monday
+                       and random() < habit.week_rate]
         weekend = _weekday(day) >= 5
         if weekend and not weekend_rate:
             yield day, []
             continue
         scale = weekend_rate if weekend else 1.0
         active = []
-        for account in in_week:
-            habit = account.habit
-            if habit.start <= day <= habit.end and rng.random() < habit.day_rate * scale:
-                mask = habit.core | (habit.extra & rng.getrandbits(len(CANONICAL)))
+        for account, start, end, day_rate, core, extra in in_week:
+            if start <= day <= end and random() < day_rate * scale:
+                mask = core | (extra & random_bits(width))
                 active.append((account, mask | _PANEL if mask & _AGENT else mask))
         yield day, active
 
@@ -654,9 +688,9 @@ FRIDAY = 4
 
 def _day_formats(days, last_month: Period, profile: Profile) -> dict[int, str]:
     """Format of each day's file (default: seed-format JSON lines)."""
-    if not profile.all_formats:
-        return {}
     weekdays = [day for day in days if _weekday(day) < 5]
+    if not profile.all_formats or not weekdays:
+        return {}
     # Fridays stand for archived history, kept compressed.
     formats = {day: SEED_GZ for day in weekdays if _weekday(day) == FRIDAY}
     formats[weekdays[0]] = DEPRECATED
@@ -727,6 +761,10 @@ def _seed_lines(day: int, active) -> str:
                    f'{_SEED_TAILS[mask]}' for account, mask in active)
 
 
+#: people trying a custom model on the one technical-preview day (a feature later dropped)
+CUSTOM_MODEL_SHARE = 0.1
+
+
 def _deprecated_row(rng, account: _Account, day: int, mask: int) -> dict:
     """A row of the technical preview: old names, mobile chat split by platform."""
     mobile, on_ios = _has(mask, "mobile_chat"), account.user_id % 2 == 0
@@ -743,7 +781,7 @@ def _deprecated_row(rng, account: _Account, day: int, mask: int) -> dict:
         "android_chat_engagement": int(mobile and not on_ios),
         "panel_chat_engagement": int(_has(mask, "panel_chat")),
         "diff_chat_engagement": int(_has(mask, "pull_request_summary")),
-        "custom_model_engagement": int(rng.random() < 0.1),
+        "custom_model_engagement": int(rng.random() < CUSTOM_MODEL_SHARE),
     }
 
 
@@ -795,13 +833,14 @@ def _usage_features(rng, mask: int) -> list[dict]:
 def _activity(rng, feature: str, *, asked: bool, accepted: bool) -> dict:
     generated = rng.randint(1, 40)
     acceptances = rng.randint(1, generated) if accepted else 0
+    lines_each = rng.randint(1, 6)
     return {
         "feature": feature,
         "user_initiated_interaction_count": rng.randint(1, 12) if asked else 0,
         "code_generation_activity_count": generated,
         "code_acceptance_activity_count": acceptances,
-        "loc_suggested_to_add_sum": generated * rng.randint(1, 6),
-        "loc_added_sum": acceptances * rng.randint(1, 6),
+        "loc_suggested_to_add_sum": generated * lines_each,
+        "loc_added_sum": acceptances * lines_each,
     }
 
 
@@ -819,6 +858,10 @@ def _seats_body(rng, accounts: list[_Account], last_active: dict[int, int],
     return {"total_seats": len(seats), "seats": seats}
 
 
+#: seats granted through a team rather than to the user directly
+TEAM_GRANTED_SHARE = 0.3
+
+
 def _account_seats(rng, account: _Account, active_day: int | None, span: _Span) -> list[dict]:
     """One seat object per granting organization: the later grants are younger and show
     older activity, so merging them must pick the earliest creation and the latest use."""
@@ -831,7 +874,7 @@ def _account_seats(rng, account: _Account, active_day: int | None, span: _Span) 
         last_use = max(used - 3 * grant, created) if used is not None else None
         seat = _seat(assignee, org, PLAN_OF_ORG[org], pending, created, last_use,
                      EDITORS[account.user_id % len(EDITORS)])
-        if account.person and rng.random() < 0.3:
+        if account.person and rng.random() < TEAM_GRANTED_SHARE:
             seat["assigning_team"] = {"slug": f"copilot-{account.person.unit.division.slug}"}
         seats.append(seat)
     return seats
@@ -902,9 +945,27 @@ def _org_yaml(company: _Company, spec: SampleSpec) -> str:
     lines.append("people:")
     lines += [f"  - {_yaml(_person_entry(person))}" for person in company.people]
     lines.append("aliases:")
-    lines += [f"  {account.login}: {account.person.id}"
+    lines += [f"  {_yaml(account.login)}: {account.person.id}"
               for account in company.accounts if account.alias]
     return "\n".join(lines) + "\n"
+
+
+def _org_json(company: _Company, spec: SampleSpec) -> str:
+    """The org chart as JSON, one unit or person per line."""
+    people = {person.id: person for person in company.people}
+    cost_centers = {unit.cost_center: unit.cost_center_name
+                    for unit in company.units if unit.cost_center}
+    cost_centers[SHARED_COST_CENTER[0]] = SHARED_COST_CENTER[1]
+
+    def entries(items) -> str:
+        return "[\n" + ",\n".join(json.dumps(item, ensure_ascii=False) for item in items) + "\n]"
+
+    aliases = {account.login: account.person.id for account in company.accounts if account.alias}
+    return (f'{{"emu_short_code": "{SHORT_CODE}",\n'
+            f'"cost_centers": {json.dumps(dict(sorted(cost_centers.items())))},\n'
+            f'"units": {entries(_unit_entry(u, people[u.lead]) for u in company.units)},\n'
+            f'"people": {entries(_person_entry(p) for p in company.people)},\n'
+            f'"aliases": {json.dumps(aliases)}}}\n')
 
 
 def _unit_entry(unit: _Unit, lead: _Person) -> dict:
@@ -926,6 +987,6 @@ def _person_entry(person: _Person) -> dict:
                     "title": person.title}
 
 
-def _config_yaml() -> str:
+def _config_yaml(org_file: str) -> str:
     return (f"company:\n  name: {COMPANY}\nstore:\n  path: enrich.db\ninbox: inbox\n"
-            "output: out\ndirectory:\n  sources:\n    - type: yaml\n      path: org.yaml\n")
+            f"output: out\ndirectory:\n  sources:\n    - type: yaml\n      path: {org_file}\n")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import textwrap
 from pathlib import Path
 
@@ -446,3 +447,19 @@ def test_validate_returns_a_good_directory_unchanged():
     directory = Directory({"a": Unit("a", "A")}, {"e1": Person("e1", "Ada", "a")})
 
     assert validate(directory) is directory
+
+
+def test_an_org_chart_in_json_loads_and_its_errors_name_the_entry(tmp_path):
+    path = tmp_path / "org.json"
+    path.write_text(json.dumps({
+        "units": [{"id": "eng", "name": "Engineering"}],
+        "people": [{"id": "e1", "name": "Ada", "unit": "eng", "github": "ada-l"},
+                   {"id": "e2", "name": "Bob", "unit": "eng", "manager": "e1"}]}))
+    directory = load_directory([{"type": "yaml", "path": path}])
+    assert directory.people["e2"].manager == "e1"
+    assert directory.people["e1"].logins == ("ada-l",)
+    path.write_text(json.dumps({"units": [{"id": "eng", "name": "Engineering"}],
+                                "people": [{"id": "e1", "name": "Ada", "unit": "sales"}]}))
+    with pytest.raises(DirectoryError) as info:
+        load_directory([{"type": "yaml", "path": path}])
+    assert str(info.value) == f"{path}: person e1: unknown unit 'sales'"

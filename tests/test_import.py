@@ -11,6 +11,7 @@ from conftest import seed_row, write_jsonl
 from enrich.dates import Period, parse_day
 from enrich.features import USAGE_METRICS_DEFAULT
 from enrich.importer import import_paths
+from enrich.sources.parallel import ParsePool
 from enrich.store import Store
 
 D1, D2 = "2025-01-06", "2025-01-07"
@@ -338,3 +339,29 @@ def test_a_rejected_file_teaches_no_login(store, tmp_path):
     load(store, bad)
     load(store, write_jsonl(tmp_path / "good.jsonl", [seed_row(D2, "ada-x", 11, "cli")]))
     assert store.logins() == {11: ["ada-x"]}
+
+
+def test_worker_processes_parse_large_files_with_the_same_result(store, tmp_path):
+    rows = [seed_row(D1, f"user{i}", 100 + i, *(["cli"] if i % 2 else [])) for i in range(300)]
+    rows[150]["new_thing_engagement"] = 1  # a new feature half way through
+    rows.append(seed_row(D2, "user1", 101, "code_review"))
+    path = write_jsonl(tmp_path / "big.jsonl", rows)
+    with Store(tmp_path / "serial.db", tmp_path / "a2") as serial:
+        expected = load(serial, path).as_json()["rows"]
+        expected_rows = engagement(serial)
+    pool = ParsePool(workers=2, min_file_bytes=0, block_bytes=2_000)
+    summary = load(store, path, pool=pool)
+    assert summary.as_json()["rows"] == expected == {
+        "read": 301, "stored": 301, "merged": 0, "rejected": 0}
+    assert engagement(store) == expected_rows
+    assert engagement(store)[(250, parse_day(D1))] == {"new_thing"}
+
+
+def test_worker_processes_name_the_line_of_a_bad_row(store, tmp_path):
+    lines = [json.dumps(seed_row(D1, f"user{i}", 100 + i, "cli")) for i in range(200)]
+    lines[163] = BAD_ROWS[0][0]
+    path = tmp_path / "big.jsonl"
+    path.write_text("\n".join(lines) + "\n")
+    summary = load(store, path, pool=ParsePool(workers=2, min_file_bytes=0, block_bytes=1_000))
+    assert summary.files[0].error == f"{path}, line 164: {BAD_ROWS[0][1]}"
+    assert engagement(store) == {}

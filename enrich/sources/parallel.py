@@ -12,13 +12,15 @@ import json
 import multiprocessing
 import os
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Future, ProcessPoolExecutor
+from pathlib import Path
 
 from enrich.sources.engagement import SEED, Batch, SeedRows, UsageMetricsRows
+from enrich.sources.records import LINES, layout, line_chunks
 
 #: files smaller than this are parsed in the importing process: a pool costs more than it saves
-PARALLEL_MIN_BYTES = 16 << 20
+PARALLEL_MIN_BYTES = 1 << 20
 
 
 class UnknownFeature(Exception):
@@ -68,14 +70,21 @@ def _parse_block(kind: str, rules_json: str, features: tuple, first: int,
 class ParsePool:
     """Worker processes for the files of one import, started on first use."""
 
-    def __init__(self, workers: int | None = None):
+    def __init__(self, workers: int | None = None, *, min_file_bytes: int = PARALLEL_MIN_BYTES,
+                 block_bytes: int = 1 << 22):
         self.workers = workers or os.cpu_count() or 1
+        self.min_file_bytes = min_file_bytes
+        self.block_bytes = block_bytes
         self._executor: ProcessPoolExecutor | None = None
 
-    def parse(self, kind: str, rules: Mapping, blocks: Iterable[tuple[int, bytes]],
+    def wants(self, path: Path) -> bool:
+        """Whether a file is worth parsing in the workers."""
+        return path.stat().st_size >= self.min_file_bytes and layout(path) == LINES
+
+    def parse(self, kind: str, rules: Mapping, path: Path,
               features: Callable[[], dict[str, int]],
               allocate: Callable[[str], int]) -> Iterator[Batch]:
-        """Batches of the blocks, in order. New features are allocated as they appear."""
+        """Batches of the file's blocks, in order. New features are allocated as they appear."""
         executor = self._start()
         rules_json = json.dumps(rules, sort_keys=True)
         window: deque[tuple[tuple[int, bytes], Future]] = deque()
@@ -84,7 +93,7 @@ class ParsePool:
             mapping = tuple(sorted(features().items()))
             return executor.submit(_parse_block, kind, rules_json, mapping, *block)
 
-        blocks = iter(blocks)
+        blocks = line_chunks(path, self.block_bytes)
         for block in blocks:
             window.append((block, submit(block)))
             if len(window) >= 2 * self.workers:
@@ -102,8 +111,9 @@ class ParsePool:
 
     def _start(self) -> ProcessPoolExecutor:
         if self._executor is None:
-            context = multiprocessing.get_context("forkserver")
-            context.set_forkserver_preload(["enrich.sources.parallel"])
+            # fork: workers start at once with the parser code loaded, and never import the
+            # caller's main module again (a script or `python -m enrich`)
+            context = multiprocessing.get_context("fork")
             self._executor = ProcessPoolExecutor(self.workers, mp_context=context)
         return self._executor
 
