@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import io
 import logging
 import os
 import sys
@@ -84,6 +85,8 @@ def build_parser() -> argparse.ArgumentParser:
                       help="folder for the sample data and the outputs (default: enrich-demo)")
     demo.add_argument("--seed", type=int, default=7, help="random seed of the sample")
     demo.add_argument("--people", type=int, default=300, help="size of the sample enterprise")
+    demo.add_argument("--month", metavar="YYYY-MM",
+                      help="the month the sample reports on (default: the previous month)")
     return parser
 
 
@@ -180,9 +183,13 @@ def main(argv=None, stdout=None, stderr=None) -> int:
 
 def _dispatch(args, stdout, stderr) -> ExitStatus:
     quiet = getattr(args, "quiet", False)
+    if quiet:
+        stdout = io.StringIO()  # --quiet: errors only
     if args.command == "demo":
-        return job.demo(args.output, seed=args.seed, people=args.people, out=stdout,
-                        progress=not quiet)
+        month = args.month or Period.previous_month_of(
+            datetime.now(timezone.utc).date()).label()
+        return job.demo(args.output, month=month, seed=args.seed, people=args.people,
+                        out=stdout, progress=not quiet)
     config = load_config(args)
     if args.command == "import":
         summary = job.import_files(

@@ -21,16 +21,8 @@ from enrich.errors import InputError
 from enrich.logins import LoginBook
 from enrich.outputs.files import atomic_open
 from enrich.sources.engagement import Batch, RowError, row_format
-from enrich.sources.parallel import PARALLEL_MIN_BYTES, ParsePool, make_parser
-from enrich.sources.records import (
-    LINES,
-    RecordError,
-    file_digest,
-    is_gzip,
-    layout,
-    line_chunks,
-    records,
-)
+from enrich.sources.parallel import ParsePool, make_parser
+from enrich.sources.records import RecordError, file_digest, is_gzip, records
 from enrich.sources.seats import is_seat_page, parse_page
 from enrich.store import Store
 
@@ -122,13 +114,13 @@ class _Rejects:
 def import_paths(store: Store, paths: Iterable[Path], *, usage_rules: Mapping,
                  skip_bad_rows: bool = False, rejects: Path | None = None,
                  covers: tuple[int, int] | None = None, seats_taken_on: int,
-                 progress=None, workers: int | None = None) -> ImportSummary:
+                 progress=None, pool: ParsePool | None = None) -> ImportSummary:
     """Import every file; a rejected file does not stop the others."""
     summary = ImportSummary(covers=covers)
     sink = _Rejects(rejects if skip_bad_rows else None)
     files = expand_paths(paths)
     logins = LoginBook(store)
-    with ParsePool(workers) as pool:
+    with pool or ParsePool() as pool:
         for path in files:
             result = _import_one(store, path, usage_rules=usage_rules,
                                  skip_bad_rows=skip_bad_rows, rejects=sink,
@@ -169,7 +161,7 @@ class _FileImport:
     """The rows of one file into the store, inside the caller's transaction."""
 
     def __init__(self, store: Store, path: Path, usage_rules, skip_bad_rows, rejects,
-                 seats_taken_on, sha, logins: LoginBook, pool: ParsePool | None):
+                 seats_taken_on, sha, logins: LoginBook, pool: ParsePool):
         self.store, self.path, self.usage_rules = store, path, usage_rules
         self.skip_bad_rows, self.rejects = skip_bad_rows, rejects
         self.seats_taken_on, self.sha = seats_taken_on, sha
@@ -190,10 +182,9 @@ class _FileImport:
 
     def _batches(self, kind: str) -> Iterator[Batch]:
         store = self.store
-        if self.pool and self.path.stat().st_size >= PARALLEL_MIN_BYTES \
-                and layout(self.path) == LINES:
-            return self.pool.parse(kind, self.usage_rules, line_chunks(self.path),
-                                   store.feature_map, store.feature_bit)
+        if self.pool.wants(self.path):
+            return self.pool.parse(kind, self.usage_rules, self.path, store.feature_map,
+                                   store.feature_bit)
         parser = make_parser(kind, store.feature_bit, self.usage_rules)
         items = records(self.path)
         return (parser.parse(chunk)

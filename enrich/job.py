@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
+import json
 import logging
+from dataclasses import dataclass
 from pathlib import Path
 
 from enrich.config import Config
-from enrich.errors import ExitStatus
+from enrich.dates import Period, day_str
+from enrich.directory.identity import Matching, match_users
+from enrich.directory.model import Directory
+from enrich.directory.sources import load_directory
+from enrich.errors import EnrichError, ExitStatus
 from enrich.importer import ImportSummary, expand_paths, import_paths
+from enrich.outputs.files import write_text
+from enrich.outputs.rollup_files import write_rollup
 from enrich.progress import Progress
-from enrich.store import Store
+from enrich.rollup import PeriodInput, Thresholds, compute_rollup
+from enrich.sample import SampleSpec, write_sample
+from enrich.store import MISSING, Store
 
 log = logging.getLogger("enrich")
 
@@ -61,3 +71,153 @@ def print_import_summary(summary: ImportSummary, out, err) -> None:
             print("--covers was not applied, since the files are not all imported.", file=err)
     if summary.rejects_file:
         print(f"bad rows written to {summary.rejects_file}", file=out)
+
+
+@dataclass
+class RollupResult:
+    period: Period
+    rollup: dict
+    files: list[Path]
+    missing_days: list[str]
+
+    @property
+    def status(self) -> ExitStatus:
+        return ExitStatus.PARTIAL_DATA if self.missing_days else ExitStatus.OK
+
+
+def period_input(store: Store, period: Period) -> PeriodInput:
+    return PeriodInput(period=period, features=store.feature_names(),
+                       status=store.coverage(period), measured=store.measured(period),
+                       rows=store.engagement(period))
+
+
+def seat_holders(snapshot, directory: Directory, matching: Matching) -> set[str] | None:
+    """Person ids holding a seat: from the latest seat snapshot, else from the directory."""
+    if snapshot is not None:
+        return {matching.person_of[s.user_id] for s in snapshot[1]
+                if s.user_id in matching.person_of}
+    if directory.has_seat_data():
+        return {p.id for p in directory.people.values() if p.seat}
+    return None
+
+
+def identify(config: Config, store: Store, directory: Directory, snapshot):
+    """Every GitHub user the store knows (engaged or seated), matched to the directory."""
+    users = store.logins()
+    for seat in snapshot[1] if snapshot else ():
+        if seat.user_id is not None and seat.user_id not in users:
+            users[seat.user_id] = [seat.login]
+    matching = match_users(directory, users, match_email_local_part=config.get(
+        "identity.match_email_local_part"))
+    return users, matching
+
+
+def rollup(config: Config, period: Period, *, output: Path | None = None,
+           as_of: int) -> RollupResult:
+    """`enrich rollup`: the per-unit metrics of a period, written as rollup files."""
+    directory = load_directory(config.get("directory.sources"))
+    with open_store(config) as store:
+        snapshot = store.seat_snapshot(as_of)
+        users, matching = identify(config, store, directory, snapshot)
+        holders = seat_holders(snapshot, directory, matching)
+        result = compute_rollup(
+            directory, matching.person_of, {uid: logins[0] for uid, logins in users.items()},
+            period_input(store, period), period_input(store, period.previous()),
+            seat_holders=holders, thresholds=Thresholds.from_config(config))
+        missing = [day_str(d) for d, s in store.coverage(period).items() if s == MISSING]
+    files = write_rollup(result, output or config.get("output"))
+    return RollupResult(period, result, files, missing)
+
+
+def print_rollup_result(result: RollupResult, out) -> None:
+    days = result.rollup["period"]["days"]
+    print(f"period {result.period.label()}: {days['reported']} days reported, "
+          f"{days['empty']} empty, {days['missing']} missing", file=out)
+    if result.missing_days:
+        print(f"missing days: {', '.join(result.missing_days)}", file=out)
+    enterprise = next(u for u in result.rollup["units"] if u["dimension"] == "enterprise")
+    rate = enterprise["adoption_rate"]
+    print(f"enterprise: {enterprise['engaged']} engaged of {enterprise['population']} "
+          f"({'n/a' if rate is None else f'{rate:.1%}'}); "
+          f"{len(result.rollup['unmapped'])} unmatched logins", file=out)
+    for path in result.files:
+        print(f"wrote {path}", file=out)
+
+
+def _import_stage(config, period, output, as_of, progress) -> dict:
+    inbox = config.get("inbox")
+    summary = import_files(config, [inbox] if inbox.exists() else [], seats_taken_on=as_of,
+                           progress=progress, rejects=output / "rejects.jsonl")
+    return {"stage": "import", "status": import_status(summary).name.lower(),
+            **summary.as_json()}
+
+
+def _rollup_stage(config, period, output, as_of, progress) -> dict:
+    result = rollup(config, period, output=output, as_of=as_of)
+    return {"stage": "rollup", "status": result.status.name.lower(),
+            "period": result.rollup["period"], "missing_days": result.missing_days,
+            "files": [str(p) for p in result.files]}
+
+
+_STAGES = {"import": _import_stage, "rollup": _rollup_stage}
+
+
+@dataclass
+class RunResult:
+    summary: dict
+    path: Path
+    status: ExitStatus
+
+
+def run(config: Config, period: Period, *, output: Path | None = None, as_of: int,
+        progress: bool = False) -> RunResult:
+    """`enrich run`: the configured stages of the monthly job, then a run summary (JSON)."""
+    output = Path(output or config.get("output"))
+    stages: list[dict] = []
+    for stage in config.get("run.stages"):
+        try:
+            stages.append(_STAGES[stage](config, period, output, as_of, progress))
+        except EnrichError as exc:
+            # a failed stage is reported in the summary; the stages after it need its output
+            stages.append({"stage": stage, "status": exc.exit_status.name.lower(),
+                           "error": exc.message})
+            break
+    statuses = [ExitStatus[s["status"].upper()] for s in stages]
+    worst = max(statuses, default=ExitStatus.OK)
+    summary = {"period": period.as_json(), "status": worst.name.lower(), "stages": stages}
+    path = output / "run-summary.json"
+    write_text(path, json.dumps(summary, indent=2) + "\n")
+    return RunResult(summary, path, worst)
+
+
+def print_run_result(result: RunResult, out) -> None:
+    for stage in result.summary["stages"]:
+        print(f"{stage['stage']}: {stage['status']}", file=out)
+    print(f"wrote {result.path}", file=out)
+
+
+def demo(folder: Path, *, month: str, seed: int = 7, people: int = 300, out=None,
+         progress: bool = False) -> ExitStatus:
+    """`enrich demo`: a sample enterprise written to `folder`, imported and rolled up.
+
+    Deterministic for a seed and a month: the seat list counts as taken the day after the
+    month, and the run happens that day.
+    """
+    folder = Path(folder)
+    period = Period.month(month)
+    sample = write_sample(folder, SampleSpec(last_month=month, people=people, seed=seed))
+    print(f"wrote a sample enterprise of {people} people to {folder}: {sample.org.name}, "
+          f"{sample.seats.name}, {len(sample.engagement)} engagement files in "
+          f"{sample.inbox.name}/", file=out)
+    config = Config.load(sample.config)
+    run_day = period.until + 1
+    generated = SampleSpec(last_month=month, people=people, seed=seed).generated_days()
+    summary = import_files(config, [sample.inbox, sample.seats],
+                           covers=(generated[0], generated[-1]), seats_taken_on=run_day,
+                           progress=progress)
+    rows = sum(f.read for f in summary.files if f.kind != "seats")
+    print(f"imported {rows} engagement rows from {len(sample.engagement)} files, and "
+          "the seat list", file=out)
+    result = rollup(config, period, as_of=run_day)
+    print_rollup_result(result, out)
+    return max(import_status(summary), result.status)

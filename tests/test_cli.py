@@ -5,6 +5,7 @@ import os
 
 import pytest
 from conftest import seed_row, write_jsonl
+from test_import import BAD_ROWS
 
 from enrich.errors import ExitStatus
 
@@ -108,3 +109,12 @@ def test_files_with_personal_data_are_private(run_cli, tmp_path):
     write_jsonl(tmp_path / "d.jsonl", [seed_row("2025-01-06", "ada", 11, "cli")])
     run_cli("import", "d.jsonl")
     assert os.stat(tmp_path / "enrich.db").st_mode & 0o777 == 0o600
+
+
+@pytest.mark.parametrize("line,reason", BAD_ROWS)
+def test_each_kind_of_bad_row_gets_an_exact_message(run_cli, tmp_path, line, reason):
+    good = json.dumps(seed_row("2025-01-06", "ada", 11, "cli"))
+    (tmp_path / "day.jsonl").write_text(f"{good}\n{line}\n")
+    result = run_cli("import", "day.jsonl")
+    assert result.status == ExitStatus.BAD_INPUT
+    assert result.stderr.splitlines()[0] == f"Error: day.jsonl, line 2: {reason}"

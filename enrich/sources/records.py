@@ -148,8 +148,9 @@ def _decode_documents(text, *, in_array: bool) -> Iterator[tuple[int, object]]:
     opened = not in_array
 
     def fill():
+        # read at least as much as is buffered: a large document is retried log(n) times
         nonlocal buf, pos, eof
-        chunk = text.read(_CHUNK)
+        chunk = text.read(max(_CHUNK, len(buf) - pos))
         eof = not chunk
         buf = buf[pos:] + chunk
         pos = 0

@@ -1,0 +1,117 @@
+"""Benchmark of import and rollup on a large generated enterprise.
+
+    python bench/generate.py bench/data --people 100000 --days 31 --month 2025-03
+    python bench/run.py bench/data --month 2025-03 --runs 3
+
+Each figure is the median of `--runs` runs. In the same run it measures the time to merely
+parse the same files with orjson, the floor any import has to pay, and reports import time as
+a ratio against it, so the figures stay comparable on a shared, noisy machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import orjson
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def engagement_files(data: Path) -> list[Path]:
+    return sorted(p for p in (data / "inbox").iterdir() if ".json" in p.name)
+
+
+def parse_floor(files: list[Path]) -> tuple[float, int]:
+    """Seconds to read and orjson-parse every line of the files; and the number of lines."""
+    start, lines = time.perf_counter(), 0
+    for path in files:
+        opener = gzip.open if path.name.endswith(".gz") else open
+        with opener(path, "rb") as fh:
+            for line in fh:
+                orjson.loads(line)
+                lines += 1
+    return time.perf_counter() - start, lines
+
+
+def timed(argv: list[str], cwd: Path) -> tuple[float, float]:
+    """Wall seconds and peak resident memory (MB) of one `enrich` command."""
+    start = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, "-m", "enrich", "--quiet", *argv], cwd=cwd,
+                            env={**os.environ, "PYTHONPATH": str(ROOT)})
+    _, status, usage = os.wait4(proc.pid, 0)
+    elapsed = time.perf_counter() - start
+    if os.waitstatus_to_exitcode(status) not in (0, 1):
+        raise SystemExit(f"enrich {' '.join(argv)} failed with status {status}")
+    return elapsed, usage.ru_maxrss / 1024
+
+
+def write_config(work: Path, data: Path) -> Path:
+    config = work / "enrich.yaml"
+    config.write_text(
+        f"store:\n  path: {work / 'enrich.db'}\noutput: {work / 'out'}\n"
+        f"directory:\n  sources:\n    - type: yaml\n      path: {data / 'org.json'}\n")
+    return config
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("data", type=Path, help="folder written by bench/generate.py")
+    parser.add_argument("--month", required=True, help="the month to roll up (YYYY-MM)")
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--json", type=Path, help="also write the figures here")
+    args = parser.parse_args()
+
+    files = engagement_files(args.data)
+    floors, imports, import_rss, rollups, rollup_rss, seats = [], [], [], [], [], []
+    lines = 0
+    for run in range(args.runs):
+        floor, lines = parse_floor(files)
+        floors.append(floor)
+        work = Path(tempfile.mkdtemp(prefix="enrich-bench-"))
+        try:
+            config = write_config(work, args.data)
+            seconds, rss = timed(["-c", config, "import", args.data / "inbox"], work)
+            imports.append(seconds)
+            import_rss.append(rss)
+            seats.append(timed(["-c", config, "import", args.data / "seats.json"], work)[0])
+            seconds, rss = timed(["-c", config, "rollup", "--month", args.month], work)
+            rollups.append(seconds)
+            rollup_rss.append(rss)
+            size = (work / "enrich.db").stat().st_size
+        finally:
+            shutil.rmtree(work)
+        print(f"run {run + 1}: parse floor {floor:.2f} s, import {imports[-1]:.2f} s, "
+              f"rollup {rollups[-1]:.2f} s", file=sys.stderr)
+
+    floor, imported, rolled = (statistics.median(x) for x in (floors, imports, rollups))
+    figures = {
+        "files": len(files),
+        "rows": lines,
+        "runs": args.runs,
+        "parse_floor_s": round(floor, 2),
+        "import_s": round(imported, 2),
+        "import_rows_per_s": round(lines / imported),
+        "import_vs_floor": round(imported / floor, 2),
+        "import_peak_rss_mb": round(max(import_rss)),
+        "seats_import_s": round(statistics.median(seats), 2),
+        "rollup_s": round(rolled, 2),
+        "rollup_peak_rss_mb": round(max(rollup_rss)),
+        "store_bytes_per_row": round(size / lines, 1),
+    }
+    print(json.dumps(figures, indent=2))
+    if args.json:
+        args.json.write_text(json.dumps(figures, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()

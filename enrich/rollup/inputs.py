@@ -1,0 +1,46 @@
+"""What the rollup takes: one period's engagement as plain data, and the thresholds."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from enrich.dates import Period
+
+REPORTED = "reported"
+EMPTY = "empty"
+MISSING = "missing"
+
+
+@dataclass(frozen=True)
+class PeriodInput:
+    """The store's facts about one period (METRICS.md sections 1 to 3)."""
+
+    period: Period
+    #: feature name of each bit: features[i] is bit 1 << i of a row's `bits`
+    features: list[str]
+    #: every day of the period -> REPORTED, EMPTY or MISSING
+    status: dict[int, str]
+    #: each reported day -> bit mask of the features measured that day
+    measured: dict[int, int]
+    #: (user_id, day, bits) for days of the period, in any order; bits = features engaged.
+    #: A user may have several rows for a day (two sources): they are OR-ed.
+    rows: Iterable[tuple[int, int, int]]
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """The configurable thresholds of METRICS.md sections 4 and 5."""
+
+    champion_min_features: int = 3
+    champion_min_consistency: float = 0.75
+    lagging_below_consistency: float = 0.5
+    awareness_gap_below: float = 0.10
+
+    @classmethod
+    def from_config(cls, config) -> Thresholds:
+        """The `metrics.*` settings of a `enrich.config.Config`."""
+        return cls(**{name: config.get(f"metrics.{name}") for name in cls.__dataclass_fields__})
+
+
+DEFAULT_THRESHOLDS = Thresholds()

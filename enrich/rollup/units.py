@@ -1,0 +1,145 @@
+"""The units of each dimension and who counts in them (METRICS.md section 5).
+
+People who share a team, a cost center and a direct manager share every unit, so they are
+tallied together once (a "cell"). The users whom the directory does not know form one more
+cell. Each dimension adds the cells into the units that hold their people directly and then
+carries the totals up its tree.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+from functools import cached_property
+
+from enrich.directory.model import Directory, Person
+
+ENTERPRISE = "enterprise"
+TEAM = "team"
+COST_CENTER = "cost_center"
+MANAGER = "manager"
+#: the order of the dimensions in the rollup
+DIMENSIONS = (ENTERPRISE, TEAM, COST_CENTER, MANAGER)
+
+#: users who engaged but whom the directory does not know
+UNMAPPED = "(unmapped)"
+#: people without a cost center
+NO_COST_CENTER = "(none)"
+ENTERPRISE_ID = "enterprise"
+ENTERPRISE_NAME = "Enterprise"
+
+
+@dataclass(frozen=True)
+class UnitInfo:
+    name: str
+    parent: str | None
+
+
+@dataclass(frozen=True)
+class Dimension:
+    name: str
+    units: dict[str, UnitInfo]
+    #: for each cell, the unit that holds its people directly (None: no unit of this dimension)
+    unit_of_cell: list[str | None]
+
+    def totals(self, cell_tallies: list[int]) -> dict[str, int]:
+        """Each unit's tally: its own people and all its descendants'."""
+        totals = dict.fromkeys(self.units, 0)
+        for unit, tally in zip(self.unit_of_cell, cell_tallies, strict=True):
+            if unit is not None:
+                totals[unit] += tally
+        for unit in self._deepest_first:
+            parent = self.units[unit].parent
+            if parent is not None:
+                totals[parent] += totals[unit]
+        return totals
+
+    @cached_property
+    def _deepest_first(self) -> list[str]:
+        depth = depths({unit: info.parent for unit, info in self.units.items()})
+        return sorted(self.units, key=depth.__getitem__, reverse=True)
+
+
+def depths(parent_of: dict[str, str | None]) -> dict[str, int]:
+    """Distance of each node from the top of its tree (the directory has no loops)."""
+    depth: dict[str, int] = {}
+    for node in parent_of:
+        chain = []
+        while node is not None and node not in depth:
+            chain.append(node)
+            node = parent_of[node]
+        level = -1 if node is None else depth[node]
+        for child in reversed(chain):
+            level += 1
+            depth[child] = level
+    return depth
+
+
+@dataclass(frozen=True)
+class Org:
+    """The directory as cells, and the dimensions built on them in the order of DIMENSIONS."""
+
+    #: person id -> cell
+    cell_of: dict[str, int]
+    #: the cell of the users whom the directory does not know
+    unmapped_cell: int
+    dimensions: tuple[Dimension, ...]
+
+    @classmethod
+    def of(cls, directory: Directory) -> Org:
+        cells: dict[tuple, int] = {}
+        cell_of = {}
+        for person in directory.people.values():
+            key = (person.unit, directory.cost_center_of(person) or NO_COST_CENTER,
+                   person.manager)
+            cell_of[person.id] = cells.setdefault(key, len(cells))
+        return cls(cell_of, len(cells), (
+            Dimension(ENTERPRISE, {ENTERPRISE_ID: UnitInfo(ENTERPRISE_NAME, None)},
+                      [ENTERPRISE_ID] * (len(cells) + 1)),
+            _with_unmapped(_teams(directory, [team for team, _, _ in cells])),
+            _with_unmapped(_cost_centers(directory, [cc for _, cc, _ in cells])),
+            _with_unmapped(_managers(directory, [manager for _, _, manager in cells])),
+        ))
+
+    @property
+    def cell_count(self) -> int:
+        return self.unmapped_cell + 1
+
+
+def _teams(directory: Directory, unit_of_cell: list[str]) -> Dimension:
+    units = {unit.id: UnitInfo(unit.name, unit.parent) for unit in directory.units.values()}
+    return Dimension(TEAM, units, unit_of_cell)
+
+
+def _cost_centers(directory: Directory, unit_of_cell: list[str]) -> Dimension:
+    ids = set(directory.cost_centers) | set(unit_of_cell)
+    units = {cc: UnitInfo(directory.cost_centers.get(cc, cc), None) for cc in ids}
+    return Dimension(COST_CENTER, units, unit_of_cell)
+
+
+def _managers(directory: Directory, manager_of_cell: list[str | None]) -> Dimension:
+    """One unit per person with a report; reports of reports reach it up the tree."""
+    people = directory.people
+    managers = {person.manager for person in people.values() if person.manager is not None}
+    units = {m: UnitInfo(people[m].name, people[m].manager) for m in managers}
+    return Dimension(MANAGER, units, manager_of_cell)
+
+
+def _with_unmapped(dimension: Dimension) -> Dimension:
+    return Dimension(dimension.name, {**dimension.units, UNMAPPED: UnitInfo(UNMAPPED, None)},
+                     [*dimension.unit_of_cell, UNMAPPED])
+
+
+def is_member(person: Person, engaged: bool, seat_holders: Collection[str] | None) -> bool:
+    """Someone who left counts only while they hold a seat or engaged in the period.
+
+    Without seat data nobody is known to hold a seat: a leaver counts only if they engaged.
+    """
+    if not person.left or engaged:
+        return True
+    return seat_holders is not None and person.id in seat_holders
+
+
+def in_population(person: Person, engaged: bool, seat_holders: Collection[str] | None) -> bool:
+    """Seat holders when seat data is configured, else every member; and whoever engaged."""
+    return seat_holders is None or engaged or person.id in seat_holders

@@ -1,0 +1,46 @@
+"""The documentation keeps up with the code."""
+
+from pathlib import Path
+
+import yaml
+
+from enrich.cli import build_parser
+from enrich.config import SETTINGS, Config
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _flat_keys(data, prefix=""):
+    for key, value in data.items():
+        if isinstance(value, dict) and f"{prefix}{key}" not in SETTINGS:
+            yield from _flat_keys(value, f"{prefix}{key}.")
+        else:
+            yield f"{prefix}{key}"
+
+
+def test_the_example_configuration_shows_every_setting():
+    text = (ROOT / "config" / "example.yaml").read_text()
+    shown = set(_flat_keys(yaml.safe_load(text)))
+    commented = {key for key in SETTINGS if f"# {key.split('.')[-1]}:" in text}
+    assert set(SETTINGS) - shown - commented == set()
+
+
+def test_the_example_configuration_is_valid(tmp_path):
+    example = (ROOT / "config" / "example.yaml").read_text()
+    (tmp_path / "org.yaml").write_text("units: []\npeople: []\n")
+    (tmp_path / "enrich.yaml").write_text(example)
+    Config.load(tmp_path / "enrich.yaml")
+
+
+def test_the_readme_documents_every_command():
+    readme = (ROOT / "README.md").read_text()
+    commands = build_parser()._subparsers._group_actions[0].choices
+    missing = [name for name in commands if f"`enrich {name}" not in readme]
+    assert missing == []
+
+
+def test_the_readme_opens_with_the_demo_and_the_test_command():
+    lines = (ROOT / "README.md").read_text().splitlines()
+    block = lines[lines.index("```sh") + 1:lines.index("```")]
+    assert block[0].startswith("python3 -m pip install -e . && python3 -m enrich demo")
+    assert block[1].startswith("bash .ci/run")

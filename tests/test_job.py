@@ -1,0 +1,101 @@
+"""The monthly job end to end through the command line: rollup, run, demo."""
+
+import json
+import os
+
+import pytest
+from conftest import seed_row, write_jsonl
+
+from enrich.errors import ExitStatus
+
+ORG = """\
+units:
+  - {id: eng, name: Engineering}
+  - {id: api, name: API, parent: eng}
+people:
+  - {id: e1, name: Ada Lovelace, unit: eng, github: ada}
+  - {id: e2, name: Bob Tables, unit: api, github: bob, manager: e1}
+"""
+
+
+@pytest.fixture
+def company(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("ENRICH_CONFIG", raising=False)
+    (tmp_path / "org.yaml").write_text(ORG)
+    (tmp_path / "enrich.yaml").write_text(
+        "directory:\n  sources:\n    - {type: yaml, path: org.yaml}\n")
+    return tmp_path
+
+
+def test_rollup_of_a_month_with_missing_days_is_partial_data(run_cli, company):
+    write_jsonl(company / "inbox" / "a.jsonl", [
+        seed_row("2025-03-03", "ada", 11, "cli"), seed_row("2025-03-04", "bob", 12, "cli"),
+        seed_row("2025-03-04", "stranger", 13, "cli")])
+    assert run_cli("import", "--covers", "2025-03-01..2025-03-30", "inbox").status == 0
+    result = run_cli("rollup", "--month", "2025-03")
+    assert result.status == ExitStatus.PARTIAL_DATA
+    assert result.stdout.splitlines()[:3] == [
+        "period 2025-03: 2 days reported, 28 empty, 1 missing",
+        "missing days: 2025-03-31",
+        "enterprise: 3 engaged of 3 (100.0%); 1 unmatched logins"]
+    rollup = json.loads((company / "out" / "rollup.json").read_text())
+    assert rollup["period"]["days"] == {"reported": 2, "empty": 28, "missing": 1}
+    assert rollup["unmapped"] == [{"user_id": 13, "login": "stranger", "active_days": 1}]
+    for name in ("rollup.json", "rollup-team.csv", "unmatched.csv"):
+        assert os.stat(company / "out" / name).st_mode & 0o777 == 0o600
+
+
+def test_rollup_with_a_bad_org_chart_names_it(run_cli, company):
+    (company / "org.yaml").write_text(ORG.replace("manager: e1", "manager: e9"))
+    result = run_cli("rollup", "--month", "2025-03")
+    assert result.status == ExitStatus.BAD_INPUT
+    assert result.stderr == (
+        f"Error: {company}/org.yaml, line 6: person e2: unknown manager 'e9'\n")
+
+
+def test_month_and_since_until_do_not_mix(run_cli, company):
+    result = run_cli("rollup", "--month", "2025-03", "--since", "2025-03-01")
+    assert (result.status, result.stderr) == (
+        ExitStatus.BAD_CONFIG, "Error: give --month or --since/--until, not both\n")
+
+
+def test_run_imports_the_inbox_rolls_up_and_writes_a_summary(run_cli, company):
+    write_jsonl(company / "inbox" / "a.jsonl", [seed_row("2025-03-03", "ada", 11, "cli")])
+    result = run_cli("run", "--month", "2025-03")
+    assert result.status == ExitStatus.PARTIAL_DATA  # most days of March are missing
+    summary = json.loads((company / "out" / "run-summary.json").read_text())
+    assert [(s["stage"], s["status"]) for s in summary["stages"]] == [
+        ("import", "ok"), ("rollup", "partial_data")]
+    assert summary["stages"][0]["rows"]["stored"] == 1
+    assert (company / "out" / "rollup.json").exists()
+
+
+def test_run_reports_a_failed_stage_in_its_summary(run_cli, company):
+    (company / "org.yaml").write_text("people: [}")
+    result = run_cli("run", "--month", "2025-03")
+    assert result.status == ExitStatus.BAD_INPUT
+    summary = json.loads((company / "out" / "run-summary.json").read_text())
+    assert summary["stages"][1]["stage"] == "rollup"
+    assert summary["stages"][1]["error"].startswith(
+        f"{company}/org.yaml, line 1: not valid YAML")
+
+
+def test_demo_is_deterministic_and_writes_every_output(run_cli, tmp_path):
+    first = run_cli("demo", "--output", tmp_path / "a", "--month", "2025-03", "--people", "120")
+    assert first.status == ExitStatus.OK, first.stderr
+    second = run_cli("demo", "--output", tmp_path / "b", "--month", "2025-03", "--people", "120")
+    out = tmp_path / "a" / "out"
+    assert sorted(p.name for p in out.iterdir()) == [
+        "rollup-cost_center.csv", "rollup-enterprise.csv", "rollup-manager.csv",
+        "rollup-team.csv", "rollup.json", "unmatched.csv"]
+    assert (out / "rollup.json").read_bytes() == (tmp_path / "b" / "out" /
+                                                  "rollup.json").read_bytes()
+    assert second.stdout == first.stdout.replace(str(tmp_path / "a"), str(tmp_path / "b"))
+    rollup = json.loads((out / "rollup.json").read_text())
+    assert rollup["period"]["days"]["missing"] == 0
+    enterprise = rollup["units"][0]
+    assert enterprise["dimension"] == "enterprise"
+    assert all(enterprise["segments"][s] > 0 for s in ("champion", "regular", "lagging",
+                                                         "inactive"))
+    assert enterprise["previous"] is not None
