@@ -28,6 +28,13 @@ class ExitStatus(IntEnum):
     INTERRUPTED = 130
 
 
+def located(message: str, path=None, line: int | None = None) -> str:
+    """`file, line N: message`, with whatever of the place is known."""
+    where = ", ".join(part for part in (
+        None if path is None else str(path), None if line is None else f"line {line}") if part)
+    return f"{where}: {message}" if where else message
+
+
 class EnrichError(Exception):
     """Base of every error that `enrich` reports as a one-line message."""
 
@@ -49,15 +56,8 @@ class ConfigError(EnrichError):
 
     def __init__(self, message: str, *, path=None, key: str | None = None,
                  line: int | None = None, hint: str | None = None):
-        where = []
-        if path is not None:
-            where.append(str(path))
-        if line is not None:
-            where.append(f"line {line}")
-        prefix = ", ".join(where)
-        if key:
-            message = f"{key}: {message}"
-        super().__init__(f"{prefix}: {message}" if prefix else message, hint=hint)
+        super().__init__(located(f"{key}: {message}" if key else message, path, line),
+                         hint=hint)
         self.path, self.key, self.line = path, key, line
 
 
@@ -68,13 +68,7 @@ class InputError(EnrichError):
 
     def __init__(self, message: str, *, path=None, line: int | None = None,
                  hint: str | None = None):
-        where = []
-        if path is not None:
-            where.append(str(path))
-        if line is not None:
-            where.append(f"line {line}")
-        prefix = ", ".join(where)
-        super().__init__(f"{prefix}: {message}" if prefix else message, hint=hint)
+        super().__init__(located(message, path, line), hint=hint)
         self.path, self.line, self.reason = path, line, message
 
 

@@ -123,7 +123,7 @@ def rollup(config: Config, period: Period, *, output: Path | None = None,
         result = compute_rollup(
             directory, matching.person_of, {uid: logins[0] for uid, logins in users.items()},
             period_input(store, period), period_input(store, period.previous()),
-            seat_holders=holders, thresholds=Thresholds.from_config(config))
+            seat_holders=holders, thresholds=Thresholds.from_config(config), parallel=True)
         missing = [day_str(d) for d, s in store.coverage(period).items() if s == MISSING]
     files = write_rollup(result, output or config.get("output"))
     return RollupResult(period, result, files, missing)

@@ -12,10 +12,8 @@ clock: the same spec gives byte-identical files.
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import functools
-import gc
 import gzip
 import json
 import random
@@ -30,6 +28,7 @@ import orjson
 from enrich.dates import Period, day_str
 from enrich.features import CANONICAL
 from enrich.outputs.files import write_bytes, write_text
+from enrich.processes import cycle_collector_paused
 
 COMPANY = "Acme Corporation"
 SHORT_CODE = "acme"
@@ -301,7 +300,7 @@ def write_sample(folder, spec: SampleSpec) -> SampleFiles:
     rng = random.Random(spec.seed)
     profile = PROFILES[spec.profile]
     span = _Span(tuple(spec.generated_days()), Period.month(spec.last_month))
-    with _cyclic_gc_paused():
+    with cycle_collector_paused():
         company = _invent(rng, spec.people, profile, span)
         inbox = folder / "inbox"
         engagement, rows, last_active = _write_engagement(rng, inbox, company.accounts, span,
@@ -312,20 +311,6 @@ def write_sample(folder, spec: SampleSpec) -> SampleFiles:
         org = write_text(folder / profile.org_file, write_org(company, spec))
     config = write_text(folder / "config.yaml", _config_yaml(profile.org_file), private=False)
     return SampleFiles(folder, config, org, seats, inbox, tuple(engagement), rows)
-
-
-@contextlib.contextmanager
-def _cyclic_gc_paused():
-    """Millions of short-lived tuples would start the cycle collector over and over, each time
-    walking the whole long-lived company (more than half the benchmark's time). Nothing here
-    forms a reference cycle, so collection can wait until the end."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 # --- the company ---------------------------------------------------------------------------

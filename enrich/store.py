@@ -272,11 +272,13 @@ class Store:
             "SELECT day, measured FROM days WHERE reported = 1 AND day BETWEEN ? AND ?",
             (period.since, period.until)))
 
-    def engagement(self, period: Period) -> Iterator[tuple[int, int, int]]:
-        """`(user_id, day, bits)` of every stored user-day in the period."""
-        return self._db.execute(
-            "SELECT user_id, day, bits FROM engagement WHERE day BETWEEN ? AND ?",
-            (period.since, period.until))
+    def engagement(self, period: Period) -> Iterable[tuple[int, int, int]]:
+        """`(user_id, day, bits)` of every stored user-day in the period.
+
+        The rows are read through a connection of their own, opened when iteration starts:
+        so a forked process can read one period while this one reads another.
+        """
+        return _PeriodRows(self.path, period)
 
     def logins(self) -> dict[int, list[str]]:
         """Every login each user_id has had, the display login first (METRICS.md section 1)."""
@@ -298,6 +300,22 @@ class Store:
             f"SELECT {', '.join(_SEAT_FIELDS)} FROM seats WHERE snapshot = ? ORDER BY rowid",
             (row[0],))]
         return row[1], seats
+
+
+class _PeriodRows:
+    def __init__(self, path: Path, period: Period):
+        self.path, self.period = path, period
+
+    def __iter__(self) -> Iterator[tuple[int, int, int]]:
+        db = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True)
+        try:
+            cursor = db.execute(
+                "SELECT user_id, day, bits FROM engagement WHERE day BETWEEN ? AND ?",
+                (self.period.since, self.period.until))
+            while rows := cursor.fetchmany(50_000):
+                yield from rows
+        finally:
+            db.close()
 
 
 def _now() -> str:

@@ -183,6 +183,7 @@ class _Reader:
         self.path = path
         self.directory = Directory(source=str(path))
         self.origins: dict[tuple[str, str], Origin] = {}
+        self._no_lines: Origin | None = None
 
     def error(self, message: str, line: int | None) -> DirectoryError:
         return DirectoryError(message, path=self.path, line=line)
@@ -266,13 +267,21 @@ class _Reader:
 
     def origin_of(self, entry: dict, fields: _Fields, default_line: int | None) -> Origin:
         # Keys come in file order, so the first key's line is the entry's.
-        lines = getattr(entry, "lines", {})  # none when the file is JSON
+        lines = getattr(entry, "lines", None)
+        if lines is None:  # a JSON file has no lines: one origin serves every entry
+            if self._no_lines is None:
+                self._no_lines = Origin(self.path, default_line)
+            return self._no_lines
         field_lines = {fields[key][0]: line for key, line in lines.items() if key in fields}
         return Origin(self.path, next(iter(lines.values()), default_line), field_lines)
 
     def read_entry(self, entry: dict, entries: _EntryList, number: int, origin: Origin) -> dict:
-        label = self.label_of(entry, entries.kind, number, origin)
-        self.reject_unknown_keys(entry, entries.fields, f"{label}: ")
+        # the label is made only for a message: an org chart has hundreds of thousands of entries
+        def label() -> str:
+            return self.label_of(entry, entries.kind, number, origin)
+
+        if not entry.keys() <= entries.fields.keys():
+            self.reject_unknown_keys(entry, entries.fields, f"{label()}: ")
         values = {}
         for key, value in entry.items():
             name, converter = entries.fields[key]
@@ -282,10 +291,11 @@ class _Reader:
             try:
                 values[name] = converter(value)
             except ValueError as exc:
-                raise self.invalid(f"{label}: {key}", exc, value, origin.line_of(name)) from None
+                raise self.invalid(f"{label()}: {key}", exc, value,
+                                   origin.line_of(name)) from None
         for key in entries.required:
             if key not in values:
-                raise self.error(f"{label}: missing required field {key!r}",
+                raise self.error(f"{label()}: missing required field {key!r}",
                                  origin.line_of(key))
         return values
 

@@ -12,6 +12,7 @@ from pathlib import Path
 import orjson
 
 from enrich.outputs.files import atomic_open
+from enrich.processes import forked
 from enrich.rollup.units import DIMENSIONS
 
 JSON_NAME = "rollup.json"
@@ -25,11 +26,20 @@ _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def write_rollup(rollup: dict, folder: Path) -> list[Path]:
-    """Write the files of a rollup made by `enrich.rollup.compute_rollup`; return their paths."""
+    """Write the files of a rollup made by `enrich.rollup.compute_rollup`; return their paths.
+
+    The CSVs are written by a forked process while this one writes the JSON: for a large
+    enterprise each takes a second or two.
+    """
     folder = Path(folder)
+    csv_paths = forked(lambda: _write_csvs(rollup, folder))
     with atomic_open(folder / JSON_NAME, "wb") as fh:
         fh.writelines(_json_chunks(rollup))
-    paths = [folder / JSON_NAME]
+    return [folder / JSON_NAME, *csv_paths()]
+
+
+def _write_csvs(rollup: dict, folder: Path) -> list[Path]:
+    paths = []
     for dimension in DIMENSIONS:
         units = [unit for unit in rollup["units"] if unit["dimension"] == dimension]
         paths.append(_write_csv(folder / f"rollup-{dimension}.csv",

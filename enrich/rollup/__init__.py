@@ -6,11 +6,10 @@ every figure can be checked by hand.
 
 from __future__ import annotations
 
-import contextlib
-import gc
 from collections.abc import Collection, Mapping
 
 from enrich.directory.model import Directory
+from enrich.processes import cycle_collector_paused, forked
 from enrich.rollup.coverage import Coverage
 from enrich.rollup.inputs import DEFAULT_THRESHOLDS, PeriodInput, Thresholds
 from enrich.rollup.period import PeriodRollup, roll_up_period
@@ -22,43 +21,38 @@ __all__ = ["PeriodInput", "Thresholds", "compute_rollup"]
 def compute_rollup(directory: Directory, person_of: Mapping[int, str],
                    logins: Mapping[int, str], current: PeriodInput, previous: PeriodInput, *,
                    seat_holders: Collection[str] | None = None,
-                   thresholds: Thresholds = DEFAULT_THRESHOLDS) -> dict:
+                   thresholds: Thresholds = DEFAULT_THRESHOLDS, parallel: bool = False) -> dict:
     """The content of `rollup.json` (METRICS.md section 8).
 
     `person_of` maps user_id -> directory person id, `logins` user_id -> display login;
     `seat_holders` are the person ids holding a Copilot seat, None without seat data.
+    With `parallel`, the previous period is rolled up in a forked process, at the same time
+    as the current one; its rows must then not be bound to this process's connection.
     """
     expected = current.period.previous()
     if (previous.period.since, previous.period.until) != (expected.since, expected.until):
         raise ValueError(f"the period before {current.period.label()} is {expected.label()}, "
                          f"not {previous.period.label()}")
-    with _no_cycle_collection():
+    with cycle_collector_paused():
         org = Org.of(directory)
+        before_coverage = Coverage.of(previous)
+
+        def roll_up_before() -> PeriodRollup | None:
+            if not before_coverage.has_data:
+                return None
+            return roll_up_period(org, directory, person_of, previous, before_coverage,
+                                  seat_holders, thresholds)
+
+        before_result = forked(roll_up_before) if parallel else roll_up_before
         now = roll_up_period(org, directory, person_of, current, Coverage.of(current),
                              seat_holders, thresholds)
-        before_coverage = Coverage.of(previous)
-        before = (roll_up_period(org, directory, person_of, previous, before_coverage,
-                                 seat_holders, thresholds)
-                  if before_coverage.has_data else None)
+        before = before_result()
         return {
             "period": {**now.coverage.as_json(), "previous": _previous_period(before)},
             "features": now.coverage.features_measured_in_p,
             "units": _units(org, now, before),
             "unmapped": _unmapped(now, logins),
         }
-
-
-@contextlib.contextmanager
-def _no_cycle_collection():
-    """The rollup makes hundreds of thousands of containers and no reference cycle; the cycle
-    collector would only scan them, and the org chart, over and over (a tenth of the time)."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def _previous_period(before: PeriodRollup | None) -> dict | None:
