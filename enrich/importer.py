@@ -24,7 +24,7 @@ from enrich.sources.engagement import Batch, RowError, row_format
 from enrich.sources.parallel import ParsePool, make_parser
 from enrich.sources.records import RecordError, file_digest, is_gzip, records
 from enrich.sources.seats import is_seat_page, parse_page
-from enrich.store import Store
+from enrich.store import Store, UserDays, pack_user_days
 
 SEATS = "seats"
 _BATCH = 20_000
@@ -88,6 +88,26 @@ def expand_paths(paths: Iterable[Path]) -> list[Path]:
     return found
 
 
+@dataclass
+class Block:
+    """A parsed batch in the form the importing process uses, small to send from a worker."""
+
+    read: int
+    bad: list[tuple[int, str, object]]
+    measured: dict[int, int]
+    logins: list[tuple[int, tuple[int, ...], tuple[str, ...]]]  # (day, user_ids, logins)
+    user_days: list[UserDays]
+
+
+def compact(batch: Batch) -> Block:
+    """Runs in a parse worker: the packing costs the writing process nothing."""
+    columns = batch.by_day()
+    return Block(len(batch.rows) + len(batch.bad), batch.bad, batch.measured,
+                 [(day, user_ids, logins) for day, (user_ids, _, logins) in columns.items()],
+                 [pack_user_days(day, user_ids, bits)
+                  for day, (user_ids, bits, _) in columns.items()])
+
+
 class _Rejects:
     """Bad rows, written to a private JSON-lines file when the import ends."""
 
@@ -121,7 +141,9 @@ def import_paths(store: Store, paths: Iterable[Path], *, usage_rules: Mapping,
     files = expand_paths(paths)
     logins = LoginBook(store)
     with pool or ParsePool() as pool:
-        for path in files:
+        for path, following in itertools.zip_longest(files, files[1:]):
+            if following is not None:
+                _prefetch(pool, store, following, usage_rules)
             result = _import_one(store, path, usage_rules=usage_rules,
                                  skip_bad_rows=skip_bad_rows, rejects=sink,
                                  seats_taken_on=seats_taken_on, logins=logins, pool=pool)
@@ -134,6 +156,19 @@ def import_paths(store: Store, paths: Iterable[Path], *, usage_rules: Mapping,
         summary.covered = covers
     summary.rejects_file = sink.write()
     return summary
+
+
+def _prefetch(pool: ParsePool, store: Store, path: Path, usage_rules: Mapping) -> None:
+    """Let the workers start on the next file; a file that turns out bad is left for later."""
+    try:
+        if not pool.wants(path):
+            return
+        _, first = _first_value(path, records(path))
+    except (InputError, OSError):
+        return
+    kind = row_format(first)
+    if kind is not None:
+        pool.prefetch(kind, usage_rules, path, store.feature_map, compact)
 
 
 def _import_one(store, path, *, usage_rules, skip_bad_rows, rejects, seats_taken_on, logins,
@@ -180,29 +215,29 @@ class _FileImport:
         self._store_batches(self._batches(kind))
         return self.result
 
-    def _batches(self, kind: str) -> Iterator[Batch]:
+    def _batches(self, kind: str) -> Iterator[Block]:
         store = self.store
         if self.pool.wants(self.path):
             return self.pool.parse(kind, self.usage_rules, self.path, store.feature_map,
-                                   store.feature_bit)
+                                   store.feature_bit, compact)
         parser = make_parser(kind, store.feature_bit, self.usage_rules)
         items = records(self.path)
-        return (parser.parse(chunk)
+        return (compact(parser.parse(chunk))
                 for chunk in iter(lambda: list(itertools.islice(items, _BATCH)), []))
 
-    def _store_batches(self, batches: Iterable[Batch]) -> None:
+    def _store_batches(self, blocks: Iterable[Block]) -> None:
         result, store = self.result, self.store
-        for batch in batches:
-            result.read += len(batch.rows) + len(batch.bad)
-            for line, reason, record in batch.bad:
+        for block in blocks:
+            result.read += block.read
+            for line, reason, record in block.bad:
                 self._bad_row(line, reason, record)
-            new_days = [d for d in batch.measured if d not in self.measured]
+            new_days = [d for d in block.measured if d not in self.measured]
             if new_days:
                 result.stored -= store.user_days(new_days)
-            for day, mask in batch.measured.items():
+            for day, mask in block.measured.items():
                 self.measured[day] = self.measured.get(day, 0) | mask
-            self.logins.see(batch.rows)
-            store.add_engagement([row[:3] for row in batch.rows])
+            self.logins.see(block.logins)
+            store.add_user_days(block.user_days)
         self.logins.save()
         result.stored += store.user_days(self.measured)
         result.merged = result.read - result.rejected - result.stored

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import json
-import logging
 from dataclasses import dataclass
 from pathlib import Path
 
 from enrich.config import Config
-from enrich.dates import Period, day_str
+from enrich.dates import Period
 from enrich.directory.identity import Matching, match_users
 from enrich.directory.model import Directory
 from enrich.directory.sources import load_directory
@@ -19,9 +18,7 @@ from enrich.outputs.rollup_files import write_rollup
 from enrich.progress import Progress
 from enrich.rollup import PeriodInput, Thresholds, compute_rollup
 from enrich.sample import SampleSpec, write_sample
-from enrich.store import MISSING, Store
-
-log = logging.getLogger("enrich")
+from enrich.store import Store
 
 
 def open_store(config: Config) -> Store:
@@ -78,7 +75,10 @@ class RollupResult:
     period: Period
     rollup: dict
     files: list[Path]
-    missing_days: list[str]
+
+    @property
+    def missing_days(self) -> list[str]:
+        return self.rollup["period"]["missing_days"]
 
     @property
     def status(self) -> ExitStatus:
@@ -124,9 +124,8 @@ def rollup(config: Config, period: Period, *, output: Path | None = None,
             directory, matching.person_of, {uid: logins[0] for uid, logins in users.items()},
             period_input(store, period), period_input(store, period.previous()),
             seat_holders=holders, thresholds=Thresholds.from_config(config), parallel=True)
-        missing = [day_str(d) for d, s in store.coverage(period).items() if s == MISSING]
     files = write_rollup(result, output or config.get("output"))
-    return RollupResult(period, result, files, missing)
+    return RollupResult(period, result, files)
 
 
 def print_rollup_result(result: RollupResult, out) -> None:

@@ -11,7 +11,9 @@ belongs to the first login: one query over the store gives its span.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from itertools import compress
+from operator import ne
 
 from enrich.store import Store
 
@@ -32,23 +34,24 @@ class LoginBook:
         self._new: list[tuple[int, str]] = []
         self._changed: set[tuple[int, str]] = set()
 
-    def see(self, rows: list[tuple[int, int, int, str]]) -> None:
-        """Note the `(day, user_id, bits, login)` rows of a batch not yet in the store."""
+    def see(self, columns: Sequence[tuple[int, Sequence[int], Sequence[str]]]) -> None:
+        """Note the rows of a batch not yet in the store, as `(day, user_ids, logins)`."""
         single, multi = self.single, self.multi
         renamed: dict[int, str] = {}
-        for day, uid, _, login in rows:
-            known = single.get(uid)
-            if known == login:
-                continue
-            if known is None and uid not in multi:
-                single[uid] = login
-                self._new.append((uid, login))
-            elif uid in multi:
-                self._widen(uid, login, day)
-            else:
-                renamed[uid] = known
+        for day, user_ids, logins in columns:
+            # most users are known by the same login: find the others at C speed
+            for i in compress(range(len(user_ids)), map(ne, map(single.get, user_ids), logins)):
+                uid, login = user_ids[i], logins[i]
+                known = single.get(uid)
+                if known is None and uid not in multi:
+                    single[uid] = login
+                    self._new.append((uid, login))
+                elif uid in multi:
+                    self._widen(uid, login, day)
+                else:
+                    renamed[uid] = known
         if renamed:
-            self._start_tracking(renamed, rows)
+            self._start_tracking(renamed, columns)
 
     def _widen(self, uid: int, login: str, day: int) -> None:
         span = self.spans.get((uid, login))
@@ -62,7 +65,7 @@ class LoginBook:
             return
         self._changed.add((uid, login))
 
-    def _start_tracking(self, renamed: dict[int, str], rows) -> None:
+    def _start_tracking(self, renamed: dict[int, str], columns) -> None:
         """Users seen with a second login: their earlier days belong to the first one."""
         for uid, (first, last) in self.store.user_spans(renamed).items():
             self._widen(uid, renamed[uid], first)
@@ -70,9 +73,10 @@ class LoginBook:
         for uid in renamed:
             del self.single[uid]
             self.multi.add(uid)
-        for day, uid, _, login in rows:
-            if uid in renamed:
-                self._widen(uid, login, day)
+        for day, user_ids, logins in columns:
+            for uid, login in zip(user_ids, logins, strict=True):
+                if uid in renamed:
+                    self._widen(uid, login, day)
 
     def save(self) -> None:
         """Write what changed, inside the caller's transaction."""

@@ -365,3 +365,48 @@ def test_worker_processes_name_the_line_of_a_bad_row(store, tmp_path):
     summary = load(store, path, pool=ParsePool(workers=2, min_file_bytes=0, block_bytes=1_000))
     assert summary.files[0].error == f"{path}, line 164: {BAD_ROWS[0][1]}"
     assert engagement(store) == {}
+
+
+def test_workers_parse_the_next_file_ahead_without_keeping_what_a_rejected_file_taught(
+        store, tmp_path):
+    # "zeta" is allocated while the bad file is read, and the next file's blocks are parsed
+    # ahead with it; the rollback frees its bit, which "omega" then takes
+    bad = [json.dumps(seed_row(D1, f"user{i}", 100 + i, zeta_engagement=1)) for i in range(100)]
+    bad_path = tmp_path / "a.jsonl"
+    bad_path.write_text("\n".join([*bad, BAD_ROWS[0][0]]) + "\n")
+    good = [seed_row(D2, "user0", 100, omega_engagement=1)] + [
+        seed_row(D2, f"user{i}", 100 + i, zeta_engagement=1) for i in range(1, 100)]
+    good_path = write_jsonl(tmp_path / "b.jsonl", good)
+    pool = ParsePool(workers=2, min_file_bytes=0, block_bytes=2_000)
+    summary = load(store, bad_path, good_path, pool=pool)
+    assert [f.status for f in summary.files] == ["rejected", "imported"]
+    assert summary.files[0].error == f"{bad_path}, line 101: {BAD_ROWS[0][1]}"
+    rows = engagement(store)
+    assert rows[(100, parse_day(D2))] == {"omega"}
+    assert {frozenset(rows[(100 + i, parse_day(D2))]) for i in range(1, 100)} == {
+        frozenset({"zeta"})}
+    assert store.logins() == {100 + i: [f"user{i}"] for i in range(100)}
+
+
+def test_packed_and_unpacked_user_days_are_stored_alike(store):
+    from enrich.store import pack_user_days
+    day = parse_day(D1)
+    with store.transaction():
+        store.add_user_days([pack_user_days(day, [5, 3, 5], [1, 2, 4]),
+                             pack_user_days(day, [(1 << 63) - 1, 3], [6, 8])])
+    assert sorted(store.engagement(Period.of(D1, D1))) == [
+        (3, day, 10), (5, day, 5), ((1 << 63) - 1, day, 6)]
+
+
+def test_a_file_read_ahead_that_cannot_be_read_fails_in_its_own_turn(store, tmp_path):
+    good = write_jsonl(tmp_path / "a.jsonl", [seed_row(D1, f"user{i}", 100 + i, "cli")
+                                              for i in range(100)])
+    text = gzip.compress(b"".join(json.dumps(seed_row(D2, f"user{i}", 100 + i)).encode() + b"\n"
+                                  for i in range(100)))
+    truncated = tmp_path / "b.jsonl.gz"
+    truncated.write_bytes(text[:300])  # its first line reads, its third block does not
+    pool = ParsePool(workers=2, min_file_bytes=0, block_bytes=2_000)
+    summary = load(store, good, truncated, pool=pool)
+    assert [f.status for f in summary.files] == ["imported", "rejected"]
+    assert summary.files[1].error.startswith(f"{truncated}: cannot read the file")
+    assert len(engagement(store)) == 100

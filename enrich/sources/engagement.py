@@ -108,8 +108,11 @@ def _decode(line: bytes):
     except orjson.JSONDecodeError as exc:
         if not line.strip():
             return None
-        reason = str(exc)
-        raise RowError(f"invalid JSON: {reason.split(': line ')[0]}") from None
+        raise RowError(_invalid_json(exc)) from None
+
+
+def _invalid_json(exc: orjson.JSONDecodeError) -> str:
+    return f"invalid JSON: {str(exc).split(': line ')[0]}"
 
 
 class Batch:
@@ -120,6 +123,60 @@ class Batch:
         self.bad: list[tuple[int, str, object]] = []  # (line, reason, record)
         self.measured: dict[int, int] = {}
 
+    def by_day(self) -> dict[int, tuple[tuple[int, ...], tuple[int, ...], tuple[str, ...]]]:
+        """The good rows as columns per day: `{day: (user_ids, bits, logins)}`."""
+        if len(self.measured) == 1:  # the usual file of one day: columns at C speed
+            _, user_ids, bits, logins = zip(*self.rows, strict=True)
+            return {next(iter(self.measured)): (user_ids, bits, logins)}
+        columns: dict[int, tuple[list, list, list]] = {}
+        for day, uid, bits, login in self.rows:
+            user_ids, bits_of, logins = columns.setdefault(day, ([], [], []))
+            user_ids.append(uid)
+            bits_of.append(bits)
+            logins.append(login)
+        return {day: tuple(map(tuple, group)) for day, group in columns.items()}
+
+
+class _Layout:
+    """What a set of seed-format keys means: the engagement columns and their bits."""
+
+    def __init__(self, keys: tuple, feature_bits: FeatureBits):
+        self.columns = tuple(k for k in keys if seed_feature(k))
+        self.bits_of = tuple(1 << feature_bits(seed_feature(c)) for c in self.columns)
+        self.measured = 0
+        for bit in self.bits_of:
+            self.measured |= bit
+        # a row of these columns plus "day", "login" and "user_id" has this layout when it has
+        # as many keys and all the columns; a layout with other keys is looked up every time
+        plain = len(keys) == len(self.columns) + len(_IDENTITY_KEYS) and \
+            set(keys) >= _IDENTITY_KEYS
+        self.size = len(keys) if plain else -1
+        self.values = _values_getter(self.columns)
+        self.int_types = (int,) * len(self.columns)
+        # JSON text of engagement values already checked -> bits
+        self.known: dict[bytes, int] = {}
+
+    def check(self, values: tuple) -> int:
+        bits = 0
+        for column, bit, value in zip(self.columns, self.bits_of, values, strict=True):
+            if type(value) is not int or value not in (0, 1):
+                raise RowError(f'"{column}" is {show_value(value)}; expected 0 or 1')
+            if value:
+                bits |= bit
+        self.known[orjson.dumps(values)] = bits
+        return bits
+
+
+def _values_getter(columns: tuple) -> Callable[[dict], tuple]:
+    if len(columns) > 1:
+        return itemgetter(*columns)
+    # itemgetter of one key gives no tuple, and takes no zero keys
+    return lambda row: tuple(row[c] for c in columns)
+
+
+_IDENTITY_KEYS = {"day", "login", "user_id"}
+_NO_LAYOUT = _Layout((), lambda name: 0)
+
 
 class SeedRows:
     """Rows of the user-engagement format (SOURCES.md section 1)."""
@@ -129,10 +186,7 @@ class SeedRows:
     def __init__(self, feature_bits: FeatureBits):
         self._feature_bits = feature_bits
         self._identity = _Identity("login")
-        # per column layout: (getter of the engagement values, columns, bit of each, measured)
-        self._layouts: dict[tuple, tuple] = {}
-        # engagement values already checked -> bits, per layout
-        self._bits: dict[tuple, int] = {}
+        self._layouts: dict[tuple, _Layout] = {}
 
     def parse(self, items: Iterable[tuple[int, object]]) -> Batch:
         """Parse `(line, record)` items; a record may still be a JSON line (bytes).
@@ -142,14 +196,19 @@ class SeedRows:
         batch = Batch()
         rows, bad, measured_of = batch.rows, batch.bad, batch.measured
         identity, days, logins = self._identity, self._identity.days, self._identity.logins
-        layouts, known_bits = self._layouts, self._bits
-        last_day = last_measured = None
+        loads, dumps, json_error = orjson.loads, orjson.dumps, orjson.JSONDecodeError
+        layout = _NO_LAYOUT
+        size, values_of, known = layout.size, layout.values, layout.known
+        last_day = last_layout = None
         for line, row in items:
             try:
                 if type(row) is bytes:
-                    row = _decode(row)
-                    if row is None:
-                        continue
+                    try:
+                        row = loads(row)
+                    except json_error as exc:
+                        if not row.strip():
+                            continue
+                        raise RowError(_invalid_json(exc)) from None
                 if type(row) is not dict:
                     raise RowError(getattr(row, "reason", "expected a JSON object"))
                 text = row.get("day")
@@ -162,51 +221,34 @@ class SeedRows:
                 login = row.get("login")
                 if login not in logins:
                     login = identity.login(row)
-                layout = layouts.get(tuple(row))
-                if layout is None:
+                # the row has its three identity keys: the same count of keys and every
+                # column of the last layout make the same keys, cheaper than looking them up
+                try:
+                    values = values_of(row) if len(row) == size else None
+                except KeyError:
+                    values = None
+                if values is None:
                     layout = self._layout(tuple(row))
-                getter, columns, bits_of, measured = layout
-                values = getter(row)
-                key = (measured, values)
-                bits = known_bits.get(key)
-                # True == 1 in Python, so a cached 0/1 tuple would admit JSON booleans too
-                if bits is None or {*map(type, values)} != _INT_ONLY:
-                    bits = known_bits[key] = self._check(columns, bits_of, values)
+                    size, values_of, known = layout.size, layout.values, layout.known
+                    values = values_of(row)
+                # keyed by the values' JSON text, since true == 1.0 == 1 in Python
+                bits = known.get(dumps(values))
+                if bits is None:
+                    bits = layout.check(values)
             except RowError as exc:
                 bad.append((line, str(exc), row))
                 continue
             rows.append((day, uid, bits, login))
-            if day != last_day or measured != last_measured:
-                measured_of[day] = measured_of.get(day, 0) | measured
-                last_day, last_measured = day, measured
+            if day != last_day or layout is not last_layout:
+                measured_of[day] = measured_of.get(day, 0) | layout.measured
+                last_day, last_layout = day, layout
         return batch
 
-    def _layout(self, keys: tuple) -> tuple:
-        columns = [k for k in keys if seed_feature(k)]
-        bits_of = tuple(1 << self._feature_bits(seed_feature(c)) for c in columns)
-        measured = 0
-        for bit in bits_of:
-            measured |= bit
-        getter = itemgetter(*columns)
-        if len(columns) == 1:
-            single = getter
-            getter = lambda row: (single(row),)  # noqa: E731 - itemgetter of one key is no tuple
-        layout = (getter, tuple(columns), bits_of, measured)
-        self._layouts[keys] = layout
+    def _layout(self, keys: tuple) -> _Layout:
+        layout = self._layouts.get(keys)
+        if layout is None:
+            layout = self._layouts[keys] = _Layout(keys, self._feature_bits)
         return layout
-
-    @staticmethod
-    def _check(columns, bits_of, values) -> int:
-        bits = 0
-        for column, bit, value in zip(columns, bits_of, values, strict=True):
-            if type(value) is not int or value not in (0, 1):
-                raise RowError(f'"{column}" is {show_value(value)}; expected 0 or 1')
-            if value:
-                bits |= bit
-        return bits
-
-
-_INT_ONLY = {int}
 
 
 class UsageMetricsRows:

@@ -14,8 +14,10 @@ import os
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
+from enrich.errors import InputError
 from enrich.sources.engagement import SEED, Batch, SeedRows, UsageMetricsRows
 from enrich.sources.records import LINES, layout, line_chunks
 
@@ -50,25 +52,47 @@ def _known_bits(features: dict[str, int]) -> Callable[[str], int]:
     return bit
 
 
-def _parse_block(kind: str, rules_json: str, features: tuple, first: int,
-                 block: bytes) -> Batch | str:
-    key = (kind, rules_json, features)
+def _parse_block(job: _Job, features: tuple, first: int, block: bytes):
+    key = (job.kind, job.rules_json, features)
     parser = _worker_parsers.get(key)
     if parser is None:
-        parser = make_parser(kind, _known_bits(dict(features)), json.loads(rules_json))
+        parser = make_parser(job.kind, _known_bits(dict(features)), json.loads(job.rules_json))
         _worker_parsers.clear()
         _worker_parsers[key] = parser
     lines = block.split(b"\n")
     if lines and not lines[-1]:
         lines.pop()
     try:
-        return parser.parse(enumerate(lines, first))
+        return job.finish(parser.parse(enumerate(lines, first)))
     except UnknownFeature as exc:
         return exc.name
 
 
+@dataclass(frozen=True)
+class _Job:
+    """One file to parse, and what a worker does with each block's batch before sending it."""
+
+    kind: str
+    rules_json: str
+    path: Path
+    finish: Callable[[Batch], object]
+
+
+@dataclass
+class _Task:
+    job: _Job
+    block: tuple[int, bytes]
+    features: tuple
+    future: Future
+
+
 class ParsePool:
-    """Worker processes for the files of one import, started on first use."""
+    """Worker processes for the files of one import, started on first use.
+
+    The workers are kept busy across files: the blocks of the file that is expected next are
+    parsed while the importing process finishes the current one (its counts, archive copy
+    and commit). What turns out not to be wanted is dropped.
+    """
 
     def __init__(self, workers: int | None = None, *, min_file_bytes: int = PARALLEL_MIN_BYTES,
                  block_bytes: int = 1 << 22):
@@ -76,38 +100,99 @@ class ParsePool:
         self.min_file_bytes = min_file_bytes
         self.block_bytes = block_bytes
         self._executor: ProcessPoolExecutor | None = None
+        self._tasks: deque[_Task] = deque()  # submitted, in file order
+        self._feeds: deque[tuple[_Job, Iterator[tuple[int, bytes]]]] = deque()  # blocks to submit
+        self._features: Callable[[], dict[str, int]] = dict
 
     def wants(self, path: Path) -> bool:
         """Whether a file is worth parsing in the workers."""
         return path.stat().st_size >= self.min_file_bytes and layout(path) == LINES
 
+    def prefetch(self, kind: str, rules: Mapping, path: Path,
+                 features: Callable[[], dict[str, int]], finish: Callable[[Batch], object]):
+        """Start parsing a file that `parse` will likely be asked for next."""
+        self._features = features
+        job = _job(kind, rules, path, finish)
+        if job not in self._jobs():
+            self._feeds.append(self._feed(job))
+
     def parse(self, kind: str, rules: Mapping, path: Path,
-              features: Callable[[], dict[str, int]],
-              allocate: Callable[[str], int]) -> Iterator[Batch]:
-        """Batches of the file's blocks, in order. New features are allocated as they appear."""
-        executor = self._start()
-        rules_json = json.dumps(rules, sort_keys=True)
-        window: deque[tuple[tuple[int, bytes], Future]] = deque()
+              features: Callable[[], dict[str, int]], allocate: Callable[[str], int],
+              finish: Callable[[Batch], object]) -> Iterator:
+        """`finish(batch)` of the file's blocks, in order.
 
-        def submit(block):
-            mapping = tuple(sorted(features().items()))
-            return executor.submit(_parse_block, kind, rules_json, mapping, *block)
+        New features are allocated as they appear; `finish` runs in the worker, so that what
+        comes back is small.
+        """
+        job = _job(kind, rules, path, finish)
+        self._features = features
+        if not self._skip_to(job):
+            # blocks already sent of other files would come out first: parse them again later
+            self._drop({task.job for task in self._tasks}.__contains__)
+            self._feeds.appendleft(self._feed(job))
+        try:
+            while True:
+                self._top_up(job)
+                if not self._tasks or self._tasks[0].job != job:
+                    return
+                yield self._result(self._tasks.popleft(), allocate)
+        finally:
+            self._drop(lambda other: other == job)  # what is left of a file given up on
 
-        blocks = line_chunks(path, self.block_bytes)
-        for block in blocks:
-            window.append((block, submit(block)))
-            if len(window) >= 2 * self.workers:
-                break
-        while window:
-            block, future = window.popleft()
-            result = future.result()
-            while isinstance(result, str):
+    def _feed(self, job: _Job) -> tuple[_Job, Iterator[tuple[int, bytes]]]:
+        return job, line_chunks(job.path, self.block_bytes)
+
+    def _skip_to(self, job: _Job) -> bool:
+        """Drop what was parsed ahead for files before `job`; whether `job` was expected."""
+        jobs = self._jobs()
+        if job not in jobs:
+            return False
+        self._drop(set(jobs[:jobs.index(job)]).__contains__)
+        return True
+
+    def _jobs(self) -> list[_Job]:
+        return [task.job for task in self._tasks] + [job for job, _ in self._feeds]
+
+    def _top_up(self, current: _Job) -> None:
+        while self._feeds and len(self._tasks) < 2 * self.workers:
+            job, blocks = self._feeds[0]
+            try:
+                block = next(blocks, None)
+            except InputError:
+                if job == current:
+                    raise
+                # a file read ahead that cannot be read: it fails in its own turn
+                self._drop(lambda other: other == job)  # noqa: B023 - called at once
+                continue
+            if block is None:
+                self._feeds.popleft()
+            else:
+                self._tasks.append(self._submit(job, block))
+
+    def _submit(self, job: _Job, block: tuple[int, bytes]) -> _Task:
+        features = tuple(sorted(self._features().items()))
+        return _Task(job, block, features,
+                     self._start().submit(_parse_block, job, features, *block))
+
+    def _result(self, task: _Task, allocate: Callable[[str], int]):
+        result = task.future.result()
+        # a block parsed ahead may know a feature that a rolled-back file allocated
+        while isinstance(result, str) or not set(task.features) <= self._features().items():
+            if isinstance(result, str):
                 allocate(result)
-                result = submit(block).result()
-            yield result
-            following = next(blocks, None)
-            if following is not None:
-                window.append((following, submit(following)))
+            task = self._submit(task.job, task.block)
+            result = task.future.result()
+        return result
+
+    def _drop(self, unwanted: Callable[[_Job], bool]) -> None:
+        for task in self._tasks:
+            if unwanted(task.job):
+                task.future.cancel()
+        self._tasks = deque(task for task in self._tasks if not unwanted(task.job))
+        for job, blocks in self._feeds:
+            if unwanted(job):
+                blocks.close()
+        self._feeds = deque(feed for feed in self._feeds if not unwanted(feed[0]))
 
     def _start(self) -> ProcessPoolExecutor:
         if self._executor is None:
@@ -118,6 +203,7 @@ class ParsePool:
         return self._executor
 
     def close(self) -> None:
+        self._drop(lambda job: True)
         if self._executor is not None:
             self._executor.shutdown(cancel_futures=True)
             self._executor = None
@@ -127,3 +213,7 @@ class ParsePool:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+def _job(kind: str, rules: Mapping, path: Path, finish: Callable[[Batch], object]) -> _Job:
+    return _Job(kind, json.dumps(rules, sort_keys=True), path, finish)
