@@ -330,6 +330,13 @@ class Store:
             result.setdefault(uid, []).append(login)
         return result
 
+    def archived_files(self, day: int) -> list[Path]:
+        """The archived copies of every file that brought rows for `day`: importing them into
+        an empty store derives the day again."""
+        return [self.archive / name for (name,) in self._db.execute(
+            "SELECT f.archive FROM file_days d JOIN files f USING (sha256) WHERE d.day = ? "
+            "ORDER BY f.imported_at, f.sha256", (day,))]
+
     def seat_snapshot(self, as_of: int) -> tuple[int, list[Seat]] | None:
         """The latest seat snapshot taken on or before `as_of`, with its seats."""
         row = self._db.execute(

@@ -410,3 +410,24 @@ def test_a_file_read_ahead_that_cannot_be_read_fails_in_its_own_turn(store, tmp_
     assert [f.status for f in summary.files] == ["imported", "rejected"]
     assert summary.files[1].error.startswith(f"{truncated}: cannot read the file")
     assert len(engagement(store)) == 100
+
+
+def test_any_day_can_be_derived_again_from_the_archive(store, tmp_path):
+    load(store, write_jsonl(tmp_path / "a.jsonl", [
+        seed_row(D1, "ada", 11, "cli"), seed_row(D2, "ada", 11, "agent")]))
+    load(store, write_jsonl(tmp_path / "b.jsonl.gz", [
+        seed_row(D2, "bob", 12, "code_review"), seed_row(D2, "ada", 11, "cli")], compress=True))
+    archived = store.archived_files(parse_day(D2))
+    assert len(archived) == 2 and all(p.exists() for p in archived)
+    restored = tmp_path / "restored"
+    restored.mkdir()
+    for i, path in enumerate(archived):
+        data = path.read_bytes()
+        if path.suffix == ".zst":
+            data = zstandard.ZstdDecompressor().decompressobj().decompress(data)
+            (restored / f"{i}.jsonl").write_bytes(data)
+        else:
+            (restored / f"{i}.jsonl.gz").write_bytes(data)
+    with Store(tmp_path / "again.db", tmp_path / "again-archive") as again:
+        load(again, restored)
+        assert engagement(again, D2, D2) == engagement(store, D2, D2)
