@@ -91,22 +91,21 @@ def period_input(store: Store, period: Period) -> PeriodInput:
                        rows=store.engagement(period))
 
 
-def seat_holders(snapshot, directory: Directory, matching: Matching) -> set[str] | None:
+def seat_holders(seats: list[tuple[int, str]] | None, directory: Directory,
+                 matching: Matching) -> set[str] | None:
     """Person ids holding a seat: from the latest seat snapshot, else from the directory."""
-    if snapshot is not None:
-        return {matching.person_of[s.user_id] for s in snapshot[1]
-                if s.user_id in matching.person_of}
+    if seats is not None:
+        return {matching.person_of[uid] for uid, _ in seats if uid in matching.person_of}
     if directory.has_seat_data():
         return {p.id for p in directory.people.values() if p.seat}
     return None
 
 
-def identify(config: Config, store: Store, directory: Directory, snapshot):
+def identify(config: Config, store: Store, directory: Directory, seats):
     """Every GitHub user the store knows (engaged or seated), matched to the directory."""
     users = store.logins()
-    for seat in snapshot[1] if snapshot else ():
-        if seat.user_id is not None and seat.user_id not in users:
-            users[seat.user_id] = [seat.login]
+    for uid, login in seats or ():
+        users.setdefault(uid, [login])
     matching = match_users(directory, users, match_email_local_part=config.get(
         "identity.match_email_local_part"))
     return users, matching
@@ -117,9 +116,9 @@ def rollup(config: Config, period: Period, *, output: Path | None = None,
     """`enrich rollup`: the per-unit metrics of a period, written as rollup files."""
     directory = load_directory(config.get("directory.sources"))
     with open_store(config) as store:
-        snapshot = store.seat_snapshot(as_of)
-        users, matching = identify(config, store, directory, snapshot)
-        holders = seat_holders(snapshot, directory, matching)
+        seats = store.seat_holders(as_of)
+        users, matching = identify(config, store, directory, seats)
+        holders = seat_holders(seats, directory, matching)
         result = compute_rollup(
             directory, matching.person_of, {uid: logins[0] for uid, logins in users.items()},
             period_input(store, period), period_input(store, period.previous()),

@@ -337,11 +337,24 @@ class Store:
             "SELECT f.archive FROM file_days d JOIN files f USING (sha256) WHERE d.day = ? "
             "ORDER BY f.imported_at, f.sha256", (day,))]
 
-    def seat_snapshot(self, as_of: int) -> tuple[int, list[Seat]] | None:
-        """The latest seat snapshot taken on or before `as_of`, with its seats."""
-        row = self._db.execute(
+    def seat_holders(self, as_of: int) -> list[tuple[int, str]] | None:
+        """`(user_id, login)` of each assignee of the latest seat snapshot taken on or before
+        `as_of` (one pair per seat object); None when there is no snapshot."""
+        row = self._latest_snapshot(as_of)
+        if row is None:
+            return None
+        return self._db.execute(
+            "SELECT user_id, login FROM seats WHERE snapshot = ? AND user_id IS NOT NULL",
+            (row[0],)).fetchall()
+
+    def _latest_snapshot(self, as_of: int) -> tuple[int, int] | None:
+        return self._db.execute(
             "SELECT id, taken_on FROM seat_snapshots WHERE taken_on <= ? "
             "ORDER BY taken_on DESC, id DESC LIMIT 1", (as_of,)).fetchone()
+
+    def seat_snapshot(self, as_of: int) -> tuple[int, list[Seat]] | None:
+        """The latest seat snapshot taken on or before `as_of`, with its seats."""
+        row = self._latest_snapshot(as_of)
         if row is None:
             return None
         seats = [Seat(*values) for values in self._db.execute(
