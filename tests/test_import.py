@@ -9,6 +9,7 @@ import zstandard
 from conftest import seed_row, write_jsonl
 
 from enrich.dates import Period, parse_day
+from enrich.errors import StoreError
 from enrich.features import USAGE_METRICS_DEFAULT
 from enrich.importer import import_paths
 from enrich.sources.parallel import ParsePool
@@ -431,3 +432,21 @@ def test_any_day_can_be_derived_again_from_the_archive(store, tmp_path):
     with Store(tmp_path / "again.db", tmp_path / "again-archive") as again:
         load(again, restored)
         assert engagement(again, D2, D2) == engagement(store, D2, D2)
+
+
+def test_a_store_of_a_newer_schema_is_refused(tmp_path):
+    import sqlite3
+    db = sqlite3.connect(tmp_path / "new.db")
+    db.execute("PRAGMA user_version = 99")
+    db.close()
+    with pytest.raises(StoreError) as info:
+        Store(tmp_path / "new.db", tmp_path / "archive")
+    assert str(info.value) == (f"{tmp_path}/new.db: the store has schema version 99, newer "
+                               "than this enrich understands (1)")
+    assert info.value.hint == "upgrade enrich"
+
+
+def test_a_new_store_is_migrated_to_the_current_schema(tmp_path):
+    with Store(tmp_path / "s.db", tmp_path / "archive") as store:
+        assert store.schema_version == 1
+        assert store.feature_names()[:2] == ["cli", "code_completion"]
