@@ -56,6 +56,14 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"enrich {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
+    fetch = commands.add_parser("fetch", parents=[common],
+                                help="bring the store up to date from GitHub's API")
+    fetch.add_argument("--refresh", metavar="DAYS", type=int, default=0,
+                       help="fetch the last DAYS days again, even those the store has")
+    fetch.add_argument("--since", metavar="YYYY-MM-DD", type=_day,
+                       help="fetch no day before this one (default: as far back as the API "
+                            "keeps)")
+
     imp = commands.add_parser("import", parents=[common],
                               help="load engagement files and seat lists into the store")
     imp.add_argument("paths", nargs="+", metavar="FILE|DIR", type=Path)
@@ -191,6 +199,11 @@ def _dispatch(args, stdout, stderr) -> ExitStatus:
         return job.demo(args.output, month=month, seed=args.seed, people=args.people,
                         out=stdout, progress=not quiet)
     config = load_config(args)
+    if args.command == "fetch":
+        result = job.fetch(config, today=today(), refresh=args.refresh, since=args.since,
+                           progress=not quiet)
+        job.print_fetch_result(result, stdout, stderr)
+        return result.status
     if args.command == "import":
         summary = job.import_files(
             config, args.paths, covers=args.covers, skip_bad_rows=args.skip_bad_rows,

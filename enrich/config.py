@@ -32,7 +32,8 @@ class Setting:
     check: Callable[[Any], list[str]] | None = None
 
 
-RUN_STAGES = ("import", "rollup")
+RUN_STAGES = ("fetch", "import", "rollup")
+ENGAGEMENT_SOURCES = ("usage-metrics", "user-engagement")
 
 SETTINGS: dict[str, Setting] = {
     "company.name": Setting("str", "Example Corp", "Company name shown on reports."),
@@ -40,6 +41,20 @@ SETTINGS: dict[str, Setting] = {
     "store.archive": Setting(
         "path", None, "Folder of archived raw files; default: the store path plus `.archive`."),
     "inbox": Setting("path", "inbox", "Folder whose files `enrich run` imports."),
+    "github.api_url": Setting(
+        "str", "https://api.github.com",
+        "GitHub's API: https://api.github.com, https://api.SUBDOMAIN.ghe.com (data residency) "
+        "or https://HOST/api/v3 (Enterprise Server)."),
+    "github.enterprise": Setting("str", None, "The enterprise's slug (or organization)."),
+    "github.organization": Setting("str", None, "An organization's login, instead of an "
+                                   "enterprise."),
+    "github.token_env": Setting("str", "GITHUB_TOKEN",
+                                "The environment variable that holds the GitHub token."),
+    "github.source": Setting("choice", "usage-metrics", "Where engagement comes from.",
+                             choices=ENGAGEMENT_SOURCES),
+    "github.seats": Setting("bool", True, "Also fetch the seat assignments."),
+    "github.ca_bundle": Setting("path", None, "A PEM file of certificate authorities to trust "
+                                "(a private CA); TLS verification is always on."),
     "output": Setting("path", "out", "Folder that receives the outputs of a run."),
     "directory.sources": Setting(
         "sources", [], "Ordered list of org-chart sources, e.g. `[{type: yaml, path: org.yaml}]`."),
@@ -61,7 +76,7 @@ SETTINGS: dict[str, Setting] = {
         "mapping", USAGE_METRICS_DEFAULT,
         "How usage-metrics report fields map to features (METRICS.md section 2).",
         check=check_usage_rules),
-    "run.stages": Setting("list", list(RUN_STAGES), "Stages of `enrich run`, in order.",
+    "run.stages": Setting("list", ["import", "rollup"], "Stages of `enrich run`, in order.",
                           choices=RUN_STAGES),
 }
 
@@ -195,6 +210,9 @@ def _check(key, setting: Setting, value, path, line, base):
     if kind == "str":
         if not isinstance(value, str) or not value.strip():
             fail("expected a non-empty text")
+    elif kind == "choice":
+        if value not in setting.choices:
+            fail(f"expected one of {', '.join(setting.choices)}, got {value!r}")
     elif kind == "bool":
         if not isinstance(value, bool):
             fail("expected true or false")

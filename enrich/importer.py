@@ -7,6 +7,7 @@ is stored. A file already imported (same bytes) is recognised by its content add
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import shutil
 from collections.abc import Iterable, Iterator, Mapping
@@ -140,7 +141,8 @@ def import_paths(store: Store, paths: Iterable[Path], *, usage_rules: Mapping,
     sink = _Rejects(rejects if skip_bad_rows else None)
     files = expand_paths(paths)
     logins = LoginBook(store)
-    with pool or ParsePool() as pool:
+    # a pool given by the caller serves several imports: the caller closes it
+    with contextlib.nullcontext(pool) if pool else ParsePool() as pool:
         for path, following in itertools.zip_longest(files, files[1:]):
             if following is not None:
                 _prefetch(pool, store, following, usage_rules)

@@ -6,12 +6,14 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from enrich import fetch as fetching
 from enrich.config import Config
-from enrich.dates import Period
+from enrich.dates import Period, day_str
 from enrich.directory.identity import Matching, match_users
 from enrich.directory.model import Directory
 from enrich.directory.sources import load_directory
 from enrich.errors import EnrichError, ExitStatus
+from enrich.fetch import FetchResult
 from enrich.importer import ImportSummary, expand_paths, import_paths
 from enrich.outputs.files import write_text
 from enrich.outputs.rollup_files import write_rollup
@@ -142,6 +144,34 @@ def print_rollup_result(result: RollupResult, out) -> None:
         print(f"wrote {path}", file=out)
 
 
+def fetch(config: Config, *, today: int, refresh: int = 0, since: int | None = None,
+          progress: bool = False, client_options: dict | None = None) -> FetchResult:
+    """`enrich fetch`: the days the store lacks, from GitHub's API, and the seats."""
+    fetching.Scope.of(config)  # a configuration without one says so before anything else
+    with open_store(config) as store, fetching.open_client(config, **(client_options or {})) \
+            as client:
+        return fetching.fetch(config, store, client, today=today, refresh=refresh, since=since,
+                              progress=progress)
+
+
+def print_fetch_result(result: FetchResult, out, err) -> None:
+    print(f"fetched {len(result.reported)} days with engagement ({result.rows} rows, "
+          f"{result.downloaded_bytes / 1e6:.1f} MB) and {len(result.empty)} days without",
+          file=out)
+    if result.seats is not None:
+        print(f"stored a seat snapshot of {result.seats} seats", file=out)
+    for day, why in sorted(result.failed.items()):
+        print(f"Error: {day_str(day)}: {why}", file=err)
+    if result.failed:
+        print(f"{len(result.failed)} day(s) could not be fetched; the others are kept. Run "
+              "`enrich fetch` again to fetch the missing days.", file=err)
+
+
+def _fetch_stage(config, period, output, as_of, progress) -> dict:
+    result = fetch(config, today=as_of, progress=progress)
+    return {"stage": "fetch", "status": result.status.name.lower(), **result.as_json()}
+
+
 def _import_stage(config, period, output, as_of, progress) -> dict:
     inbox = config.get("inbox")
     summary = import_files(config, [inbox] if inbox.exists() else [], seats_taken_on=as_of,
@@ -157,7 +187,7 @@ def _rollup_stage(config, period, output, as_of, progress) -> dict:
             "files": [str(p) for p in result.files]}
 
 
-_STAGES = {"import": _import_stage, "rollup": _rollup_stage}
+_STAGES = {"fetch": _fetch_stage, "import": _import_stage, "rollup": _rollup_stage}
 
 
 @dataclass

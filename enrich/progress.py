@@ -15,10 +15,14 @@ class Progress:
         self.enabled = enabled
         self.label, self.total, self.unit = label, total, unit
         self.done = 0
+        self.detail = ""
         self._drawn = 0.0
 
-    def advance(self, n: int = 1) -> None:
+    def advance(self, n: int = 1, detail: str | None = None) -> None:
+        """Count `n` more done; `detail` (e.g. bytes downloaded) is shown after the count."""
         self.done += n
+        if detail is not None:
+            self.detail = detail
         now = time.monotonic()
         if self.enabled and (now - self._drawn > 0.1 or self.done == self.total):
             self._drawn = now
@@ -32,6 +36,8 @@ class Progress:
             text = f"{self.label} [{bar}] {self.done}/{self.total}{self.unit}"
         else:
             text = f"{self.label} {self.done}{self.unit}"
+        if self.detail:
+            text += f", {self.detail}"
         self.stream.write("\r" + text[:120])
         self.stream.flush()
 

@@ -307,6 +307,11 @@ class Store:
             status[day] = REPORTED if reported else EMPTY if covered else MISSING
         return status
 
+    def covered_days(self, first: int, last: int) -> set[int]:
+        """Days from `first` to `last` that a successful fetch or complete import covered."""
+        return {day for (day,) in self._db.execute(
+            "SELECT day FROM days WHERE covered = 1 AND day BETWEEN ? AND ?", (first, last))}
+
     def measured(self, period: Period) -> dict[int, int]:
         """Mask of the features measured on each reported day of the period."""
         return dict(self._db.execute(
