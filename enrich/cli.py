@@ -63,6 +63,8 @@ def build_parser() -> argparse.ArgumentParser:
     fetch.add_argument("--since", metavar="YYYY-MM-DD", type=_day,
                        help="fetch no day before this one (default: as far back as the API "
                             "keeps)")
+    fetch.add_argument("--until", metavar="YYYY-MM-DD", type=_day,
+                       help="fetch no day after this one (default: yesterday)")
 
     imp = commands.add_parser("import", parents=[common],
                               help="load engagement files and seat lists into the store")
@@ -201,7 +203,7 @@ def _dispatch(args, stdout, stderr) -> ExitStatus:
     config = load_config(args)
     if args.command == "fetch":
         result = job.fetch(config, today=today(), refresh=args.refresh, since=args.since,
-                           progress=not quiet)
+                           until=args.until, progress=not quiet)
         job.print_fetch_result(result, stdout, stderr)
         return result.status
     if args.command == "import":

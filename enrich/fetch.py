@@ -22,6 +22,7 @@ from enrich.config import Config
 from enrich.dates import day_str, parse_day
 from enrich.errors import ConfigError, ExitStatus
 from enrich.importer import ImportSummary, import_paths
+from enrich.logins import LoginBook
 from enrich.progress import Progress
 from enrich.sources.github import ExpiredLink, GitHubClient, GitHubError
 from enrich.sources.parallel import ParsePool
@@ -93,13 +94,16 @@ def open_client(config: Config, **options) -> GitHubClient:
 
 
 def fetch(config: Config, store: Store, client: GitHubClient, *, today: int,
-          refresh: int = 0, since: int | None = None, progress: bool = False) -> FetchResult:
-    """Fetch the engagement days the store lacks (and the last `refresh` days), and seats."""
+          refresh: int = 0, since: int | None = None, until: int | None = None,
+          progress: bool = False) -> FetchResult:
+    """Fetch the engagement days the store lacks (and the last `refresh` days), and seats.
+
+    Days run from the oldest the API keeps (or `since`) to yesterday (or `until`)."""
     scope = Scope.of(config)
     source = config.get("github.source")
     with tempfile.TemporaryDirectory(prefix="enrich-fetch-") as folder, ParsePool() as pool:
         fetcher = _Fetcher(config, store, client, scope, Path(folder), pool, today)
-        days = fetcher.wanted_days(source, refresh, since)
+        days = fetcher.wanted_days(source, refresh, since, until)
         with Progress("fetching", len(days), enabled=None if progress else False,
                       unit=" days") as bar:
             fetcher.progress = bar
@@ -123,13 +127,16 @@ class _Fetcher:
                  folder: Path, pool: ParsePool, today: int):
         self.config, self.store, self.client, self.scope = config, store, client, scope
         self.folder, self.pool, self.today = folder, pool, today
+        self.logins = LoginBook(store)
         self.result = FetchResult()
         self.progress: Progress | None = None
         self._failures_in_a_row = 0
 
-    def wanted_days(self, source: str, refresh: int, since: int | None) -> list[int]:
+    def wanted_days(self, source: str, refresh: int, since: int | None,
+                    until: int | None) -> list[int]:
         """Days up to yesterday that the store lacks, from the oldest the API keeps."""
         yesterday = self.today - 1
+        last = yesterday if until is None else min(until, yesterday)
         if source == "user-engagement":
             if self.scope.kind != "enterprises":
                 raise ConfigError("the user-engagement source needs github.enterprise: the "
@@ -138,8 +145,8 @@ class _Fetcher:
         else:
             oldest = max(USAGE_METRICS_START, self.today - USAGE_METRICS_KEEP_DAYS)
         first = max(oldest, since) if since is not None else oldest
-        covered = self.store.covered_days(first, yesterday)
-        return [day for day in range(first, yesterday + 1)
+        covered = self.store.covered_days(first, last)
+        return [day for day in range(first, last + 1)
                 if day not in covered or day > yesterday - refresh]
 
     # -- usage-metrics: one report a day, behind signed links ------------------------------
@@ -250,7 +257,7 @@ class _Fetcher:
         options.setdefault("seats_taken_on", self.today)
         return import_paths(self.store, files,
                             usage_rules=self.config.get("usage_metrics.features"),
-                            pool=self.pool, **options)
+                            pool=self.pool, logins=self.logins, **options)
 
     def _mark_empty(self, day: int) -> None:
         with self.store.transaction():

@@ -135,12 +135,17 @@ class _Rejects:
 def import_paths(store: Store, paths: Iterable[Path], *, usage_rules: Mapping,
                  skip_bad_rows: bool = False, rejects: Path | None = None,
                  covers: tuple[int, int] | None = None, seats_taken_on: int,
-                 progress=None, pool: ParsePool | None = None) -> ImportSummary:
-    """Import every file; a rejected file does not stop the others."""
+                 progress=None, pool: ParsePool | None = None,
+                 logins: LoginBook | None = None) -> ImportSummary:
+    """Import every file; a rejected file does not stop the others.
+
+    A caller that imports again and again (a fetch, day by day) passes the same worker
+    `pool` and login book, rather than have each import start workers and read the logins.
+    """
     summary = ImportSummary(covers=covers)
     sink = _Rejects(rejects if skip_bad_rows else None)
     files = expand_paths(paths)
-    logins = LoginBook(store)
+    logins = logins or LoginBook(store)
     # a pool given by the caller serves several imports: the caller closes it
     with contextlib.nullcontext(pool) if pool else ParsePool() as pool:
         for path, following in itertools.zip_longest(files, files[1:]):

@@ -145,13 +145,14 @@ def print_rollup_result(result: RollupResult, out) -> None:
 
 
 def fetch(config: Config, *, today: int, refresh: int = 0, since: int | None = None,
-          progress: bool = False, client_options: dict | None = None) -> FetchResult:
+          until: int | None = None, progress: bool = False,
+          client_options: dict | None = None) -> FetchResult:
     """`enrich fetch`: the days the store lacks, from GitHub's API, and the seats."""
     fetching.Scope.of(config)  # a configuration without one says so before anything else
     with open_store(config) as store, fetching.open_client(config, **(client_options or {})) \
             as client:
         return fetching.fetch(config, store, client, today=today, refresh=refresh, since=since,
-                              progress=progress)
+                              until=until, progress=progress)
 
 
 def print_fetch_result(result: FetchResult, out, err) -> None:

@@ -239,3 +239,8 @@ def test_enterprise_or_organization_is_required(run_cli, tmp_path, monkeypatch):
     assert result.status == ExitStatus.BAD_CONFIG
     assert result.stderr == ("Error: set exactly one of github.enterprise and "
                              "github.organization\n")
+
+
+def test_until_bounds_the_days_asked_for(config, github):
+    fetch(config, since=parse_day(D1), until=parse_day(D2))
+    assert [r.query["day"] for r in github.api.requests] == [D1, D2]
