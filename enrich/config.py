@@ -53,6 +53,8 @@ SETTINGS: dict[str, Setting] = {
     "github.source": Setting("choice", "usage-metrics", "Where engagement comes from.",
                              choices=ENGAGEMENT_SOURCES),
     "github.seats": Setting("bool", True, "Also fetch the seat assignments."),
+    "github.teams": Setting("bool", False, "Also fetch the daily team memberships "
+                            "(user-teams-1-day), for the GitHub teams directory source."),
     "github.ca_bundle": Setting("path", None, "A PEM file of certificate authorities to trust "
                                 "(a private CA); TLS verification is always on."),
     "output": Setting("path", "out", "Folder that receives the outputs of a run."),

@@ -51,6 +51,8 @@ class FetchResult:
     empty: list[int] = field(default_factory=list)
     #: day -> why it could not be fetched
     failed: dict[int, str] = field(default_factory=dict)
+    #: days whose team memberships were stored (with or without any)
+    team_days: list[int] = field(default_factory=list)
     rows: int = 0
     downloaded_bytes: int = 0
     seats: int | None = None
@@ -62,6 +64,7 @@ class FetchResult:
     def as_json(self) -> dict:
         return {"reported": len(self.reported), "empty": len(self.empty),
                 "failed": {day_str(d): why for d, why in sorted(self.failed.items())},
+                "team_days": len(self.team_days),
                 "rows": self.rows, "downloaded_bytes": self.downloaded_bytes,
                 "seats": self.seats}
 
@@ -104,13 +107,16 @@ def fetch(config: Config, store: Store, client: GitHubClient, *, today: int,
     with tempfile.TemporaryDirectory(prefix="enrich-fetch-") as folder, ParsePool() as pool:
         fetcher = _Fetcher(config, store, client, scope, Path(folder), pool, today)
         days = fetcher.wanted_days(source, refresh, since, until)
-        with Progress("fetching", len(days), enabled=None if progress else False,
-                      unit=" days") as bar:
+        team_days = (fetcher.wanted_days("usage-metrics", refresh, since, until, teams=True)
+                     if config.get("github.teams") else [])
+        with Progress("fetching", len(days) + len(team_days),
+                      enabled=None if progress else False, unit=" days") as bar:
             fetcher.progress = bar
             if source == "user-engagement":
                 fetcher.user_engagement(days)
             else:
                 fetcher.usage_metrics(days)
+            fetcher.team_memberships(team_days)
         if config.get("github.seats"):
             fetcher.seats()
     return fetcher.result
@@ -133,8 +139,9 @@ class _Fetcher:
         self._failures_in_a_row = 0
 
     def wanted_days(self, source: str, refresh: int, since: int | None,
-                    until: int | None) -> list[int]:
-        """Days up to yesterday that the store lacks, from the oldest the API keeps."""
+                    until: int | None, *, teams: bool = False) -> list[int]:
+        """Days up to yesterday that the store lacks (engagement, or team memberships), from
+        the oldest the API keeps."""
         yesterday = self.today - 1
         last = yesterday if until is None else min(until, yesterday)
         if source == "user-engagement":
@@ -145,18 +152,24 @@ class _Fetcher:
         else:
             oldest = max(USAGE_METRICS_START, self.today - USAGE_METRICS_KEEP_DAYS)
         first = max(oldest, since) if since is not None else oldest
-        covered = self.store.covered_days(first, last)
+        covered = (self.store.teams_covered_days if teams else self.store.covered_days)(
+            first, last)
         return [day for day in range(first, last + 1)
                 if day not in covered or day > yesterday - refresh]
 
     # -- usage-metrics: one report a day, behind signed links ------------------------------
 
     def usage_metrics(self, days: list[int]) -> None:
-        endpoint = f"{self.scope.path}/copilot/metrics/reports/users-1-day"
+        self._reports("users-1-day", days, self._import_engagement)
+
+    def team_memberships(self, days: list[int]) -> None:
+        self._reports("user-teams-1-day", days, self._import_teams)
+
+    def _reports(self, report: str, days: list[int], store_day) -> None:
+        endpoint = f"{self.scope.path}/copilot/metrics/reports/{report}"
         for day in days:
-            if self._server_down(day):
-                continue
-            self._one_day(day, lambda d=day: self._report_links(endpoint, d))
+            if not self._server_down(day):
+                self._one_day(day, lambda d=day: self._report_links(endpoint, d), store_day)
 
     def _report_links(self, endpoint: str, day: int) -> list[str]:
         body = self.client.get(endpoint, {"day": day_str(day)})
@@ -184,7 +197,8 @@ class _Fetcher:
                 # inside a range GitHub answered for: no report means no engagement
                 self._mark_empty(day)
             elif not self._server_down(day):
-                self._one_day(day, lambda d=day: [self._blob_link(endpoint, listed, d)])
+                self._one_day(day, lambda d=day: [self._blob_link(endpoint, listed, d)],
+                              self._import_engagement)
 
     def _blob_link(self, endpoint: str, listed: dict[int, str | None], day: int) -> str:
         """The day's link as first listed; asked again when that one has been used (expired)."""
@@ -209,9 +223,10 @@ class _Fetcher:
 
     # -- one day --------------------------------------------------------------------------
 
-    def _one_day(self, day: int, links: Callable[[], list[str]]) -> None:
-        """Download the day's files (asking for fresh links when they expire), import them,
-        and mark the day covered."""
+    def _one_day(self, day: int, links: Callable[[], list[str]],
+                 store_day: Callable[[int, list[Path]], None]) -> None:
+        """Download the day's files (asking for fresh links when they expire), and store
+        them with `store_day`, which marks the day had last."""
         try:
             files = self._download_day(day, links)
         except GitHubError as exc:
@@ -223,18 +238,31 @@ class _Fetcher:
             if self.progress:
                 self.progress.advance(1, f"{self.result.downloaded_bytes / 1e6:.1f} MB")
         self._failures_in_a_row = 0
-        files = [path for path in files if _has_records(path)]
+        try:
+            store_day(day, [path for path in files if _has_records(path)])
+        finally:
+            for path in files:
+                path.unlink()
+
+    def _import_engagement(self, day: int, files: list[Path]) -> None:
         if not files:
             self._mark_empty(day)
             return
         summary = self._import(files, covers=(day, day))
-        for path in files:
-            path.unlink()
         if summary.failed:
             self.result.failed[day] = summary.failed[0].error
         else:
             self.result.reported.append(day)
             self.result.rows += summary.total("read")
+
+    def _import_teams(self, day: int, files: list[Path]) -> None:
+        summary = self._import(files) if files else None
+        if summary and summary.failed:
+            self.result.failed[day] = summary.failed[0].error
+            return
+        with self.store.transaction():
+            self.store.mark_teams_covered([day])
+        self.result.team_days.append(day)
 
     def _download_day(self, day: int, links: Callable[[], list[str]]) -> list[Path]:
         for renewal in range(LINK_RENEWALS + 1):

@@ -25,9 +25,11 @@ from enrich.sources.engagement import Batch, RowError, row_format
 from enrich.sources.parallel import ParsePool, make_parser
 from enrich.sources.records import RecordError, file_digest, is_gzip, records
 from enrich.sources.seats import is_seat_page, parse_page
+from enrich.sources.teams import is_team_row, parse_team_row
 from enrich.store import Store, UserDays, pack_user_days
 
 SEATS = "seats"
+TEAMS = "user-teams"
 _BATCH = 20_000
 _SUFFIXES = (".json", ".jsonl", ".ndjson", ".json.gz", ".jsonl.gz", ".ndjson.gz")
 
@@ -218,6 +220,8 @@ class _FileImport:
         kind = self._kind_of(line, first)
         if kind == SEATS:
             return self._seats(line, first, stream)
+        if kind == TEAMS:
+            return self._teams(line, first, stream)
         stream.close()
         self._store_batches(self._batches(kind))
         return self.result
@@ -254,6 +258,9 @@ class _FileImport:
     def _kind_of(self, line: int, record) -> str:
         if is_seat_page(record):
             return SEATS
+        if is_team_row(record):
+            self.result.kind = TEAMS
+            return TEAMS
         kind = row_format(record)
         if kind is None:
             raise InputError(
@@ -292,6 +299,40 @@ class _FileImport:
                 raise InputError(str(exc), path=self.path, line=page_line) from None
         result.read = result.stored = len(seats)
         self.store.add_seat_snapshot(self.seats_taken_on, self.sha, seats)
+        return result
+
+
+    def _teams(self, line, record, stream) -> FileResult:
+        """Rows of a user-teams report: team memberships, kept per day."""
+        result = self.result
+        memberships, days = [], set()
+        for row_line, row in [(line, record), *stream]:
+            if isinstance(row, bytes):
+                if not row.strip():
+                    continue
+                try:
+                    row = _value(self.path, row_line, row)
+                except InputError as exc:
+                    self._bad_row(row_line, exc.reason, row)
+                    continue
+            result.read += 1
+            try:
+                if isinstance(row, RecordError):
+                    raise RowError(row.reason)
+                if not isinstance(row, dict):
+                    raise RowError("expected a JSON object")
+                membership = parse_team_row(row)
+            except RowError as exc:
+                self._bad_row(row_line, str(exc), row)
+                continue
+            memberships.append(membership)
+            days.add(membership.day)
+            if len(memberships) >= _BATCH:
+                result.stored += self.store.add_team_memberships(memberships)
+                memberships = []
+        result.stored += self.store.add_team_memberships(memberships)
+        result.merged = result.read - result.rejected - result.stored
+        result.days = sorted(days)
         return result
 
 

@@ -25,6 +25,7 @@ from enrich.dates import Period
 from enrich.errors import StoreError
 from enrich.features import CANONICAL
 from enrich.sources.seats import Seat
+from enrich.sources.teams import TeamMembership
 
 REPORTED, EMPTY, MISSING = "reported", "empty", "missing"
 
@@ -92,6 +93,18 @@ MIGRATIONS: tuple[str, ...] = (
         pending_cancellation_date TEXT
     );
     CREATE INDEX seats_by_snapshot ON seats(snapshot);
+    """,
+    # 2: GitHub team memberships per day (the user-teams-1-day report)
+    """
+    CREATE TABLE team_memberships (
+        day INTEGER NOT NULL,
+        user_id INTEGER NOT NULL,
+        team_id INTEGER NOT NULL,
+        slug TEXT NOT NULL,
+        organization_id INTEGER,
+        PRIMARY KEY (day, user_id, team_id)
+    ) WITHOUT ROWID;
+    ALTER TABLE days ADD COLUMN teams_covered INTEGER NOT NULL DEFAULT 0;
     """,
 )
 
@@ -306,6 +319,32 @@ class Store:
                 (period.since, period.until)):
             status[day] = REPORTED if reported else EMPTY if covered else MISSING
         return status
+
+    def add_team_memberships(self, memberships: Iterable[TeamMembership]) -> int:
+        """Store memberships; returns how many were new."""
+        before = self._db.total_changes
+        self._db.executemany(
+            "INSERT INTO team_memberships (day, user_id, team_id, slug, organization_id) "
+            "VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+            ((m.day, m.user_id, m.team_id, m.slug, m.organization_id) for m in memberships))
+        return self._db.total_changes - before
+
+    def mark_teams_covered(self, days: Iterable[int]) -> None:
+        """Days whose team memberships a fetch got whole (a report, or none to get)."""
+        self._db.executemany(
+            "INSERT INTO days (day, teams_covered) VALUES (?, 1) "
+            "ON CONFLICT (day) DO UPDATE SET teams_covered = 1", ((d,) for d in days))
+
+    def teams_covered_days(self, first: int, last: int) -> set[int]:
+        return {day for (day,) in self._db.execute(
+            "SELECT day FROM days WHERE teams_covered = 1 AND day BETWEEN ? AND ?",
+            (first, last))}
+
+    def team_memberships(self, day: int) -> list[tuple[int, int, str, int | None]]:
+        """`(user_id, team_id, slug, organization_id)` of every membership stored for a day."""
+        return self._db.execute(
+            "SELECT user_id, team_id, slug, organization_id FROM team_memberships "
+            "WHERE day = ? ORDER BY user_id, team_id", (day,)).fetchall()
 
     def covered_days(self, first: int, last: int) -> set[int]:
         """Days from `first` to `last` that a successful fetch or complete import covered."""

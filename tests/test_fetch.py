@@ -244,3 +244,28 @@ def test_enterprise_or_organization_is_required(run_cli, tmp_path, monkeypatch):
 def test_until_bounds_the_days_asked_for(config, github):
     fetch(config, since=parse_day(D1), until=parse_day(D2))
     assert [r.query["day"] for r in github.api.requests] == [D1, D2]
+
+
+def team_row(day, login, uid, team, slug):
+    return {"user_id": uid, "user_login": login, "day": day, "enterprise_id": 7,
+            "team_id": team, "slug": slug}
+
+
+def test_team_memberships_are_fetched_per_day_when_asked_for(config, github):
+    github.add_report("enterprises", "user-teams-1-day", D1,
+                      lines(team_row(D1, "ada", 11, 501, "platform"),
+                            team_row(D1, "ada", 11, 502, "security"),
+                            team_row(D1, "bob", 12, 501, "platform")))
+    github.add_report("enterprises", "users-1-day", D1, lines(usage_row(D1, "ada", 11, cli=True)))
+    result, _ = fetch(config.with_values(github__teams=True), since=parse_day(D1),
+                      until=parse_day(D2))
+    assert [day_str(d) for d in result.team_days] == [D1, D2]
+    with Store(config.get("store.path"), config.get("store.archive")) as store:
+        assert store.team_memberships(parse_day(D1)) == [
+            (11, 501, "platform", None), (11, 502, "security", None), (12, 501, "platform", None)]
+        assert store.teams_covered_days(parse_day(D1), parse_day(D3)) == {
+            parse_day(D1), parse_day(D2)}
+    # teams were not asked for again, nor engagement
+    before = len(github.api.requests)
+    fetch(config.with_values(github__teams=True), since=parse_day(D1), until=parse_day(D2))
+    assert len(github.api.requests) == before

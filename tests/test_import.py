@@ -442,11 +442,42 @@ def test_a_store_of_a_newer_schema_is_refused(tmp_path):
     with pytest.raises(StoreError) as info:
         Store(tmp_path / "new.db", tmp_path / "archive")
     assert str(info.value) == (f"{tmp_path}/new.db: the store has schema version 99, newer "
-                               "than this enrich understands (1)")
+                               "than this enrich understands (2)")
     assert info.value.hint == "upgrade enrich"
 
 
 def test_a_new_store_is_migrated_to_the_current_schema(tmp_path):
     with Store(tmp_path / "s.db", tmp_path / "archive") as store:
-        assert store.schema_version == 1
+        assert store.schema_version == 2
         assert store.feature_names()[:2] == ["cli", "code_completion"]
+
+
+def test_team_membership_rows_are_stored_and_checked(store, tmp_path):
+    rows = [{"user_id": 11, "user_login": "ada", "day": D1, "organization_id": 3,
+             "team_id": 501, "slug": "platform"},
+            {"user_id": 11, "user_login": "ada", "day": D1, "organization_id": 3,
+             "team_id": 501, "slug": "platform"}]
+    summary = load(store, write_jsonl(tmp_path / "teams.jsonl", rows))
+    assert summary.files[0].kind == "user-teams"
+    assert summary.as_json()["rows"] == {"read": 2, "stored": 1, "merged": 1, "rejected": 0}
+    assert store.team_memberships(parse_day(D1)) == [(11, 501, "platform", 3)]
+    bad = write_jsonl(tmp_path / "bad.jsonl", [dict(rows[0], team_id="x")])
+    assert load(store, bad).files[0].error == (
+        f"{bad}, line 1: \"team_id\" is 'x'; expected a positive integer")
+
+
+def test_a_store_of_the_first_schema_is_migrated_keeping_its_data(tmp_path):
+    import sqlite3
+
+    from enrich.store import MIGRATIONS
+    db = sqlite3.connect(tmp_path / "old.db")
+    db.executescript(MIGRATIONS[0])
+    db.execute("INSERT INTO engagement VALUES (20000, 11, 3)")
+    db.execute("INSERT INTO days (day, reported, covered, measured) VALUES (20000, 1, 1, 3)")
+    db.execute("PRAGMA user_version = 1")
+    db.commit()
+    db.close()
+    with Store(tmp_path / "old.db", tmp_path / "archive") as store:
+        assert store.schema_version == len(MIGRATIONS)
+        assert list(store.engagement(Period(20000, 20000))) == [(11, 20000, 3)]
+        assert store.teams_covered_days(20000, 20000) == set()
