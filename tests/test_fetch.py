@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime, timezone
 
 import pytest
 from conftest import seed_row
@@ -269,3 +270,29 @@ def test_team_memberships_are_fetched_per_day_when_asked_for(config, github):
     before = len(github.api.requests)
     fetch(config.with_values(github__teams=True), since=parse_day(D1), until=parse_day(D2))
     assert len(github.api.requests) == before
+
+
+def test_run_fetches_then_rolls_up(run_cli, tmp_path, github, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("ENRICH_CONFIG", raising=False)
+    monkeypatch.setenv("TEST_GITHUB_TOKEN", github.token)
+    (tmp_path / "org.yaml").write_text(
+        "units: [{id: eng, name: Engineering}]\n"
+        "people: [{id: e1, name: Ada, unit: eng, github: ada}]\n")
+    (tmp_path / "enrich.yaml").write_text(
+        f"github:\n  api_url: {github.api.url}\n  enterprise: acme\n"
+        "  token_env: TEST_GITHUB_TOKEN\n  seats: false\n"
+        "directory:\n  sources: [{type: yaml, path: org.yaml}]\n"
+        "run:\n  stages: [fetch, rollup]\n")
+    # the run is about the previous month, and fetches up to yesterday
+    month = Period.previous_month_of(datetime.now(timezone.utc).date())
+    day = day_str(month.since + 2)
+    github.add_report("enterprises", "users-1-day", day,
+                      lines(usage_row(day, "ada", 11, cli=True)))
+    result = run_cli("run")
+    summary = json.loads((tmp_path / "out" / "run-summary.json").read_text())
+    assert [s["stage"] for s in summary["stages"]] == ["fetch", "rollup"]
+    assert summary["stages"][0]["reported"] == 1
+    assert summary["stages"][1]["period"]["days"] == {
+        "reported": 1, "empty": len(month) - 1, "missing": 0}
+    assert result.status == ExitStatus.OK
