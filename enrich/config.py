@@ -82,7 +82,50 @@ SETTINGS: dict[str, Setting] = {
                           choices=RUN_STAGES),
 }
 
-SOURCE_TYPES = {"yaml": ("path",)}
+REQUIRED = object()
+
+#: `directory.sources[]`: the settings of each type of source (besides `type`)
+SOURCE_TYPES: dict[str, dict[str, Setting]] = {
+    "yaml": {
+        "path": Setting("file", REQUIRED, "The org chart: YAML (or JSON, which loads faster)."),
+    },
+    "csv": {
+        "path": Setting("file", REQUIRED, "An HR export in CSV."),
+        "columns": Setting("mapping", {}, "Field -> column name; see config/example.yaml."),
+        "encoding": Setting("str", "auto", "auto (UTF-8 with or without BOM, else "
+                            "Windows-1252), or a Python codec name."),
+        "delimiter": Setting("str", "auto", "auto (comma or semicolon), or the character."),
+        "inactive_values": Setting("list", ["inactive", "terminated", "t", "left"],
+                                   "Status values that mean the person has left."),
+    },
+    "ldap": {
+        "url": Setting("str", REQUIRED, "ldaps://HOST[:PORT] or ldap://HOST[:PORT]."),
+        "start_tls": Setting("bool", False, "Upgrade an ldap:// connection with StartTLS."),
+        "ca_file": Setting("file", None, "PEM file of the certificate authorities to trust; "
+                           "certificates are always verified."),
+        "bind_dn": Setting("str", None, "The DN to bind as; none binds anonymously."),
+        "password_env": Setting("str", None, "Environment variable holding the bind password."),
+        "base_dn": Setting("str", REQUIRED, "Where to search."),
+        "filter": Setting("str", "(objectClass=person)", "Which entries are people, e.g. "
+                          "members of a Copilot group."),
+        "page_size": Setting("int", 500, "Entries per page of the paged search.", minimum=1),
+        "timeout": Setting("int", 10, "Seconds to wait for the server.", minimum=1),
+        "attributes": Setting("mapping", {}, "Field -> LDAP attribute; see "
+                              "config/example.yaml."),
+        "unit_from": Setting("choice", "attribute", "The unit is an attribute (attributes.unit) "
+                             "or the ou of the entry's DN.", choices=("attribute", "dn")),
+        "left": Setting("mapping", {}, "How a person who left is told: {ad_disabled: true} "
+                        "(userAccountControl) or {attribute: A, values: [...]}."),
+        "seat": Setting("mapping", {}, "Who holds a seat: {group_dn: DN} (memberOf) or "
+                        "{attribute: A, values: [...]}; empty: not known from LDAP."),
+    },
+    "github_teams": {
+        "primary": Setting("choice", "smallest", "Which team counts for a person in several: "
+                           "the smallest, or the first of `priority`.",
+                           choices=("smallest", "priority")),
+        "priority": Setting("list", [], "Team slugs, most important first."),
+    },
+}
 
 
 class _LineLoader(yaml.SafeLoader):
@@ -228,10 +271,13 @@ def _check(key, setting: Setting, value, path, line, base):
             fail(f"must be at least {setting.minimum}, got {value!r}")
         if setting.maximum is not None and value > setting.maximum:
             fail(f"must be at most {setting.maximum}, got {value!r}")
-    elif kind == "path":
+    elif kind in ("path", "file"):
         if not isinstance(value, str) or not value.strip():
             fail("expected a path")
-        return (base / os.path.expanduser(value)).resolve()
+        resolved = (base / os.path.expanduser(value)).resolve()
+        if kind == "file" and not resolved.exists():
+            fail(f"no such file: {resolved}")
+        return resolved
     elif kind == "list":
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             fail("expected a list of names")
@@ -265,24 +311,22 @@ def _check_sources(key, value, path, line, base):
             raise ConfigError(
                 f"unknown source type {kind!r}; expected one of {', '.join(SOURCE_TYPES)}",
                 path=path, key=f"{where}.type", line=key_line(item, "type"))
-        allowed = {"type", *SOURCE_TYPES[kind]}
+        fields = SOURCE_TYPES[kind]
         for field_name in item:
-            if field_name not in allowed:
-                raise ConfigError(f"unknown setting for a {kind} source", path=path,
+            if field_name != "type" and field_name not in fields:
+                close = difflib.get_close_matches(str(field_name), fields, n=1)
+                hint = f" (did you mean {close[0]}?)" if close else ""
+                raise ConfigError(f"unknown setting for a {kind} source{hint}", path=path,
                                   key=f"{where}.{field_name}", line=key_line(item, field_name))
         source = {"type": kind}
-        for field_name in SOURCE_TYPES[kind]:
+        for field_name, setting in fields.items():
+            field_key = f"{where}.{field_name}"
             if field_name not in item:
-                raise ConfigError("missing", path=path, key=f"{where}.{field_name}",
-                                  line=item_line)
-            field_value = item[field_name]
-            if not isinstance(field_value, str):
-                raise ConfigError("expected a path", path=path, key=f"{where}.{field_name}",
-                                  line=key_line(item, field_name))
-            resolved = (base / os.path.expanduser(field_value)).resolve()
-            if not resolved.exists():
-                raise ConfigError(f"no such file: {resolved}", path=path,
-                                  key=f"{where}.{field_name}", line=key_line(item, field_name))
-            source[field_name] = resolved
+                if setting.default is REQUIRED:
+                    raise ConfigError("missing", path=path, key=field_key, line=item_line)
+                source[field_name] = setting.default
+                continue
+            source[field_name] = _check(field_key, setting, item[field_name], path,
+                                        key_line(item, field_name), base)
         sources.append(source)
     return sources

@@ -47,7 +47,7 @@ def test_missing_directory_file(tmp_path):
 def test_unknown_source_type(tmp_path):
     assert message(tmp_path, "directory:\n  sources:\n    - type: ldif\n") == (
         "TMP/enrich.yaml, line 3: directory.sources[0].type: unknown source type 'ldif'; "
-        "expected one of yaml")
+        "expected one of yaml, csv, ldap, github_teams")
 
 
 def test_bad_usage_metrics_rule(tmp_path):

@@ -62,6 +62,9 @@ class Directory:
     emu_short_code: str | None = None
     #: where it came from, for messages
     source: str = ""
+    #: what a source found odd but could work around (a dangling manager DN, ...), for
+    #: `enrich directory check`
+    warnings: list[str] = field(default_factory=list)
 
     def cost_center_of(self, person: Person) -> str | None:
         """The person's cost center, else the nearest unit up the tree that has one."""
