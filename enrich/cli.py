@@ -80,6 +80,13 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("--seats-date", metavar="YYYY-MM-DD", type=_day,
                      help="the day a seat list was taken (default: today, UTC)")
 
+    directory = commands.add_parser("directory", parents=[common], help="the org chart")
+    directory_commands = directory.add_subparsers(dest="directory_command", metavar="COMMAND",
+                                                  required=True)
+    directory_commands.add_parser(
+        "check", parents=[common],
+        help="what the sources yield and what does not fit (writes directory-check.csv)")
+
     roll = commands.add_parser("rollup", parents=[common],
                                help="compute the per-unit metrics and write rollup files")
     _period_options(roll)
@@ -201,6 +208,10 @@ def _dispatch(args, stdout, stderr) -> ExitStatus:
         return job.demo(args.output, month=month, seed=args.seed, people=args.people,
                         out=stdout, progress=not quiet)
     config = load_config(args)
+    if args.command == "directory":
+        report, path = job.check_directory(config, today=today())
+        job.print_directory_check(report, path, stdout, stderr)
+        return ExitStatus.BAD_INPUT if report.errors else ExitStatus.OK
     if args.command == "fetch":
         result = job.fetch(config, today=today(), refresh=args.refresh, since=args.since,
                            until=args.until, progress=not quiet)

@@ -60,6 +60,9 @@ SETTINGS: dict[str, Setting] = {
     "output": Setting("path", "out", "Folder that receives the outputs of a run."),
     "directory.sources": Setting(
         "sources", [], "Ordered list of org-chart sources, e.g. `[{type: yaml, path: org.yaml}]`."),
+    "directory.overrides": Setting(
+        "file", None, "A YAML file of overrides applied after the sources: aliases, unit "
+        "renames and merges, moves of people, GitHub logins to exclude."),
     "identity.match_email_local_part": Setting(
         "bool", False, "Match a GitHub login to the local part of a directory e-mail (rule 4)."),
     "metrics.champion_min_features": Setting(

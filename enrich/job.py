@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
+import csv
 import json
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
 from enrich import fetch as fetching
 from enrich.config import Config
 from enrich.dates import Period, day_str
+from enrich.directory import check as directory_check
+from enrich.directory.check import CheckReport
 from enrich.directory.identity import Matching, match_users
-from enrich.directory.model import Directory
+from enrich.directory.model import Directory, directory_json
 from enrich.directory.sources import load_directory
 from enrich.errors import EnrichError, ExitStatus
 from enrich.fetch import FetchResult
 from enrich.importer import ImportSummary, expand_paths, import_paths
-from enrich.outputs.files import write_text
+from enrich.outputs.files import atomic_open, write_text
+from enrich.outputs.rollup_files import cell as neutral_cell
 from enrich.outputs.rollup_files import write_rollup
 from enrich.progress import Progress
 from enrich.rollup import PeriodInput, Thresholds, compute_rollup
@@ -87,10 +92,18 @@ class RollupResult:
         return ExitStatus.PARTIAL_DATA if self.missing_days else ExitStatus.OK
 
 
-def period_input(store: Store, period: Period) -> PeriodInput:
+def period_input(store: Store, period: Period, excluded: set[int] = frozenset()) -> PeriodInput:
+    rows = store.engagement(period)
+    if excluded:
+        rows = (row for row in rows if row[0] not in excluded)
     return PeriodInput(period=period, features=store.feature_names(),
                        status=store.coverage(period), measured=store.measured(period),
-                       rows=store.engagement(period))
+                       rows=rows)
+
+
+def load_org_chart(config: Config, store: Store) -> Directory:
+    return load_directory(config.get("directory.sources"),
+                          overrides=config.get("directory.overrides"), store=store)
 
 
 def seat_holders(seats: list[tuple[int, str]] | None, directory: Directory,
@@ -104,26 +117,37 @@ def seat_holders(seats: list[tuple[int, str]] | None, directory: Directory,
 
 
 def identify(config: Config, store: Store, directory: Directory, seats):
-    """Every GitHub user the store knows (engaged or seated), matched to the directory."""
+    """Every GitHub user the store knows (engaged or seated), matched to the directory;
+    and the user_ids of the excluded accounts (bots, service accounts)."""
     users = store.logins()
     for uid, login in seats or ():
         users.setdefault(uid, [login])
+    excluded = {uid for uid, logins in users.items()
+                if any(login.lower() in directory.excluded_logins for login in logins)}
+    for uid in excluded:
+        del users[uid]
     matching = match_users(directory, users, match_email_local_part=config.get(
         "identity.match_email_local_part"))
-    return users, matching
+    return users, matching, excluded
 
 
-def rollup(config: Config, period: Period, *, output: Path | None = None,
-           as_of: int) -> RollupResult:
-    """`enrich rollup`: the per-unit metrics of a period, written as rollup files."""
-    directory = load_directory(config.get("directory.sources"))
+def rollup(config: Config, period: Period, *, output: Path | None = None, as_of: int,
+           keep_directory: bool = False) -> RollupResult:
+    """`enrich rollup`: the per-unit metrics of a period, written as rollup files.
+
+    With `keep_directory` (a run of the monthly job), the org chart is kept in the store as a
+    dated snapshot."""
     with open_store(config) as store:
+        directory = load_org_chart(config, store)
+        if keep_directory:
+            store.add_directory_snapshot(as_of, directory.source, directory_json(directory))
         seats = store.seat_holders(as_of)
-        users, matching = identify(config, store, directory, seats)
+        users, matching, excluded = identify(config, store, directory, seats)
         holders = seat_holders(seats, directory, matching)
         result = compute_rollup(
             directory, matching.person_of, {uid: logins[0] for uid, logins in users.items()},
-            period_input(store, period), period_input(store, period.previous()),
+            period_input(store, period, excluded),
+            period_input(store, period.previous(), excluded),
             seat_holders=holders, thresholds=Thresholds.from_config(config), parallel=True)
     files = write_rollup(result, output or config.get("output"))
     return RollupResult(period, result, files)
@@ -182,7 +206,7 @@ def _import_stage(config, period, output, as_of, progress) -> dict:
 
 
 def _rollup_stage(config, period, output, as_of, progress) -> dict:
-    result = rollup(config, period, output=output, as_of=as_of)
+    result = rollup(config, period, output=output, as_of=as_of, keep_directory=True)
     return {"stage": "rollup", "status": result.status.name.lower(),
             "period": result.rollup["period"], "missing_days": result.missing_days,
             "files": [str(p) for p in result.files]}
@@ -250,3 +274,37 @@ def demo(folder: Path, *, month: str, seed: int = 7, people: int = 300, out=None
     result = rollup(config, period, as_of=run_day)
     print_rollup_result(result, out)
     return max(import_status(summary), result.status)
+
+
+def check_directory(config: Config, *, today: int) -> tuple[CheckReport, Path]:
+    """`enrich directory check`: the report, also written as a CSV in the output folder."""
+    with open_store(config) as store:
+        report = directory_check.check_directory(
+            config.get("directory.sources"), config.get("directory.overrides"), store,
+            today=today, match_email_local_part=config.get("identity.match_email_local_part"))
+    path = config.get("output") / "directory-check.csv"
+    with atomic_open(path, "w") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(("severity", "kind", "subject", "detail"))
+        writer.writerows((f.severity, f.kind, neutral_cell(f.subject), neutral_cell(f.detail))
+                         for f in report.findings)
+    return report, path
+
+
+def print_directory_check(report: CheckReport, path: Path, out, err) -> None:
+    for name, people, units in report.layers:
+        print(f"{name}: {people} people, {units} units", file=out)
+    if report.layers:
+        print(f"after layering and overrides: {report.people} people, {report.units} units",
+              file=out)
+    for finding in report.errors:
+        print(f"Error: {finding.detail}", file=err)
+    warnings = Counter(f.kind for f in report.findings if f.severity == "warning")
+    for kind, count in sorted(warnings.items()):
+        print(f"warning: {count} {kind}", file=out)
+    unmatched = [f for f in report.findings if f.kind == directory_check.UNMATCHED]
+    for finding in unmatched[:10]:
+        print(f"  {finding.subject}: {finding.detail}", file=out)
+    if len(unmatched) > 10:
+        print(f"  ... and {len(unmatched) - 10} more", file=out)
+    print(f"wrote {path}", file=out)

@@ -10,6 +10,7 @@ same data again changes nothing (rows merge by OR).
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import sqlite3
 from collections.abc import Iterable, Iterator
@@ -20,6 +21,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 import orjson
+import zstandard
 
 from enrich.dates import Period
 from enrich.errors import StoreError
@@ -105,6 +107,16 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (day, user_id, team_id)
     ) WITHOUT ROWID;
     ALTER TABLE days ADD COLUMN teams_covered INTEGER NOT NULL DEFAULT 0;
+    """,
+    # 3: the org chart as each run saw it
+    """
+    CREATE TABLE directory_snapshots (
+        id INTEGER PRIMARY KEY,
+        taken_on INTEGER NOT NULL,
+        sources TEXT NOT NULL,
+        sha256 TEXT NOT NULL,
+        content BLOB NOT NULL
+    );
     """,
 )
 
@@ -335,6 +347,13 @@ class Store:
             "INSERT INTO days (day, teams_covered) VALUES (?, 1) "
             "ON CONFLICT (day) DO UPDATE SET teams_covered = 1", ((d,) for d in days))
 
+    def latest_reported_day(self) -> int | None:
+        return self._db.execute("SELECT max(day) FROM days WHERE reported = 1").fetchone()[0]
+
+    def latest_team_day(self) -> int | None:
+        """The latest day with team memberships stored."""
+        return self._db.execute("SELECT max(day) FROM team_memberships").fetchone()[0]
+
     def teams_covered_days(self, first: int, last: int) -> set[int]:
         return {day for (day,) in self._db.execute(
             "SELECT day FROM days WHERE teams_covered = 1 AND day BETWEEN ? AND ?",
@@ -345,6 +364,25 @@ class Store:
         return self._db.execute(
             "SELECT user_id, team_id, slug, organization_id FROM team_memberships "
             "WHERE day = ? ORDER BY user_id, team_id", (day,)).fetchall()
+
+    def add_directory_snapshot(self, taken_on: int, sources: str, content: bytes) -> bool:
+        """Keep the org chart a run used (JSON); False when it is the same as the last one."""
+        sha = hashlib.sha256(content).hexdigest()
+        last = self._db.execute(
+            "SELECT sha256 FROM directory_snapshots ORDER BY id DESC LIMIT 1").fetchone()
+        if last is not None and last[0] == sha:
+            return False
+        with self.transaction():
+            self._db.execute(
+                "INSERT INTO directory_snapshots (taken_on, sources, sha256, content) "
+                "VALUES (?, ?, ?, ?)",
+                (taken_on, sources, sha, zstandard.ZstdCompressor(level=3).compress(content)))
+        return True
+
+    def directory_snapshots(self) -> list[tuple[int, str]]:
+        """`(taken_on, sources)` of every snapshot kept, oldest first."""
+        return self._db.execute(
+            "SELECT taken_on, sources FROM directory_snapshots ORDER BY id").fetchall()
 
     def covered_days(self, first: int, last: int) -> set[int]:
         """Days from `first` to `last` that a successful fetch or complete import covered."""

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
+
+import orjson
 
 ACTIVE = "active"
 LEFT = "left"
@@ -65,6 +68,8 @@ class Directory:
     #: what a source found odd but could work around (a dangling manager DN, ...), for
     #: `enrich directory check`
     warnings: list[str] = field(default_factory=list)
+    #: lower-cased GitHub logins never counted anywhere: bots, service accounts
+    excluded_logins: set[str] = field(default_factory=set)
 
     def cost_center_of(self, person: Person) -> str | None:
         """The person's cost center, else the nearest unit up the tree that has one."""
@@ -80,3 +85,17 @@ class Directory:
 
     def has_seat_data(self) -> bool:
         return any(p.seat is not None for p in self.people.values())
+
+
+def directory_json(directory: Directory) -> bytes:
+    """The org chart as JSON: the same directory always gives the same bytes."""
+    return orjson.dumps({
+        "units": [dataclasses.asdict(u) for u in sorted(directory.units.values(),
+                                                        key=lambda u: u.id)],
+        "people": [dataclasses.asdict(p) for p in sorted(directory.people.values(),
+                                                         key=lambda p: p.id)],
+        "cost_centers": dict(sorted(directory.cost_centers.items())),
+        "aliases": dict(sorted(directory.aliases.items())),
+        "emu_short_code": directory.emu_short_code,
+        "excluded_logins": sorted(directory.excluded_logins),
+    })

@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Protocol
 
+from enrich.directory.layers import lay_over
 from enrich.directory.model import Directory
+from enrich.directory.overrides import apply_overrides
+from enrich.directory.teams_source import GitHubTeamsSource
 from enrich.directory.validate import Origin, Origins, validate
 from enrich.directory.yaml_source import YamlSource
 from enrich.errors import DirectoryError
@@ -24,42 +29,58 @@ class DirectorySource(Protocol):
         ...
 
 
-#: `directory.sources[].type` -> how to open a source from its checked configuration
-_OPENERS: dict[str, Callable[[dict], DirectorySource]] = {
-    "yaml": lambda spec: YamlSource(spec["path"]),
+#: `directory.sources[].type` -> how to open a source from its checked configuration (and
+#: the store, for sources that read what a fetch kept)
+_OPENERS: dict[str, Callable[[dict, object], DirectorySource]] = {
+    "yaml": lambda spec, store: YamlSource(spec["path"]),
+    "github_teams": lambda spec, store: GitHubTeamsSource(spec, store),
 }
 
 
-def _open(spec: dict) -> DirectorySource:
+def _open(spec: dict, store) -> DirectorySource:
     kind = spec.get("type")
     if kind not in _OPENERS:
         raise DirectoryError(f"unknown directory source type {kind!r}; "
                              f"expected one of {', '.join(_OPENERS)}")
-    return _OPENERS[kind](spec)
+    return _OPENERS[kind](spec, store)
 
 
-def load_directory(sources: list[dict]) -> Directory:
-    """Read the configured sources in order and validate the result.
+@dataclass
+class Layer:
+    name: str
+    directory: Directory
+    origins: Origins
 
-    A later source replaces the units and people of earlier ones by id, and adds to their
-    cost centers and aliases; so a small YAML file of overrides can sit on top of a big one.
-    No sources gives an empty directory: every GitHub user is then unmatched.
-    """
+
+def read_layers(sources: list[dict], *, store=None) -> list[Layer]:
+    """Each configured source, read, in order."""
+    layers = []
+    for spec in sources:
+        source = _open(spec, store)
+        directory = source.load()
+        layers.append(Layer(source.name, directory, source.origins))
+    return layers
+
+
+def combine(layers: list[Layer], overrides: Path | None = None) -> tuple[Directory, Origins]:
+    """The layers laid over each other in order, then the overrides file: not validated."""
     directory = Directory()
     origins: dict[tuple[str, str], Origin] = {}
-    names = []
-    for spec in sources:
-        source = _open(spec)
-        _lay_over(directory, source.load())
-        origins.update(source.origins)
-        names.append(source.name)
-    directory.source = " + ".join(names)
-    return validate(directory, origins)
+    for layer in layers:
+        lay_over(directory, layer.directory)
+        origins.update(layer.origins)
+    directory.source = " + ".join(layer.name for layer in layers)
+    if overrides is not None:
+        apply_overrides(directory, overrides)
+    return directory, origins
 
 
-def _lay_over(directory: Directory, layer: Directory) -> None:
-    directory.units.update(layer.units)
-    directory.people.update(layer.people)
-    directory.cost_centers.update(layer.cost_centers)
-    directory.aliases.update(layer.aliases)
-    directory.emu_short_code = layer.emu_short_code or directory.emu_short_code
+def load_directory(sources: list[dict], *, overrides: Path | None = None,
+                   store=None) -> Directory:
+    """Read the configured sources in order, apply the overrides and validate the result.
+
+    A later source fills or overrides the people and units of earlier ones (see
+    `enrich.directory.layers`). No sources gives an empty directory: every GitHub user is
+    then unmatched.
+    """
+    return validate(*combine(read_layers(sources, store=store), overrides))

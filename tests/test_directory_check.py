@@ -1,0 +1,68 @@
+"""`enrich directory check`: counts, errors that fail it, warnings that do not."""
+
+from __future__ import annotations
+
+import csv
+
+import pytest
+from conftest import seed_row, write_jsonl
+
+from enrich.errors import ExitStatus
+
+ORG = """\
+cost_centers: {CC1: Platform}
+units:
+  - {id: eng, name: Engineering, cost_center: CC1}
+  - {id: lab, name: Lab}
+people:
+  - {id: e1, name: Ada, unit: eng, github: ada}
+  - {id: e2, name: Bob, unit: eng, github: bob, manager: e1}
+  - {id: e3, name: Cy, unit: lab, github: cy, manager: e1}
+"""
+
+
+@pytest.fixture
+def company(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("ENRICH_CONFIG", raising=False)
+    (tmp_path / "org.yaml").write_text(ORG)
+    (tmp_path / "more.yaml").write_text("people:\n  - {id: e4, name: Dee, unit: eng}\n")
+    (tmp_path / "enrich.yaml").write_text(
+        "directory:\n  sources:\n    - {type: yaml, path: org.yaml}\n"
+        "    - {type: yaml, path: more.yaml}\n")
+    return tmp_path
+
+
+def test_counts_warnings_and_unmatched_users_most_active_first(run_cli, company):
+    write_jsonl(company / "d.jsonl", [
+        seed_row("2025-03-03", "ada", 11, "cli"), seed_row("2025-03-03", "zed", 21, "cli"),
+        seed_row("2025-03-04", "zed", 21, "cli"), seed_row("2025-03-04", "yan", 22, "cli"),
+        seed_row("2025-03-05", "xi", 23)])  # no engagement at all: not listed
+    run_cli("import", "d.jsonl")
+    result = run_cli("directory", "check")
+    assert result.status == ExitStatus.OK
+    assert result.stdout.splitlines() == [
+        f"{company}/org.yaml: 3 people, 2 units",
+        f"{company}/more.yaml: 1 people, 0 units",
+        "after layering and overrides: 4 people, 2 units",
+        "warning: 2 engaged GitHub users who match nobody",
+        "warning: 1 people without a cost center",
+        "warning: 2 people without a manager",
+        "  zed: user 21, active on 2 of the 30 days to 2025-03-05",
+        "  yan: user 22, active on 1 of the 30 days to 2025-03-05",
+        f"wrote {company}/out/directory-check.csv",
+    ]
+    with (company / "out" / "directory-check.csv").open() as fh:
+        rows = list(csv.reader(fh))
+    assert rows[0] == ["severity", "kind", "subject", "detail"]
+    assert ["warning", "people without a cost center", "e3", "Cy"] in rows
+    assert ["warning", "people without a manager", "e1", "Ada, who has 2 reports"] in rows
+
+
+def test_an_invalid_org_chart_fails_the_check(run_cli, company):
+    (company / "more.yaml").write_text(
+        "people:\n  - {id: e4, name: Dee, unit: eng, manager: e5}\n"
+        "  - {id: e5, name: Eve, unit: eng, manager: e4}\n")
+    result = run_cli("directory", "check")
+    assert result.status == ExitStatus.BAD_INPUT
+    assert result.stderr == f"Error: {company}/more.yaml, line 2: manager loop: e4 -> e5 -> e4\n"
