@@ -15,6 +15,7 @@ from typing import Any
 
 import yaml
 
+from enrich.directory.csv_source import check_columns
 from enrich.errors import ConfigError
 from enrich.features import USAGE_METRICS_DEFAULT
 from enrich.sources.engagement import check_usage_rules
@@ -94,7 +95,8 @@ SOURCE_TYPES: dict[str, dict[str, Setting]] = {
     },
     "csv": {
         "path": Setting("file", REQUIRED, "An HR export in CSV."),
-        "columns": Setting("mapping", {}, "Field -> column name; see config/example.yaml."),
+        "columns": Setting("mapping", {}, "Field -> column header, over the defaults listed in "
+                           "enrich/directory/csv_source.py.", check=check_columns),
         "encoding": Setting("str", "auto", "auto (UTF-8 with or without BOM, else "
                             "Windows-1252), or a Python codec name."),
         "delimiter": Setting("str", "auto", "auto (comma or semicolon), or the character."),

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
+from enrich.directory.csv_source import CsvSource
 from enrich.directory.layers import lay_over
 from enrich.directory.model import Directory
 from enrich.directory.overrides import apply_overrides
@@ -14,6 +15,7 @@ from enrich.directory.teams_source import GitHubTeamsSource
 from enrich.directory.validate import Origin, Origins, validate
 from enrich.directory.yaml_source import YamlSource
 from enrich.errors import DirectoryError
+from enrich.processes import cycle_collector_paused
 
 
 class DirectorySource(Protocol):
@@ -33,6 +35,7 @@ class DirectorySource(Protocol):
 #: the store, for sources that read what a fetch kept)
 _OPENERS: dict[str, Callable[[dict, object], DirectorySource]] = {
     "yaml": lambda spec, store: YamlSource(spec["path"]),
+    "csv": lambda spec, store: CsvSource(spec),
     "github_teams": lambda spec, store: GitHubTeamsSource(spec, store),
 }
 
@@ -83,4 +86,6 @@ def load_directory(sources: list[dict], *, overrides: Path | None = None,
     `enrich.directory.layers`). No sources gives an empty directory: every GitHub user is
     then unmatched.
     """
-    return validate(*combine(read_layers(sources, store=store), overrides))
+    # hundreds of thousands of people and no reference cycle: the collector would only slow it
+    with cycle_collector_paused():
+        return validate(*combine(read_layers(sources, store=store), overrides))
