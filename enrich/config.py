@@ -16,6 +16,7 @@ from typing import Any
 import yaml
 
 from enrich.directory.csv_source import check_columns
+from enrich.directory.ldap_source import check_attributes, check_left, check_seat
 from enrich.errors import ConfigError
 from enrich.features import USAGE_METRICS_DEFAULT
 from enrich.sources.engagement import check_usage_rules
@@ -111,18 +112,23 @@ SOURCE_TYPES: dict[str, dict[str, Setting]] = {
         "bind_dn": Setting("str", None, "The DN to bind as; none binds anonymously."),
         "password_env": Setting("str", None, "Environment variable holding the bind password."),
         "base_dn": Setting("str", REQUIRED, "Where to search."),
-        "filter": Setting("str", "(objectClass=person)", "Which entries are people, e.g. "
-                          "members of a Copilot group."),
+        "filter": Setting("str", "(&(objectCategory=person)(objectClass=user))",
+                          "Which entries are people: by default Active Directory's users "
+                          "(not its computers, which are persons too); e.g. "
+                          "(objectClass=inetOrgPerson) for OpenLDAP."),
         "page_size": Setting("int", 500, "Entries per page of the paged search.", minimum=1),
         "timeout": Setting("int", 10, "Seconds to wait for the server.", minimum=1),
-        "attributes": Setting("mapping", {}, "Field -> LDAP attribute; see "
-                              "config/example.yaml."),
+        "attributes": Setting("mapping", {}, "Field -> LDAP attribute, or a list (the first an "
+                              "entry has); defaults for Active Directory in "
+                              "enrich/directory/ldap_source.py.", check=check_attributes),
         "unit_from": Setting("choice", "attribute", "The unit is an attribute (attributes.unit) "
                              "or the ou of the entry's DN.", choices=("attribute", "dn")),
         "left": Setting("mapping", {}, "How a person who left is told: {ad_disabled: true} "
-                        "(userAccountControl) or {attribute: A, values: [...]}."),
+                        "(userAccountControl) or {attribute: A, values: [...]}.",
+                        check=check_left),
         "seat": Setting("mapping", {}, "Who holds a seat: {group_dn: DN} (memberOf) or "
-                        "{attribute: A, values: [...]}; empty: not known from LDAP."),
+                        "{attribute: A, values: [...]}; empty: not known from LDAP.",
+                        check=check_seat),
     },
     "github_teams": {
         "primary": Setting("choice", "smallest", "Which team counts for a person in several: "

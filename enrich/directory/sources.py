@@ -9,6 +9,7 @@ from typing import Protocol
 
 from enrich.directory.csv_source import CsvSource
 from enrich.directory.layers import lay_over
+from enrich.directory.ldap_source import LdapSource
 from enrich.directory.model import Directory
 from enrich.directory.overrides import apply_overrides
 from enrich.directory.teams_source import GitHubTeamsSource
@@ -36,6 +37,7 @@ class DirectorySource(Protocol):
 _OPENERS: dict[str, Callable[[dict, object], DirectorySource]] = {
     "yaml": lambda spec, store: YamlSource(spec["path"]),
     "csv": lambda spec, store: CsvSource(spec),
+    "ldap": lambda spec, store: LdapSource(spec),
     "github_teams": lambda spec, store: GitHubTeamsSource(spec, store),
 }
 
