@@ -6,7 +6,6 @@ Secrets never live in the file: it names the environment variable that holds the
 
 from __future__ import annotations
 
-import difflib
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -17,7 +16,7 @@ import yaml
 
 from enrich.directory.csv_source import check_columns
 from enrich.directory.ldap_source import check_attributes, check_left, check_seat
-from enrich.errors import ConfigError
+from enrich.errors import ConfigError, did_you_mean
 from enrich.features import USAGE_METRICS_DEFAULT
 from enrich.sources.engagement import check_usage_rules
 
@@ -251,8 +250,7 @@ def _flatten(data, prefix, out, path):
         elif isinstance(value, dict) and any(k.startswith(full + ".") for k in SETTINGS):
             _flatten(value, full + ".", out, path)
         else:
-            close = difflib.get_close_matches(full, SETTINGS, n=1)
-            hint = f" (did you mean {close[0]}?)" if close else ""
+            hint = did_you_mean(full, SETTINGS)
             raise ConfigError(f"unknown setting{hint}", path=path, key=full, line=line)
 
 
@@ -325,8 +323,7 @@ def _check_sources(key, value, path, line, base):
         fields = SOURCE_TYPES[kind]
         for field_name in item:
             if field_name != "type" and field_name not in fields:
-                close = difflib.get_close_matches(str(field_name), fields, n=1)
-                hint = f" (did you mean {close[0]}?)" if close else ""
+                hint = did_you_mean(field_name, fields)
                 raise ConfigError(f"unknown setting for a {kind} source{hint}", path=path,
                                   key=f"{where}.{field_name}", line=key_line(item, field_name))
         source = {"type": kind}

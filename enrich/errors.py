@@ -5,6 +5,7 @@ Every module raises these; only `enrich.cli` turns them into a message and an ex
 
 from __future__ import annotations
 
+import difflib
 from enum import IntEnum
 
 
@@ -26,6 +27,12 @@ class ExitStatus(IntEnum):
     STORE_ERROR = 6
     #: interrupted by the user (Ctrl-C)
     INTERRUPTED = 130
+
+
+def did_you_mean(name, choices) -> str:
+    """` (did you mean X?)` for the closest of `choices`, or nothing."""
+    close = difflib.get_close_matches(str(name), list(choices), n=1)
+    return f" (did you mean {close[0]}?)" if close else ""
 
 
 def located(message: str, path=None, line: int | None = None) -> str:

@@ -38,13 +38,18 @@ def github():
         yield fake
 
 
-@pytest.fixture
-def config(tmp_path, github, monkeypatch):
+def make_config(tmp_path, github, monkeypatch, settings="  enterprise: acme\n") -> Config:
+    """A configuration fetching from the fake GitHub; `settings` are more `github:` lines."""
     monkeypatch.setenv("TEST_GITHUB_TOKEN", github.token)
     path = tmp_path / "enrich.yaml"
-    path.write_text(f"github:\n  api_url: {github.api.url}\n  enterprise: acme\n"
-                    "  token_env: TEST_GITHUB_TOKEN\n  seats: false\n")
+    path.write_text(f"github:\n  api_url: {github.api.url}\n  token_env: TEST_GITHUB_TOKEN\n"
+                    f"  seats: false\n{settings}")
     return Config.load(path)
+
+
+@pytest.fixture
+def config(tmp_path, github, monkeypatch):
+    return make_config(tmp_path, github, monkeypatch)
 
 
 def fetch(config, **options):
@@ -88,11 +93,7 @@ def test_usage_metrics_days_the_store_lacks_are_fetched_once(config, github):
 
 
 def test_an_organization_day_without_data_answers_204(tmp_path, github, monkeypatch):
-    monkeypatch.setenv("TEST_GITHUB_TOKEN", github.token)
-    path = tmp_path / "enrich.yaml"
-    path.write_text(f"github:\n  api_url: {github.api.url}\n  organization: acme-org\n"
-                    "  token_env: TEST_GITHUB_TOKEN\n  seats: false\n")
-    config = Config.load(path)
+    config = make_config(tmp_path, github, monkeypatch, "  organization: acme-org\n")
     github.add_report("orgs", "users-1-day", D2,
                       lines(usage_row(D2, "ada", 11, org=1, cli=True),
                             usage_row(D2, "ada", 11, org=2, agent=True)))
@@ -157,12 +158,8 @@ def test_a_crash_in_the_middle_of_a_day_loses_nothing(config, github, monkeypatc
 
 
 def test_user_engagement_blobs_and_empty_days(tmp_path, github, monkeypatch):
-    monkeypatch.setenv("TEST_GITHUB_TOKEN", github.token)
-    path = tmp_path / "enrich.yaml"
-    path.write_text(f"github:\n  api_url: {github.api.url}\n  enterprise: acme\n"
-                    "  token_env: TEST_GITHUB_TOKEN\n  source: user-engagement\n"
-                    "  seats: false\n")
-    config = Config.load(path)
+    config = make_config(tmp_path, github, monkeypatch,
+                         "  enterprise: acme\n  source: user-engagement\n")
     github.add_engagement(D1, lines(seed_row(D1, "ada", 11, "cli", "panel_chat")))
     blob = github.add_engagement(D3, lines(seed_row(D3, "bob", 12, "code_review")))
     github.storage.script(blob, Reply(403, "expired"))
@@ -177,12 +174,8 @@ def test_user_engagement_blobs_and_empty_days(tmp_path, github, monkeypatch):
 
 
 def test_user_engagement_looks_28_days_back_at_most(tmp_path, github, monkeypatch):
-    monkeypatch.setenv("TEST_GITHUB_TOKEN", github.token)
-    path = tmp_path / "enrich.yaml"
-    path.write_text(f"github:\n  api_url: {github.api.url}\n  enterprise: acme\n"
-                    "  token_env: TEST_GITHUB_TOKEN\n  source: user-engagement\n"
-                    "  seats: false\n")
-    fetch(Config.load(path), since=None)
+    fetch(make_config(tmp_path, github, monkeypatch,
+                      "  enterprise: acme\n  source: user-engagement\n"), since=None)
     assert github.api.requests[0].query == {"since": "2025-12-13", "until": "2026-01-09"}
 
 

@@ -43,7 +43,6 @@ from __future__ import annotations
 import codecs
 import collections
 import csv
-import difflib
 import itertools
 import operator
 import re
@@ -54,7 +53,7 @@ from typing import Any, TextIO
 
 from enrich.directory.model import ACTIVE, LEFT, Directory, Person, Unit
 from enrich.directory.validate import Origin
-from enrich.errors import ConfigError, DirectoryError, located
+from enrich.errors import ConfigError, DirectoryError, did_you_mean, located
 
 #: field -> the column read when `columns` does not name one
 DEFAULT_COLUMNS: dict[str, str | list[str]] = {
@@ -96,8 +95,7 @@ def check_columns(columns: dict) -> list[str]:
     problems = []
     for field, header in columns.items():
         if field not in DEFAULT_COLUMNS:
-            close = difflib.get_close_matches(str(field), DEFAULT_COLUMNS, n=1)
-            hint = f" (did you mean {close[0]}?)" if close else ""
+            hint = did_you_mean(field, DEFAULT_COLUMNS)
             problems.append(f"unknown field {field!r}{hint}; expected some of "
                             f"{', '.join(DEFAULT_COLUMNS)}")
         elif not _names_columns(field, header):

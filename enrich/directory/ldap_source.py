@@ -29,7 +29,6 @@ line in `Directory.warnings`. Loops are left to `validate`, which reports them.
 
 from __future__ import annotations
 
-import difflib
 import os
 import re
 import ssl
@@ -40,7 +39,7 @@ from dataclasses import dataclass
 
 from enrich.directory.model import ACTIVE, LEFT, Directory, Person, Unit
 from enrich.directory.validate import Origin
-from enrich.errors import ConfigError, DirectoryError, SourceUnreachable
+from enrich.errors import ConfigError, DirectoryError, SourceUnreachable, did_you_mean
 
 with warnings.catch_warnings():
     # ldap3 2.9.1 imports names that pyasn1 0.6 deprecated, at import time only
@@ -83,8 +82,7 @@ def check_attributes(mapping: dict) -> list[str]:
     problems = []
     for field_name, value in mapping.items():
         if field_name not in DEFAULT_ATTRIBUTES:
-            close = difflib.get_close_matches(str(field_name), DEFAULT_ATTRIBUTES, n=1)
-            hint = f" (did you mean {close[0]}?)" if close else ""
+            hint = did_you_mean(field_name, DEFAULT_ATTRIBUTES)
             problems.append(f"unknown field {field_name!r}{hint}; expected some of "
                             f"{', '.join(DEFAULT_ATTRIBUTES)}")
         elif value not in (None, []) and not _texts(value):

@@ -20,7 +20,6 @@ all sources are layered.
 
 from __future__ import annotations
 
-import difflib
 import json
 import re
 from collections.abc import Callable, Iterator
@@ -31,7 +30,7 @@ from typing import Any
 from enrich.config import key_line, load_yaml
 from enrich.directory.model import ACTIVE, LEFT, Directory, Lead, Person, Unit
 from enrich.directory.validate import Origin, login_claimed_twice
-from enrich.errors import ConfigError, DirectoryError
+from enrich.errors import ConfigError, DirectoryError, did_you_mean
 
 _TOP_LEVEL_KEYS = ("emu_short_code", "cost_centers", "units", "people", "aliases")
 _LEFT_STATUSES = ("left", "inactive", "disabled", "terminated")
@@ -201,8 +200,7 @@ class _Reader:
     def reject_unknown_keys(self, mapping: dict, allowed, label: str) -> None:
         for key in mapping:
             if key not in allowed:
-                close = difflib.get_close_matches(str(key), allowed, n=1)
-                hint = f" (did you mean {close[0]}?)" if close else ""
+                hint = did_you_mean(key, allowed)
                 raise self.error(f"{label}unknown key {key!r}{hint}", key_line(mapping, key))
 
     def read_short_code(self, data: dict) -> None:
