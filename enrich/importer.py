@@ -11,6 +11,7 @@ import contextlib
 import itertools
 import shutil
 from collections.abc import Iterable, Iterator, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -149,11 +150,17 @@ def import_paths(store: Store, paths: Iterable[Path], *, usage_rules: Mapping,
     files = expand_paths(paths)
     logins = logins or LoginBook(store)
     # a pool given by the caller serves several imports: the caller closes it
-    with contextlib.nullcontext(pool) if pool else ParsePool() as pool:
+    # a thread hashes the next file and archives the current one while this one parses:
+    # hashlib, zstandard and file I/O release the GIL
+    with contextlib.nullcontext(pool) if pool else ParsePool() as pool, \
+            ThreadPoolExecutor(1, thread_name_prefix="enrich-archive") as helper:
+        digests = [helper.submit(file_digest, files[0])] if files else []
         for path, following in itertools.zip_longest(files, files[1:]):
+            digest = digests.pop()
             if following is not None:
                 _prefetch(pool, store, following, usage_rules)
-            result = _import_one(store, path, usage_rules=usage_rules,
+                digests.append(helper.submit(file_digest, following))
+            result = _import_one(store, path, digest.result(), helper, usage_rules=usage_rules,
                                  skip_bad_rows=skip_bad_rows, rejects=sink,
                                  seats_taken_on=seats_taken_on, logins=logins, pool=pool)
             summary.files.append(result)
@@ -180,16 +187,20 @@ def _prefetch(pool: ParsePool, store: Store, path: Path, usage_rules: Mapping) -
         pool.prefetch(kind, usage_rules, path, store.feature_map, compact)
 
 
-def _import_one(store, path, *, usage_rules, skip_bad_rows, rejects, seats_taken_on, logins,
-                pool):
-    sha = file_digest(path)
+def _import_one(store, path, sha, helper: ThreadPoolExecutor, *, usage_rules, skip_bad_rows,
+                rejects, seats_taken_on, logins, pool):
     if store.known_file(sha):
         return FileResult(path, "already imported")
     try:
         with store.transaction():
-            result = _FileImport(store, path, usage_rules, skip_bad_rows, rejects,
-                                 seats_taken_on, sha, logins, pool).run()
-            archived = archive_copy(path, store.archive, sha)
+            copying = helper.submit(archive_copy, path, store.archive, sha)
+            try:
+                result = _FileImport(store, path, usage_rules, skip_bad_rows, rejects,
+                                     seats_taken_on, sha, logins, pool).run()
+            except BaseException:
+                _discard(copying)
+                raise
+            archived, _ = copying.result()
             store.record_file(sha, name=path.name, kind=result.kind, size=path.stat().st_size,
                               archive=str(archived.relative_to(store.archive)),
                               counts={k: getattr(result, k) for k in
@@ -357,8 +368,9 @@ def _value(path: Path, line: int, text: bytes):
                          line=line) from None
 
 
-def archive_copy(source: Path, archive: Path, sha256: str) -> Path:
-    """A compressed copy of `source` under its content address; returns its path.
+def archive_copy(source: Path, archive: Path, sha256: str) -> tuple[Path, bool]:
+    """A compressed copy of `source` under its content address: its path, and whether this
+    call made it.
 
     A gzip file is kept as it is; anything else is compressed with zstandard, which is about
     six times faster than gzip here and keeps the import close to the speed of parsing.
@@ -366,10 +378,20 @@ def archive_copy(source: Path, archive: Path, sha256: str) -> Path:
     gz = is_gzip(source)
     target = archive / sha256[:2] / f"{sha256}{'.gz' if gz else '.zst'}"
     if target.exists():
-        return target
+        return target, False
     with open(source, "rb") as src, atomic_open(target, "wb") as dst:
         if gz:
             shutil.copyfileobj(src, dst, 1 << 20)
         else:
             zstandard.ZstdCompressor(level=3).copy_stream(src, dst)
-    return target
+    return target, True
+
+
+def _discard(copying: Future) -> None:
+    """The archive copy of a file that was not imported goes too."""
+    try:
+        target, made = copying.result()
+    except Exception:  # noqa: BLE001 - the import's own error is the one to report
+        return
+    if made:
+        target.unlink(missing_ok=True)
