@@ -89,6 +89,12 @@ class Scope:
         return cls("enterprises", enterprise) if enterprise else cls("orgs", org)
 
 
+def wants_teams(config: Config) -> bool:
+    """Team memberships are fetched when asked for, or when the org chart is built on them."""
+    return config.get("github.teams") or any(
+        source["type"] == "github_teams" for source in config.get("directory.sources"))
+
+
 def open_client(config: Config, **options) -> GitHubClient:
     token_env = config.get("github.token_env")
     return GitHubClient(config.get("github.api_url"), os.environ.get(token_env),
@@ -108,7 +114,7 @@ def fetch(config: Config, store: Store, client: GitHubClient, *, today: int,
         fetcher = _Fetcher(config, store, client, scope, Path(folder), pool, today)
         days = fetcher.wanted_days(source, refresh, since, until)
         team_days = (fetcher.wanted_days("usage-metrics", refresh, since, until, teams=True)
-                     if config.get("github.teams") else [])
+                     if wants_teams(config) else [])
         with Progress("fetching", len(days) + len(team_days),
                       enabled=None if progress else False, unit=" days") as bar:
             fetcher.progress = bar

@@ -289,3 +289,10 @@ def test_run_fetches_then_rolls_up(run_cli, tmp_path, github, monkeypatch):
     assert summary["stages"][1]["period"]["days"] == {
         "reported": 1, "empty": len(month) - 1, "missing": 0}
     assert result.status == ExitStatus.OK
+
+
+def test_team_memberships_are_fetched_when_the_org_chart_is_built_on_them(config):
+    from enrich.fetch import wants_teams
+    assert not wants_teams(config)
+    assert wants_teams(config.with_values(github__teams=True))
+    assert wants_teams(config.with_values(directory__sources=[{"type": "github_teams"}]))
