@@ -271,21 +271,29 @@ class _Fetcher:
         self.result.team_days.append(day)
 
     def _download_day(self, day: int, links: Callable[[], list[str]]) -> list[Path]:
-        for renewal in range(LINK_RENEWALS + 1):
-            files = []
+        renewals = 0
+        while True:
             try:
-                for i, url in enumerate(links()):
-                    path = self.folder / f"{day_str(day)}-{i}.json"
-                    self.result.downloaded_bytes += self.client.download(url, path)
-                    files.append(path)
-                return files
+                return self._download_all(day, links())
             except ExpiredLink:
-                for path in files:
-                    path.unlink()
-                if renewal == LINK_RENEWALS:
+                if renewals == LINK_RENEWALS:
                     raise
+                renewals += 1
                 log.info("links of %s expired: asking for fresh ones", day_str(day))
-        raise AssertionError("unreachable")
+
+    def _download_all(self, day: int, urls: list[str]) -> list[Path]:
+        """Every file of a day, or none: what was downloaded goes when a link fails."""
+        files = []
+        try:
+            for i, url in enumerate(urls):
+                path = self.folder / f"{day_str(day)}-{i}.json"
+                self.result.downloaded_bytes += self.client.download(url, path)
+                files.append(path)
+        except BaseException:
+            for path in files:
+                path.unlink()
+            raise
+        return files
 
     def _import(self, files: list[Path], **options) -> ImportSummary:
         options.setdefault("seats_taken_on", self.today)
