@@ -229,15 +229,6 @@ class Config:
             values[name.replace("__", ".")] = value
         return Config(values, self.path, self.base)
 
-    def secret(self, key: str) -> str:
-        """The value of the environment variable that setting `key` names."""
-        name = self.get(key)
-        value = os.environ.get(name) if name else None
-        if not value:
-            raise ConfigError(f"the environment variable {name} is not set", path=self.path,
-                              key=key)
-        return value
-
 
 def _flatten(data, prefix, out, path):
     for key, value in data.items():

@@ -11,7 +11,7 @@ belongs to the first login: one query over the store gives its span.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from itertools import compress
 from operator import ne
 
@@ -86,13 +86,3 @@ class LoginBook:
     def forget(self) -> None:
         """Drop what a rolled-back file taught: reload from the store."""
         self.__init__(self.store)
-
-
-def display_logins(logins: dict[int, list[str]]) -> dict[int, str]:
-    return {uid: names[0] for uid, names in logins.items()}
-
-
-def all_pairs(logins: dict[int, list[str]]) -> Iterable[tuple[int, str]]:
-    for uid, names in logins.items():
-        for name in names:
-            yield uid, name

@@ -26,6 +26,7 @@ from pathlib import Path
 import orjson
 
 from enrich.dates import Period, day_str
+from enrich.directory.identity import emu_login_stem
 from enrich.features import CANONICAL
 from enrich.outputs.files import write_bytes, write_text
 from enrich.processes import cycle_collector_paused
@@ -191,13 +192,12 @@ LAST_NAMES = (
 #: Always given out first, so every sample exercises non-ASCII and apostrophes in usernames.
 SPECIAL_NAMES = (("Zoë", "Brontë"), ("José", "Núñez"), ("Jane", "O'Neil"))
 
-_NOT_EMU = re.compile(r"[^A-Za-z0-9]")
 _NOT_EMAIL = re.compile(r"[^a-z0-9.]")
 
 
 def emu_login(username: str) -> str:
     """The Enterprise Managed Users login of an identity-provider username (SOURCES.md 5)."""
-    return f"{_NOT_EMU.sub('-', username)}_{SHORT_CODE}"
+    return f"{emu_login_stem(username)}_{SHORT_CODE}"
 
 
 def _ascii(text: str) -> str:
