@@ -403,6 +403,18 @@ class Store:
         """
         return _PeriodRows(self.path, period)
 
+    def active_users(self, first: int, last: int) -> set[int]:
+        """user_ids active (engaged with any feature) on at least one day from first to last."""
+        return {uid for (uid,) in self._db.execute(
+            "SELECT DISTINCT user_id FROM engagement WHERE day BETWEEN ? AND ? AND bits != 0",
+            (first, last))}
+
+    def last_active_days(self, until: int) -> dict[int, int]:
+        """Each user_id's last active day on or before `until`, over the whole history."""
+        return dict(self._db.execute(
+            "SELECT user_id, MAX(day) FROM engagement WHERE day <= ? AND bits != 0 "
+            "GROUP BY user_id", (until,)))
+
     def logins(self) -> dict[int, list[str]]:
         """Every login each user_id has had, the display login first (METRICS.md section 1)."""
         result: dict[int, list[str]] = {}

@@ -1,0 +1,241 @@
+"""The licence review (METRICS.md section 7): which seats are used, which can be reclaimed,
+and what they cost per cost center.
+
+Plain data in, plain data out: the seat objects of one snapshot, the directory, the identity
+matching and each user's last active day, so every figure can be checked by hand.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from enrich.directory.model import Directory
+from enrich.licenses.holders import HeldSeat, Terms, merge_holders
+from enrich.rollup.units import ENTERPRISE_ID, ENTERPRISE_NAME, NO_COST_CENTER, UNMAPPED
+from enrich.sources.seats import Seat
+
+# A seat's status: what the review does with it. Exactly one applies, in this order.
+#: a pending_cancellation_date is set: already being reclaimed, whatever its use
+PENDING = "pending"
+#: the holder has left: a reclaim candidate
+LEAVER = "leaver"
+ACTIVE = "active"
+#: unused but younger than the grace period: listed apart, not reclaimed yet
+GRACE = "grace"
+#: unused: a reclaim candidate
+INACTIVE = "inactive"
+CANDIDATE_STATUSES = (LEAVER, INACTIVE)
+
+# The reason a seat is, or would be, reclaimed (None for an active seat of a non-leaver).
+NEVER_USED = "never used"
+
+
+@dataclass(frozen=True)
+class Holder:
+    """Who holds a seat, as the directory knows them; all None (and cost center `(unmapped)`)
+    for a seat without an assignee or whose holder the directory does not know."""
+
+    person: str | None = None
+    name: str | None = None
+    unit: str | None = None
+    unit_name: str | None = None
+    manager: str | None = None
+    manager_name: str | None = None
+    cost_center: str = UNMAPPED
+    cost_center_name: str = UNMAPPED
+    left: bool = False
+
+
+UNKNOWN_HOLDER = Holder()
+
+
+@dataclass(frozen=True)
+class ReviewedSeat:
+    seat: HeldSeat
+    holder: Holder
+    #: monthly price of the seat's plan
+    price: float
+    #: the plan has no configured price and is priced as business
+    unknown_plan: bool
+    #: the holder's last active day on or before `until`, from the store
+    last_engaged_day: int | None
+    #: the holder used the seat in the window (section 7 "active seat")
+    active: bool
+    status: str
+    #: LEAVER, NEVER_USED, INACTIVE, or None for an active seat of a non-leaver
+    reason: str | None
+    #: days from the last use to `until`, for an unused seat that was used once
+    inactive_days: int | None
+    candidate: bool
+
+
+@dataclass(frozen=True)
+class CostCenterReview:
+    """The seats of one cost center (or of the enterprise) and what they cost a month."""
+
+    id: str
+    name: str
+    seats: int
+    #: plan type -> seats, by plan type
+    seats_by_plan: dict[str, int]
+    monthly_cost: float
+    #: active + inactive = seats: section 7 defines both by use alone, so a leaver's seat
+    #: counts by its use like any other (leavers show in `candidates`)
+    active: int
+    inactive: int
+    candidates: int
+    #: the monthly cost of the reclaim candidates
+    idle_cost: float
+    in_grace: int
+    pending: int
+
+
+@dataclass(frozen=True)
+class Review:
+    terms: Terms
+    #: the window `[since, until]` in which a seat must have been used to be active
+    since: int
+    until: int
+    #: by cost center (in the order of `cost_centers`), then login
+    seats: list[ReviewedSeat]
+    #: the cost centers that hold seats: by id, then `(none)`, then `(unmapped)`
+    cost_centers: list[CostCenterReview]
+    enterprise: CostCenterReview
+
+    @property
+    def candidates(self) -> list[ReviewedSeat]:
+        return [seat for seat in self.seats if seat.candidate]
+
+    @property
+    def pending(self) -> list[ReviewedSeat]:
+        return [seat for seat in self.seats if seat.status == PENDING]
+
+    @property
+    def in_grace(self) -> list[ReviewedSeat]:
+        return [seat for seat in self.seats if seat.status == GRACE]
+
+
+def review(seats: Iterable[Seat], directory: Directory, person_of: Mapping[int, str], *,
+           until: int, last_active: Mapping[int, int], terms: Terms) -> Review:
+    """The licence review of a seat snapshot on `until`.
+
+    `person_of` maps user_id -> directory person id; `last_active` user_id -> the last active
+    day on or before `until`, over the whole history (`Store.last_active_days(until)`).
+    """
+    since = window_start(until, terms)
+    reviewed = sorted(
+        (review_seat(held, holder_of(held, directory, person_of), last_active, since, until,
+                     terms) for held in merge_holders(seats, terms)),
+        key=seat_order)
+    return Review(terms, since, until, reviewed, cost_center_reviews(reviewed),
+                  summarize(ENTERPRISE_ID, ENTERPRISE_NAME, reviewed))
+
+
+def window_start(until: int, terms: Terms) -> int:
+    return until - terms.inactive_after_days + 1
+
+
+def holder_of(held: HeldSeat, directory: Directory, person_of: Mapping[int, str]) -> Holder:
+    person_id = person_of.get(held.user_id) if held.user_id is not None else None
+    person = directory.people.get(person_id) if person_id is not None else None
+    if person is None:
+        return UNKNOWN_HOLDER
+    cost_center = directory.cost_center_of(person) or NO_COST_CENTER
+    return Holder(person.id, person.name, person.unit, directory.units[person.unit].name,
+                  person.manager, directory.people[person.manager].name if person.manager else None,
+                  cost_center, directory.cost_centers.get(cost_center, cost_center), person.left)
+
+
+def review_seat(held: HeldSeat, holder: Holder, last_active: Mapping[int, int], since: int,
+                until: int, terms: Terms) -> ReviewedSeat:
+    last_engaged = last_active.get(held.user_id) if held.user_id is not None else None
+    active = is_active(last_engaged, held.last_activity_day, since)
+    status = status_of(held, holder, active, until, terms)
+    return ReviewedSeat(
+        seat=held, holder=holder, price=terms.price_of(held.plan_type),
+        unknown_plan=not terms.knows(held.plan_type), last_engaged_day=last_engaged,
+        active=active, status=status,
+        reason=reason_of(holder, active, last_engaged, held.last_activity_day),
+        inactive_days=None if active else inactive_days(last_engaged, held.last_activity_day,
+                                                        until),
+        candidate=status in CANDIDATE_STATUSES)
+
+
+def is_active(last_engaged: int | None, last_activity_day: int | None, since: int) -> bool:
+    """Engaged in the window, or GitHub saw activity on or after its first day: activity
+    reported after `until` also proves use. `last_engaged` is never after `until`."""
+    return any(day is not None and day >= since for day in (last_engaged, last_activity_day))
+
+
+def status_of(held: HeldSeat, holder: Holder, active: bool, until: int, terms: Terms) -> str:
+    # A pending cancellation comes first, even for an active seat: it is already being
+    # reclaimed, so it is listed apart and costs nothing idle (section 7 excludes it from
+    # the candidates).
+    if held.pending_cancellation_day is not None:
+        return PENDING
+    if holder.left:
+        # "whatever its activity and whatever its age": no grace for a leaver.
+        return LEAVER
+    if active:
+        return ACTIVE
+    return GRACE if in_grace(held.created_day, until, terms) else INACTIVE
+
+
+def in_grace(created_day: int | None, until: int, terms: Terms) -> bool:
+    """A seat whose creation is unknown has no grace: nothing shows it is new."""
+    return created_day is not None and until - created_day < terms.grace_days
+
+
+def reason_of(holder: Holder, active: bool, last_engaged: int | None,
+              last_activity_day: int | None) -> str | None:
+    if holder.left:
+        return LEAVER
+    if active:
+        return None
+    return NEVER_USED if last_engaged is None and last_activity_day is None else INACTIVE
+
+
+def inactive_days(last_engaged: int | None, last_activity_day: int | None,
+                  until: int) -> int | None:
+    """Days from the last use (the later of both) to `until`; None when never used."""
+    used = [day for day in (last_engaged, last_activity_day) if day is not None]
+    return until - max(used) if used else None
+
+
+def cost_center_order(cost_center: str) -> tuple[int, str]:
+    """By id, then the people without a cost center, then the seats nobody could place."""
+    return {NO_COST_CENTER: 1, UNMAPPED: 2}.get(cost_center, 0), cost_center
+
+
+def seat_order(seat: ReviewedSeat) -> tuple:
+    """By cost center, then login (case-insensitive, as GitHub treats logins); seats without
+    an assignee last, by what their objects name (a full tie keeps the snapshot's order)."""
+    held = seat.seat
+    return (cost_center_order(seat.holder.cost_center), held.login is None,
+            (held.login or "").lower(), held.login or "", held.user_id or 0,
+            held.organizations, held.assigning_teams, held.plan_type)
+
+
+def cost_center_reviews(seats: list[ReviewedSeat]) -> list[CostCenterReview]:
+    by_cost_center: dict[str, list[ReviewedSeat]] = {}
+    for seat in seats:
+        by_cost_center.setdefault(seat.holder.cost_center, []).append(seat)
+    return [summarize(cost_center, group[0].holder.cost_center_name, group)
+            for cost_center, group in sorted(by_cost_center.items(),
+                                             key=lambda item: cost_center_order(item[0]))]
+
+
+def summarize(cost_center: str, name: str, seats: list[ReviewedSeat]) -> CostCenterReview:
+    candidates = [seat for seat in seats if seat.candidate]
+    return CostCenterReview(
+        id=cost_center, name=name, seats=len(seats),
+        seats_by_plan=dict(sorted(Counter(seat.seat.plan_type for seat in seats).items())),
+        monthly_cost=sum(seat.price for seat in seats),
+        active=sum(seat.active for seat in seats),
+        inactive=sum(not seat.active for seat in seats),
+        candidates=len(candidates),
+        idle_cost=sum(seat.price for seat in candidates),
+        in_grace=sum(seat.status == GRACE for seat in seats),
+        pending=sum(seat.status == PENDING for seat in seats))
