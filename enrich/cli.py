@@ -92,6 +92,11 @@ def build_parser() -> argparse.ArgumentParser:
     _period_options(roll)
     roll.add_argument("--output", metavar="DIR", type=Path, help="default: the configured output")
 
+    rep = commands.add_parser("report", parents=[common],
+                              help="write the leadership report: HTML, PDF and CSV tables")
+    _period_options(rep)
+    rep.add_argument("--output", metavar="DIR", type=Path, help="default: the configured output")
+
     run = commands.add_parser("run", parents=[common], help="the monthly job, end to end")
     _period_options(run)
     run.add_argument("--output", metavar="DIR", type=Path, help="default: the configured output")
@@ -228,6 +233,10 @@ def _dispatch(args, stdout, stderr) -> ExitStatus:
     if args.command == "rollup":
         result = job.rollup(config, period, output=args.output, as_of=today())
         job.print_rollup_result(result, stdout)
+        return result.status
+    if args.command == "report":
+        result = job.report(config, period, output=args.output, as_of=today())
+        job.print_report_result(result, stdout, stderr)
         return result.status
     if args.command == "run":
         result = job.run(config, period, output=args.output, as_of=today(), progress=not quiet)

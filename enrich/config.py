@@ -7,6 +7,7 @@ Secrets never live in the file: it names the environment variable that holds the
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,9 +22,15 @@ from enrich.features import USAGE_METRICS_DEFAULT
 from enrich.sources.engagement import check_usage_rules
 
 
+def check_prices(prices: dict) -> list[str]:
+    return [f"the price of {plan!r} must be a number, at least 0, got {price!r}"
+            for plan, price in prices.items()
+            if isinstance(price, bool) or not isinstance(price, int | float) or price < 0]
+
+
 @dataclass(frozen=True)
 class Setting:
-    type: str  # str, int, float, bool, path, list, mapping, sources
+    type: str  # str, int, float, bool, color, choice, path, file, list, mapping, sources
     default: Any
     help: str
     choices: tuple = ()
@@ -33,11 +40,17 @@ class Setting:
     check: Callable[[Any], list[str]] | None = None
 
 
-RUN_STAGES = ("fetch", "import", "rollup")
+RUN_STAGES = ("fetch", "import", "rollup", "report")
 ENGAGEMENT_SOURCES = ("usage-metrics", "user-engagement")
 
 SETTINGS: dict[str, Setting] = {
     "company.name": Setting("str", "Example Corp", "Company name shown on reports."),
+    "company.logo": Setting("file", None, "A logo (PNG, JPEG or SVG) shown on reports."),
+    "company.color": Setting("color", "#1f4e79", "Main colour of reports: headings, bars."),
+    "company.accent_color": Setting("color", "#e07b00", "Accent colour of reports: "
+                                    "the previous period, highlights."),
+    "templates": Setting("path", None, "A folder of Jinja2 templates that override the "
+                         "shipped ones of the same name."),
     "store.path": Setting("path", "enrich.db", "The SQLite history store."),
     "store.archive": Setting(
         "path", None, "Folder of archived raw files; default: the store path plus `.archive`."),
@@ -82,11 +95,27 @@ SETTINGS: dict[str, Setting] = {
         "mapping", USAGE_METRICS_DEFAULT,
         "How usage-metrics report fields map to features (METRICS.md section 2).",
         check=check_usage_rules),
-    "run.stages": Setting("list", ["import", "rollup"], "Stages of `enrich run`, in order.",
-                          choices=RUN_STAGES),
+    "leadership.depth": Setting("int", 2, "Levels of the team tree the leadership report "
+                                "shows, from the top.", minimum=1),
+    "leadership.show_names": Setting("bool", False, "Name individuals (managers) in the "
+                                     "leadership report."),
+    "leadership.page_size": Setting("choice", "A4", "Paper size of the PDFs.",
+                                    choices=("A4", "Letter")),
+    "licenses.inactive_after_days": Setting(
+        "int", 30, "A seat without use in this many days up to the end of the period is "
+        "inactive.", minimum=1),
+    "licenses.grace_days": Setting("int", 14, "A seat younger than this is not reclaimed.",
+                                   minimum=0),
+    "licenses.prices": Setting("mapping", {"business": 19, "enterprise": 39},
+                               "Monthly price of a seat per plan type.", check=check_prices),
+    "licenses.currency": Setting("str", "USD", "Currency of the prices."),
+    "run.stages": Setting("list", ["import", "rollup", "report"],
+                          "Stages of `enrich run`, in order.", choices=RUN_STAGES),
 }
 
 REQUIRED = object()
+
+_COLOR = re.compile(r"#[0-9a-fA-F]{6}|#[0-9a-fA-F]{3}")
 
 #: `directory.sources[]`: the settings of each type of source (besides `type`)
 SOURCE_TYPES: dict[str, dict[str, Setting]] = {
@@ -255,6 +284,9 @@ def _check(key, setting: Setting, value, path, line, base):
     if kind == "str":
         if not isinstance(value, str) or not value.strip():
             fail("expected a non-empty text")
+    elif kind == "color":
+        if not isinstance(value, str) or not _COLOR.fullmatch(value):
+            fail(f"expected a colour as #RRGGBB, got {value!r}")
     elif kind == "choice":
         if value not in setting.choices:
             fail(f"expected one of {', '.join(setting.choices)}, got {value!r}")

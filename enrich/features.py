@@ -60,3 +60,23 @@ def feature_order(names) -> list[str]:
     """Features in report order: the canonical table first, new ones alphabetically after."""
     rank = {name: i for i, name in enumerate(CANONICAL)}
     return sorted(names, key=lambda n: (rank.get(n, len(CANONICAL)), n))
+
+
+#: How people call each feature, in what people read.
+TITLES = {
+    "cli": "Copilot CLI",
+    "code_completion": "Code completion",
+    "code_review": "Code review",
+    "dotcom_chat": "Chat on GitHub.com",
+    "inline_chat": "Inline chat",
+    "knowledge_base_chat": "Knowledge base chat",
+    "mobile_chat": "Mobile chat",
+    "panel_chat": "Chat panel",
+    "pull_request_summary": "Pull request summaries",
+    "agent": "Agent mode",
+}
+
+
+def title(feature: str) -> str:
+    """A feature's name for people; a new feature's is made from its canonical name."""
+    return TITLES.get(feature) or feature.replace("_", " ").capitalize()

@@ -19,11 +19,18 @@ from enrich.directory.sources import load_directory
 from enrich.errors import EnrichError, ExitStatus
 from enrich.fetch import FetchResult
 from enrich.importer import ImportSummary, expand_paths, import_paths
+from enrich.licenses import Review, Terms
+from enrich.licenses import review as review_seats
 from enrich.outputs.files import atomic_open, write_text
+from enrich.outputs.report import Options as ReportOptions
+from enrich.outputs.report import build_report
+from enrich.outputs.report_files import Look, ReportFiles, write_report
 from enrich.outputs.rollup_files import cell as neutral_cell
 from enrich.outputs.rollup_files import write_rollup
 from enrich.progress import Progress
 from enrich.rollup import PeriodInput, Thresholds, compute_rollup
+from enrich.rollup.inputs import EMPTY, MISSING, REPORTED
+from enrich.rollup.trend import MonthAdoption, enterprise_adoption, trend_months
 from enrich.sample import SampleSpec, write_sample
 from enrich.store import Store
 
@@ -82,6 +89,7 @@ class RollupResult:
     period: Period
     rollup: dict
     files: list[Path]
+    org: Org | None = None
 
     @property
     def missing_days(self) -> list[str]:
@@ -131,26 +139,50 @@ def identify(config: Config, store: Store, directory: Directory, seats):
     return users, matching, excluded
 
 
-def rollup(config: Config, period: Period, *, output: Path | None = None, as_of: int,
-           keep_directory: bool = False) -> RollupResult:
-    """`enrich rollup`: the per-unit metrics of a period, written as rollup files.
+@dataclass
+class Org:
+    """The org chart of a run, with every GitHub user the store knows matched to it."""
 
-    With `keep_directory` (a run of the monthly job), the org chart is kept in the store as a
-    dated snapshot."""
-    with open_store(config) as store:
+    directory: Directory
+    #: user_id -> every login, the display login first
+    users: dict[int, list[str]]
+    matching: Matching
+    #: user_ids of excluded accounts (bots, service accounts)
+    excluded: set[int]
+    #: person ids holding a seat; None without seat data
+    holders: set[str] | None
+
+    @classmethod
+    def load(cls, config: Config, store: Store, as_of: int, *,
+             keep_directory: bool = False) -> Org:
+        """With `keep_directory` (a run of the monthly job), the org chart is kept in the
+        store as a dated snapshot."""
         directory = load_org_chart(config, store)
         if keep_directory:
             store.add_directory_snapshot(as_of, directory.source, directory_json(directory))
         seats = store.seat_holders(as_of)
         users, matching, excluded = identify(config, store, directory, seats)
-        holders = seat_holders(seats, directory, matching)
-        result = compute_rollup(
-            directory, matching.person_of, {uid: logins[0] for uid, logins in users.items()},
-            period_input(store, period, excluded),
-            period_input(store, period.previous(), excluded),
-            seat_holders=holders, thresholds=Thresholds.from_config(config), parallel=True)
+        return cls(directory, users, matching, excluded,
+                   seat_holders(seats, directory, matching))
+
+    def roll_up(self, config: Config, store: Store, period: Period) -> dict:
+        return compute_rollup(
+            self.directory, self.matching.person_of,
+            {uid: logins[0] for uid, logins in self.users.items()},
+            period_input(store, period, self.excluded),
+            period_input(store, period.previous(), self.excluded),
+            seat_holders=self.holders, thresholds=Thresholds.from_config(config),
+            parallel=True)
+
+
+def rollup(config: Config, period: Period, *, output: Path | None = None, as_of: int,
+           keep_directory: bool = False) -> RollupResult:
+    """`enrich rollup`: the per-unit metrics of a period, written as rollup files."""
+    with open_store(config) as store:
+        org = Org.load(config, store, as_of, keep_directory=keep_directory)
+        result = org.roll_up(config, store, period)
     files = write_rollup(result, output or config.get("output"))
-    return RollupResult(period, result, files)
+    return RollupResult(period, result, files, org)
 
 
 def print_rollup_result(result: RollupResult, out) -> None:
@@ -165,6 +197,84 @@ def print_rollup_result(result: RollupResult, out) -> None:
           f"({'n/a' if rate is None else f'{rate:.1%}'}); "
           f"{len(result.rollup['unmapped'])} unmatched logins", file=out)
     for path in result.files:
+        print(f"wrote {path}", file=out)
+
+
+def monthly_trend(store: Store, org: Org, period: Period, rolled_up: dict
+                  ) -> list[MonthAdoption]:
+    """Enterprise adoption for each month of the trend, from the first month with data.
+
+    The period and the one before it come from the rollup; the other months are counted from
+    who was active in them.
+    """
+    enterprise = rolled_up["units"][0]
+    known = {(period.since, period.until): enterprise,
+             (period.previous().since, period.previous().until): enterprise["previous"]}
+    months = []
+    for month in trend_months(period.until):
+        status = Counter(store.coverage(month).values())
+        days = {kind: status[kind] for kind in (REPORTED, EMPTY)}
+        days[MISSING] = len(month) - days[REPORTED] - days[EMPTY]
+        if not months and not days[REPORTED] + days[EMPTY]:
+            continue  # before the history starts
+        figures = known.get((month.since, month.until))
+        if figures is not None:
+            engaged, population = figures["engaged"], figures["population"]
+        else:
+            active = store.active_users(month.since, month.until) - org.excluded
+            engaged, population = enterprise_adoption(org.directory, org.matching.person_of,
+                                                      active, org.holders)
+        months.append(MonthAdoption(month, days, engaged, population))
+    return months
+
+
+def license_review(config: Config, store: Store, org: Org, until: int, as_of: int
+                   ) -> Review | None:
+    """The licence review of the latest seat snapshot, None without one."""
+    snapshot = store.seat_snapshot(as_of)
+    if snapshot is None:
+        return None
+    return review_seats(snapshot[1], org.directory, org.matching.person_of, until=until,
+                        last_active=store.last_active_days(until),
+                        terms=Terms.from_config(config))
+
+
+@dataclass
+class ReportResult:
+    period: Period
+    files: ReportFiles
+    missing_days: list[str]
+
+    @property
+    def status(self) -> ExitStatus:
+        return ExitStatus.PARTIAL_DATA if self.missing_days else ExitStatus.OK
+
+
+def report(config: Config, period: Period, *, output: Path | None = None, as_of: int,
+           rolled: RollupResult | None = None) -> ReportResult:
+    """`enrich report`: the leadership report (HTML, PDF and the CSVs of its tables).
+
+    `rolled` is the rollup of the same period when the job has just made it."""
+    with open_store(config) as store:
+        org = rolled.org if rolled else Org.load(config, store, as_of)
+        rolled_up = rolled.rollup if rolled else org.roll_up(config, store, period)
+        months = monthly_trend(store, org, period, rolled_up)
+        licenses = license_review(config, store, org, period.until, as_of)
+    content = build_report(rolled_up, period, months, ReportOptions.from_config(config),
+                           licenses=licenses)
+    files = write_report(content, Look.from_config(config), output or config.get("output"))
+    return ReportResult(period, files, rolled_up["period"]["missing_days"])
+
+
+def print_report_result(result: ReportResult, out, err) -> None:
+    if result.missing_days:
+        print(f"warning: the report of {result.period.label()} misses "
+              f"{len(result.missing_days)} days of data: {', '.join(result.missing_days)}",
+              file=err)
+    for url in result.files.refused:
+        print(f"warning: the templates refer to {url}, which was not fetched: a report reads "
+              "only its own files", file=err)
+    for path in (result.files.html, result.files.pdf, *result.files.csvs):
         print(f"wrote {path}", file=out)
 
 
@@ -192,12 +302,12 @@ def print_fetch_result(result: FetchResult, out, err) -> None:
               "`enrich fetch` again to fetch the missing days.", file=err)
 
 
-def _fetch_stage(config, period, output, as_of, progress) -> dict:
+def _fetch_stage(config, period, output, as_of, progress, state) -> dict:
     result = fetch(config, today=as_of, progress=progress)
     return {"stage": "fetch", "status": result.status.name.lower(), **result.as_json()}
 
 
-def _import_stage(config, period, output, as_of, progress) -> dict:
+def _import_stage(config, period, output, as_of, progress, state) -> dict:
     inbox = config.get("inbox")
     summary = import_files(config, [inbox] if inbox.exists() else [], seats_taken_on=as_of,
                            progress=progress, rejects=output / "rejects.jsonl")
@@ -205,14 +315,24 @@ def _import_stage(config, period, output, as_of, progress) -> dict:
             **summary.as_json()}
 
 
-def _rollup_stage(config, period, output, as_of, progress) -> dict:
+def _rollup_stage(config, period, output, as_of, progress, state) -> dict:
     result = rollup(config, period, output=output, as_of=as_of, keep_directory=True)
+    state["rollup"] = result
     return {"stage": "rollup", "status": result.status.name.lower(),
-            "period": result.rollup["period"], "missing_days": result.missing_days,
-            "files": [str(p) for p in result.files]}
+            "period": result.rollup["period"],
+            "missing_days": result.missing_days, "files": [str(p) for p in result.files]}
 
 
-_STAGES = {"fetch": _fetch_stage, "import": _import_stage, "rollup": _rollup_stage}
+def _report_stage(config, period, output, as_of, progress, state) -> dict:
+    result = report(config, period, output=output, as_of=as_of, rolled=state.get("rollup"))
+    files = result.files
+    return {"stage": "report", "status": result.status.name.lower(),
+            "files": [str(p) for p in (files.html, files.pdf, *files.csvs)],
+            "refused_urls": len(files.refused)}
+
+
+_STAGES = {"fetch": _fetch_stage, "import": _import_stage, "rollup": _rollup_stage,
+           "report": _report_stage}
 
 
 @dataclass
@@ -227,9 +347,10 @@ def run(config: Config, period: Period, *, output: Path | None = None, as_of: in
     """`enrich run`: the configured stages of the monthly job, then a run summary (JSON)."""
     output = Path(output or config.get("output"))
     stages: list[dict] = []
+    state: dict = {}  # what a stage hands to the next: the rollup, for the report
     for stage in config.get("run.stages"):
         try:
-            stages.append(_STAGES[stage](config, period, output, as_of, progress))
+            stages.append(_STAGES[stage](config, period, output, as_of, progress, state))
         except EnrichError as exc:
             # a failed stage is reported in the summary; the stages after it need its output
             stages.append({"stage": stage, "status": exc.exit_status.name.lower(),
@@ -249,22 +370,28 @@ def print_run_result(result: RunResult, out) -> None:
     print(f"wrote {result.path}", file=out)
 
 
+#: months of history in the demo: enough for a trend
+DEMO_MONTHS = 6
+
+
 def demo(folder: Path, *, month: str, seed: int = 7, people: int = 300, out=None,
          progress: bool = False) -> ExitStatus:
-    """`enrich demo`: a sample enterprise written to `folder`, imported and rolled up.
+    """`enrich demo`: a sample enterprise written to `folder`, imported, rolled up and
+    reported on.
 
     Deterministic for a seed and a month: the seat list counts as taken the day after the
     month, and the run happens that day.
     """
     folder = Path(folder)
     period = Period.month(month)
-    sample = write_sample(folder, SampleSpec(last_month=month, people=people, seed=seed))
+    spec = SampleSpec(last_month=month, people=people, seed=seed, months=DEMO_MONTHS)
+    sample = write_sample(folder, spec)
     print(f"wrote a sample enterprise of {people} people to {folder}: {sample.org.name}, "
           f"{sample.seats.name}, {len(sample.engagement)} engagement files in "
           f"{sample.inbox.name}/", file=out)
     config = Config.load(sample.config)
     run_day = period.until + 1
-    generated = SampleSpec(last_month=month, people=people, seed=seed).generated_days()
+    generated = spec.generated_days()
     summary = import_files(config, [sample.inbox, sample.seats],
                            covers=(generated[0], generated[-1]), seats_taken_on=run_day,
                            progress=progress)
@@ -273,7 +400,9 @@ def demo(folder: Path, *, month: str, seed: int = 7, people: int = 300, out=None
           "the seat list", file=out)
     result = rollup(config, period, as_of=run_day)
     print_rollup_result(result, out)
-    return max(import_status(summary), result.status)
+    made = report(config, period, as_of=run_day, rolled=result)
+    print_report_result(made, out, out)
+    return max(import_status(summary), result.status, made.status)
 
 
 def check_directory(config: Config, *, today: int) -> tuple[CheckReport, Path]:

@@ -80,6 +80,9 @@ CHAT_FIRST_SHARE = 0.2
 #: Share of engaging people who start only early in the last month: adoption grows.
 ADOPTER_SHARE = 0.15
 ADOPTION_WINDOW_DAYS = 10
+#: With more than two months, the share of the others who start on a day of the earlier
+#: months: a trend that rises month by month.
+RAMP_SHARE = 0.35
 
 
 @dataclass(frozen=True)
@@ -611,9 +614,11 @@ def _habit(rng, persona: str, division: Division, span: _Span) -> _Habit | None:
     if "panel_chat" in core + extras and rng.random() < agent_share:
         extra |= _AGENT
     start = span.first
+    opening = span.last_month.since
     if rng.random() < ADOPTER_SHARE:
-        opening = span.last_month.since
         start = rng.randint(opening, min(opening + ADOPTION_WINDOW_DAYS - 1, span.last))
+    elif opening - span.first > 31 and rng.random() < RAMP_SHARE:
+        start = rng.randint(span.first, opening - 1)
     return _Habit(shape.week_rate, shape.day_rate, _bits(core), extra, start, span.last)
 
 

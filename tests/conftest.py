@@ -1,6 +1,9 @@
 import gzip
 import io
 import json
+import os
+import shutil
+import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -46,3 +49,22 @@ def write_jsonl(path: Path, rows, *, compress: bool = False) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(gzip.compress(text, mtime=0) if compress else text)
     return path
+
+
+def require_tool(name: str) -> str:
+    """The path of a command-line tool a test needs: skipped without it on a laptop, a failure
+    under CI=true, where `.ci/run` installs it."""
+    path = shutil.which(name)
+    if path is None:
+        message = f"needs {name}"
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{message} (CI must run this test)", pytrace=False)
+        pytest.skip(message)
+    return path
+
+
+def pdf_text(path: Path, *, layout: bool = True) -> str:
+    """The text of a PDF as poppler's pdftotext reads it; pages are separated by form feeds."""
+    tool = require_tool("pdftotext")
+    args = [tool, *(["-layout"] if layout else []), str(path), "-"]
+    return subprocess.run(args, capture_output=True, text=True, check=True).stdout

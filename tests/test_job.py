@@ -66,9 +66,10 @@ def test_run_imports_the_inbox_rolls_up_and_writes_a_summary(run_cli, company):
     assert result.status == ExitStatus.PARTIAL_DATA  # most days of March are missing
     summary = json.loads((company / "out" / "run-summary.json").read_text())
     assert [(s["stage"], s["status"]) for s in summary["stages"]] == [
-        ("import", "ok"), ("rollup", "partial_data")]
+        ("import", "ok"), ("rollup", "partial_data"), ("report", "partial_data")]
     assert summary["stages"][0]["rows"]["stored"] == 1
     assert (company / "out" / "rollup.json").exists()
+    assert (company / "out" / "report.pdf").exists()
 
 
 def test_run_reports_a_failed_stage_in_its_summary(run_cli, company):
@@ -87,10 +88,12 @@ def test_demo_is_deterministic_and_writes_every_output(run_cli, tmp_path):
     second = run_cli("demo", "--output", tmp_path / "b", "--month", "2025-03", "--people", "120")
     out = tmp_path / "a" / "out"
     assert sorted(p.name for p in out.iterdir()) == [
-        "rollup-cost_center.csv", "rollup-enterprise.csv", "rollup-manager.csv",
+        "report-cost-centers.csv", "report-days.csv", "report-features.csv",
+        "report-months.csv", "report-segments.csv", "report-teams.csv", "report.html",
+        "report.pdf", "rollup-cost_center.csv", "rollup-enterprise.csv", "rollup-manager.csv",
         "rollup-team.csv", "rollup.json", "unmatched.csv"]
-    assert (out / "rollup.json").read_bytes() == (tmp_path / "b" / "out" /
-                                                  "rollup.json").read_bytes()
+    for name in ("rollup.json", "report.html", "report.pdf"):
+        assert (out / name).read_bytes() == (tmp_path / "b" / "out" / name).read_bytes()
     assert second.stdout == first.stdout.replace(str(tmp_path / "a"), str(tmp_path / "b"))
     rollup = json.loads((out / "rollup.json").read_text())
     assert rollup["period"]["days"]["missing"] == 0

@@ -112,6 +112,7 @@ def test_period_days_and_features():
         "since": "2025-03-05", "until": "2025-03-18",
         "days": {"reported": 11, "empty": 2, "missing": 1},
         "missing_days": ["2025-03-18"],
+        "measured_days": {"cli": 11, "code_completion": 11, "mobile_chat": 5, "panel_chat": 11},
         "previous": None,
     }
     # mobile_chat is measured on 5 of 11 reported days: not measured in P;
@@ -303,6 +304,7 @@ def test_previous_of_a_calendar_month_is_the_calendar_month_before():
         "since": "2025-02-01", "until": "2025-02-28",
         "days": {"reported": 1, "empty": 2, "missing": 25},
         "missing_days": [day_str(day) for day in range(d("02-04"), d("02-28") + 1)],
+        "measured_days": {"code_completion": 1, "panel_chat": 1},
         "features": ["code_completion", "panel_chat"],
     }
     e = unit(result, "enterprise", "enterprise")["previous"]

@@ -81,4 +81,7 @@ class Coverage:
             "days": {REPORTED: len(self.reported), EMPTY: len(self.empty),
                      MISSING: len(self.missing)},
             "missing_days": [day_str(day) for day in self.missing],
+            # reported days measuring each feature: why a feature is (not) measured in P
+            "measured_days": {name: self.measured_days[bit]
+                              for name, bit in self.features_with_data},
         }

@@ -1,0 +1,283 @@
+"""The leadership report's content, from a rollup: what the templates and CSVs show.
+
+Plain data in (the rollup of METRICS.md section 8, the monthly trend, the licence summary),
+plain data out. The privacy thresholds of section 6 are applied here, once, so the HTML, the
+PDF and the CSV twins hide exactly the same figures.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from enrich import features as feature_names
+from enrich.dates import Period, day_str
+from enrich.outputs.privacy import hidden_by_period, hidden_units
+from enrich.rollup.inputs import Thresholds
+from enrich.rollup.trend import MonthAdoption
+from enrich.rollup.units import (
+    COST_CENTER,
+    ENTERPRISE,
+    MANAGER,
+    NO_COST_CENTER,
+    TEAM,
+    UNMAPPED,
+    depths,
+)
+
+SEGMENTS = ("champion", "regular", "lagging", "inactive")
+#: what people read for the units that stand for no org-chart unit
+SPECIAL_NAMES = {UNMAPPED: "Not in the org chart", NO_COST_CENTER: "No cost center"}
+
+
+@dataclass(frozen=True)
+class Options:
+    company: str
+    depth: int = 2
+    show_names: bool = False
+    min_group_size: int = 5
+    thresholds: Thresholds = field(default_factory=Thresholds)
+
+    @classmethod
+    def from_config(cls, config) -> Options:
+        return cls(company=config.get("company.name"), depth=config.get("leadership.depth"),
+                   show_names=config.get("leadership.show_names"),
+                   min_group_size=config.get("metrics.min_group_size"),
+                   thresholds=Thresholds.from_config(config))
+
+
+@dataclass(frozen=True)
+class Row:
+    """One unit in the report's tables; `hidden` says why it shows no metrics."""
+
+    id: str
+    name: str
+    dimension: str
+    parent: str | None
+    #: the parent unit's name, to tell apart units of the same name ("Insights" under two)
+    parent_name: str | None
+    depth: int
+    hidden: str | None
+    metrics: dict | None
+    #: the previous period's metrics, None when hidden, unknown or without data
+    previous: dict | None
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.name} ({self.parent_name})" if self.parent_name else self.name
+
+    @property
+    def change(self) -> float | None:
+        """Change of the adoption rate since the previous period, in percentage points."""
+        if self.metrics is None or self.previous is None:
+            return None
+        now, before = self.metrics["adoption_rate"], self.previous["adoption_rate"]
+        if now is None or before is None:
+            return None
+        return (now - before) * 100
+
+    def share(self, segment: str) -> float | None:
+        if self.metrics is None or not self.metrics["population"]:
+            return None
+        return self.metrics["segments"][segment] / self.metrics["population"]
+
+    @property
+    def narrow_share(self) -> float | None:
+        """Share of the engaged who used one feature at most."""
+        if self.metrics is None or not self.metrics["engaged"]:
+            return None
+        return self.metrics["narrow"] / self.metrics["engaged"]
+
+
+@dataclass(frozen=True)
+class Coverage:
+    period: Period
+    days: dict[str, int]
+    missing_days: list[str]
+    previous: Period
+    previous_days: dict[str, int] | None
+    previous_missing_days: list[str]
+
+    @property
+    def incomplete(self) -> bool:
+        return bool(self.missing_days)
+
+    @property
+    def previous_incomplete(self) -> bool:
+        return bool(self.previous_missing_days)
+
+
+@dataclass(frozen=True)
+class FeatureColumn:
+    name: str
+    title: str
+
+
+@dataclass(frozen=True)
+class Unmeasured:
+    """A feature left out of breadth, segments and gaps: measured on too few days of P."""
+
+    name: str
+    title: str
+    days_measured: int
+
+
+@dataclass(frozen=True)
+class LicenseRow:
+    """A cost center's seats; `hidden` when it holds too few seats to show."""
+
+    cost_center: object  # enrich.licenses.CostCenterReview
+    hidden: str | None
+
+
+@dataclass(frozen=True)
+class Licenses:
+    """The licence review in short, for the report: per cost center, no individual."""
+
+    currency: str
+    inactive_after_days: int
+    enterprise: object  # enrich.licenses.CostCenterReview
+    rows: list[LicenseRow]
+
+
+@dataclass
+class Report:
+    options: Options
+    coverage: Coverage
+    enterprise: Row
+    teams: list[Row]
+    cost_centers: list[Row]
+    managers: list[Row]
+    features: list[FeatureColumn]
+    unmeasured: list[Unmeasured]
+    daily: list[tuple[str, int | None]]
+    months: list[MonthAdoption]
+    unmatched_logins: int
+    licenses: Licenses | None = None
+
+    @property
+    def suppressed(self) -> list[tuple[str, list[Row]]]:
+        """The units shown without figures, per table."""
+        tables = [("teams", self.teams), ("cost centers", self.cost_centers),
+                  ("management chains", self.managers)]
+        return [(name, hidden) for name, rows in tables
+                if (hidden := [row for row in rows if row.hidden])]
+
+    @property
+    def tables(self) -> list[Row]:
+        """The rows of the feature and segment sections: the enterprise, then the teams."""
+        return [self.enterprise, *self.teams]
+
+
+def build_report(rollup: dict, period: Period, months: Sequence[MonthAdoption],
+                 options: Options, *, licenses=None) -> Report:
+    """The report's content. `licenses` is the licence review (`enrich.licenses.Review`),
+    or None without seat data."""
+    by_dimension = _by_dimension(rollup["units"])
+    coverage = _coverage(period, rollup["period"])
+    rows = {dim: _rows(units, options) for dim, units in by_dimension.items()}
+    enterprise = rows[ENTERPRISE][0]
+    teams = _tree_order(rows.get(TEAM, []), options.depth)
+    managers = _tree_order(rows.get(MANAGER, []), options.depth) if options.show_names else []
+    cost_centers = sorted(rows.get(COST_CENTER, []), key=_cost_center_order)
+    report = Report(
+        options=options, coverage=coverage, enterprise=enterprise, teams=teams,
+        cost_centers=cost_centers, managers=managers,
+        features=[FeatureColumn(f, feature_names.title(f)) for f in rollup["features"]],
+        unmeasured=_unmeasured(rollup, coverage),
+        daily=_daily(rollup["units"][0], coverage),
+        months=list(months),
+        unmatched_logins=len(rollup["unmapped"]),
+        licenses=_licenses(licenses, options.min_group_size) if licenses else None)
+    return report
+
+
+def _licenses(review, min_group_size: int) -> Licenses:
+    """Cost centers with fewer seats than the smallest group shown are hidden, as units are."""
+    hidden = hidden_units(({"id": c.id, "parent": None, "population": c.seats}
+                           for c in review.cost_centers), min_group_size)
+    return Licenses(review.terms.currency, review.terms.inactive_after_days, review.enterprise,
+                    [LicenseRow(c, hidden.get(c.id)) for c in review.cost_centers])
+
+
+def _by_dimension(units: list[dict]) -> dict[str, list[dict]]:
+    result = defaultdict(list)
+    for unit in units:
+        result[unit["dimension"]].append(unit)
+    return result
+
+
+def _coverage(period: Period, rolled_up: dict) -> Coverage:
+    previous = rolled_up["previous"]
+    return Coverage(
+        period=period, days=rolled_up["days"], missing_days=rolled_up["missing_days"],
+        previous=period.previous(),
+        previous_days=previous["days"] if previous else None,
+        previous_missing_days=previous["missing_days"] if previous else [])
+
+
+def _rows(units: list[dict], options: Options) -> list[Row]:
+    """The units' rows; the unit of users the directory does not know only when there are
+    some."""
+    units = [u for u in units if u["id"] != UNMAPPED or u["members"]]
+    hidden_now, hidden_before = hidden_by_period(units, options.min_group_size)
+    depth = depths({u["id"]: u["parent"] for u in units})
+    names = {u["id"]: u["name"] for u in units}
+    rows = []
+    for unit in units:
+        hidden = hidden_now.get(unit["id"]) if unit["dimension"] != ENTERPRISE else None
+        previous = unit["previous"]
+        if hidden or unit["id"] in hidden_before and unit["dimension"] != ENTERPRISE:
+            previous = None
+        rows.append(Row(
+            id=unit["id"], name=SPECIAL_NAMES.get(unit["id"], unit["name"]),
+            dimension=unit["dimension"], parent=unit["parent"],
+            parent_name=names.get(unit["parent"]), depth=depth[unit["id"]],
+            hidden=hidden,
+            metrics=None if hidden else _metrics(unit), previous=previous))
+    return rows
+
+
+def _metrics(unit: dict) -> dict:
+    return {key: value for key, value in unit.items()
+            if key not in ("dimension", "id", "name", "parent", "previous")}
+
+
+def _tree_order(rows: list[Row], max_depth: int) -> list[Row]:
+    """Parents before their children, siblings by name; the unmapped unit last."""
+    children: dict[str | None, list[Row]] = defaultdict(list)
+    for row in rows:
+        children[row.parent].append(row)
+    ordered: list[Row] = []
+
+    def visit(parent: str | None) -> None:
+        for row in sorted(children[parent], key=lambda r: (r.id == UNMAPPED, r.name, r.id)):
+            if row.depth < max_depth:  # depth 0 is the top
+                ordered.append(row)
+                visit(row.id)
+
+    visit(None)
+    return ordered
+
+
+def _cost_center_order(row: Row) -> tuple:
+    return (row.id in (NO_COST_CENTER, UNMAPPED), row.id == UNMAPPED, row.id)
+
+
+def _unmeasured(rollup: dict, coverage: Coverage) -> list[Unmeasured]:
+    """Features with data on some days of the period but not measured in it, and the
+    canonical features no day of the period measures."""
+    measured = set(rollup["features"])
+    enterprise = rollup["units"][0]
+    with_data = set(enterprise["feature_users"])
+    names = feature_names.feature_order(
+        (set(feature_names.CANONICAL) | with_data) - measured)
+    days = rollup["period"]["measured_days"]
+    return [Unmeasured(f, feature_names.title(f), days.get(f, 0)) for f in names]
+
+
+def _daily(enterprise: dict, coverage: Coverage) -> list[tuple[str, int | None]]:
+    """Active users of each day of the period; None on a missing day."""
+    active = enterprise["daily_active"]
+    return [(day_str(d), active.get(day_str(d))) for d in coverage.period.days]

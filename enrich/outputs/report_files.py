@@ -1,0 +1,176 @@
+"""The leadership report's files: report.html, report.pdf and the CSV twins of its tables.
+
+Every file shows exactly what the report shows: hidden units stay hidden in the CSVs too.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from enrich.outputs import charts
+from enrich.outputs.files import atomic_open, write_bytes, write_text
+from enrich.outputs.findings import findings
+from enrich.outputs.render import logo_uri, month_name, render_html, write_pdf
+from enrich.outputs.report import SEGMENTS, Report, Row
+from enrich.outputs.rollup_files import cell
+
+HTML_NAME = "report.html"
+PDF_NAME = "report.pdf"
+#: the note a CSV row of a hidden unit carries instead of figures
+HIDDEN_NOTES = {"small": "fewer than {n} people",
+                "complement": "hidden so that a smaller unit cannot be worked out"}
+
+
+@dataclass(frozen=True)
+class Look:
+    """What the configuration says about how rendered documents look."""
+
+    company: str
+    logo: Path | None
+    color: str
+    accent: str
+    page_size: str
+    templates: Path | None
+
+    @classmethod
+    def from_config(cls, config) -> Look:
+        return cls(config.get("company.name"), config.get("company.logo"),
+                   config.get("company.color"), config.get("company.accent_color"),
+                   config.get("leadership.page_size"), config.get("templates"))
+
+    def colors(self) -> dict[str, str]:
+        return {"main": self.color, "main_light": charts.heat_color(0.55, self.color),
+                "main_pale": charts.heat_color(0.08, self.color), "accent": self.accent,
+                "accent_pale": charts.heat_color(0.12, self.accent)}
+
+    def segment_colors(self) -> dict[str, str]:
+        return {"champion": self.color, "regular": charts.heat_color(0.45, self.color),
+                "lagging": self.accent, "inactive": "#c9ced8"}
+
+
+@dataclass(frozen=True)
+class ReportFiles:
+    html: Path
+    pdf: Path
+    csvs: list[Path]
+    #: URLs a template referred to that were not fetched (only local files are)
+    refused: list[str]
+
+
+def write_report(report: Report, look: Look, folder: Path, *, licenses_context=None
+                 ) -> ReportFiles:
+    folder = Path(folder)
+    html = render_report_html(report, look)
+    html_path = write_text(folder / HTML_NAME, html)
+    pdf, refused = write_pdf(
+        html, folder / PDF_NAME, folders=[look.templates] if look.templates else [],
+        created=report.coverage.period.until,
+        title=f"{look.company}: GitHub Copilot adoption, {_title(report)}")
+    pdf_path = write_bytes(folder / PDF_NAME, pdf)
+    return ReportFiles(html_path, pdf_path, write_report_csvs(report, folder), refused)
+
+
+def _title(report: Report) -> str:
+    period = report.coverage.period
+    return month_name(period.since) if period.calendar_month else period.label()
+
+
+def render_report_html(report: Report, look: Look) -> str:
+    colors = look.colors()
+    segment_colors = look.segment_colors()
+    previous = report.coverage.previous
+    context = {
+        "report": report,
+        "findings": findings(report),
+        "company": {"name": look.company, "logo": logo_uri(look.logo)},
+        "colors": colors,
+        "page_size": look.page_size,
+        "period_title": _title(report),
+        "previous_title": month_name(previous.since) if previous.calendar_month
+        else previous.label(),
+        "previous_short": previous.label() if not previous.calendar_month
+        else f"{month_name(previous.since).split()[0]}",
+        "licenses": report.licenses,
+        "charts": {
+            "daily": charts.daily_line(report.daily, width=640, height=200,
+                                       color=look.color),
+            "monthly": charts.monthly_adoption(
+                [(m.month.label()[:7], m.adoption_rate, m.incomplete) for m in report.months],
+                width=640, height=190, color=look.color, accent=look.accent)
+            if sum(m.has_data for m in report.months) > 1 else None,
+        },
+        "segment_legend": charts.segment_legend(segment_colors),
+        "segment_bar": lambda counts: charts.segment_bar(counts, width=230, height=14,
+                                                         colors=segment_colors),
+        "bar": lambda value: charts.bar(value, width=60, height=8, color=look.color),
+        "heat_color": lambda share: charts.heat_color(share, look.color),
+        "text_color_on": charts.text_color_on,
+    }
+    return render_html("report.html", context, look.templates)
+
+
+# The CSV twins: one per table of the report.
+
+def write_report_csvs(report: Report, folder: Path) -> list[Path]:
+    n = report.options.min_group_size
+    features = [f.name for f in report.features]
+    tables = {
+        "report-teams.csv": _unit_rows([report.enterprise, *report.teams], n),
+        "report-cost-centers.csv": _unit_rows([report.enterprise, *report.cost_centers], n),
+        "report-features.csv": _feature_rows(report.tables, features, n),
+        "report-segments.csv": _segment_rows(report.tables, n),
+        "report-months.csv": _month_rows(report),
+        "report-days.csv": (("day", "active_people"), *report.daily),
+    }
+    if report.managers:
+        tables["report-managers.csv"] = _unit_rows([report.enterprise, *report.managers], n)
+    return [_write_csv(folder / name, rows) for name, rows in tables.items()]
+
+
+def _note(row: Row, n: int) -> str:
+    return HIDDEN_NOTES[row.hidden].format(n=n) if row.hidden else ""
+
+
+def _unit_rows(rows: list[Row], n: int) -> Iterable[tuple]:
+    yield ("dimension", "id", "name", "parent", "population", "engaged", "adoption_rate",
+           "mean_active_days", "median_active_days", "change_points", "note")
+    for row in rows:
+        m = row.metrics or {}
+        yield (row.dimension, row.id, row.name, row.parent, m.get("population"),
+               m.get("engaged"), m.get("adoption_rate"), m.get("mean_active_days"),
+               m.get("median_active_days"), row.change, _note(row, n))
+
+
+def _feature_rows(rows: list[Row], features: list[str], n: int) -> Iterable[tuple]:
+    yield ("dimension", "id", "name", "engaged", *features, "awareness_gaps", "note")
+    for row in rows:
+        m = row.metrics
+        shares = [m["feature_adoption"].get(f) for f in features] if m else [None] * len(features)
+        yield (row.dimension, row.id, row.name, m["engaged"] if m else None, *shares,
+               " ".join(m["awareness_gaps"]) if m else None, _note(row, n))
+
+
+def _segment_rows(rows: list[Row], n: int) -> Iterable[tuple]:
+    yield ("dimension", "id", "name", "population", *SEGMENTS, "narrow", "note")
+    for row in rows:
+        m = row.metrics
+        counts = [m["segments"][s] for s in SEGMENTS] if m else [None] * len(SEGMENTS)
+        yield (row.dimension, row.id, row.name, m["population"] if m else None, *counts,
+               m["narrow"] if m else None, _note(row, n))
+
+
+def _month_rows(report: Report) -> Iterable[tuple]:
+    yield ("month", "population", "engaged", "adoption_rate", "days_reported", "days_empty",
+           "days_missing")
+    for month in report.months:
+        yield (month.month.label()[:7], month.population, month.engaged, month.adoption_rate,
+               month.days["reported"], month.days["empty"], month.days["missing"])
+
+
+def _write_csv(path: Path, rows: Iterable[tuple]) -> Path:
+    with atomic_open(path, "w") as fh:
+        csv.writer(fh).writerows([cell(v) for v in row] for row in rows)
+    return path

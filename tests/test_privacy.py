@@ -1,0 +1,54 @@
+"""Privacy thresholds (METRICS.md section 6), decided once for every wide-audience output."""
+
+from enrich.outputs.privacy import COMPLEMENT, SMALL, hidden_by_period, hidden_units
+
+
+def unit(uid, population, parent=None, previous=None):
+    return {"id": uid, "parent": parent, "population": population,
+            "previous": None if previous is None else {"population": previous}}
+
+
+def test_a_small_unit_is_hidden_and_so_is_its_smallest_sibling():
+    units = [unit("a", 3), unit("b", 10), unit("c", 20), unit("d", 10)]
+    # b and d tie at 10: the id decides, so the choice is the same on every run
+    assert hidden_units(units, 5) == {"a": SMALL, "b": COMPLEMENT}
+
+
+def test_two_small_siblings_protect_each_other():
+    units = [unit("a", 3), unit("b", 4), unit("c", 20)]
+    assert hidden_units(units, 5) == {"a": SMALL, "b": SMALL}
+
+
+def test_an_only_child_has_no_sibling_to_hide():
+    assert hidden_units([unit("a", 50), unit("a1", 2, "a")], 5) == {"a1": SMALL}
+
+
+def test_the_threshold_is_a_population_below_min_group_size():
+    units = [unit("a", 5), unit("b", 4), unit("c", 9)]
+    assert hidden_units(units, 5) == {"b": SMALL, "a": COMPLEMENT}
+
+
+def test_siblings_are_judged_under_each_parent():
+    units = [unit("eng", 40), unit("ops", 30),
+             unit("web", 2, "eng"), unit("api", 30, "eng"), unit("sre", 8, "eng"),
+             unit("desk", 12, "ops"), unit("field", 18, "ops")]
+    assert hidden_units(units, 5) == {"web": SMALL, "sre": COMPLEMENT}
+
+
+def test_each_period_is_judged_on_its_own_population():
+    units = [unit("a", 8, previous=3), unit("b", 9, previous=20), unit("c", 30, previous=30)]
+    now, before = hidden_by_period(units, 5)
+    assert now == {}
+    assert before == {"a": SMALL, "b": COMPLEMENT}
+
+
+def test_units_without_a_previous_period_are_left_out_of_it():
+    units = [unit("a", 8), unit("b", 2)]
+    assert hidden_by_period(units, 5) == ({"b": SMALL, "a": COMPLEMENT}, {})
+
+
+def test_a_unit_with_nobody_in_its_population_hides_nothing():
+    units = [unit("a", 0), unit("b", 9), unit("c", 30)]
+    assert hidden_units(units, 5) == {}
+    units = [unit("a", 0), unit("b", 3), unit("c", 30)]
+    assert hidden_units(units, 5) == {"b": SMALL, "c": COMPLEMENT}
