@@ -1,11 +1,15 @@
 """The monthly job end to end through the command line: rollup, run, demo."""
 
+import io
 import json
 import os
 
 import pytest
 from conftest import seed_row, write_jsonl
 
+from enrich import job
+from enrich.config import Config
+from enrich.dates import Period, parse_day
 from enrich.errors import ExitStatus
 
 ORG = """\
@@ -102,3 +106,16 @@ def test_demo_is_deterministic_and_writes_every_output(run_cli, tmp_path):
     assert all(enterprise["segments"][s] > 0 for s in ("champion", "regular", "lagging",
                                                          "inactive"))
     assert enterprise["previous"] is not None
+
+
+def test_the_reports_license_summary_is_the_full_reviews(tmp_path):
+    """The report reads only the window's activity for its license figures: they must be the
+    figures of the review that reads the whole history."""
+    assert job.demo(tmp_path, month="2025-03", people=120, out=io.StringIO()) == ExitStatus.OK
+    config = Config.load(tmp_path / "config.yaml")
+    period, as_of = Period.month("2025-03"), parse_day("2025-04-01")
+    with job.open_store(config) as store:
+        org = job.Org.load(config, store, as_of)
+        full = job.license_review(config, store, org, period.until, as_of)
+    assert full.enterprise.candidates > 0 and full.enterprise.inactive > 0
+    assert job._license_summary(config, org, period.until, as_of) == full.summary

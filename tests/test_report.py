@@ -16,11 +16,14 @@ import os
 import re
 import subprocess
 import threading
+from pathlib import Path
 
 import pytest
+import weasyprint
 from conftest import pdf_text, require_tool, seed_row, write_jsonl
 
 from enrich.errors import ExitStatus
+from enrich.outputs.render import SHIPPED
 
 EVIL = "<script>alert(1)</script>"
 
@@ -271,3 +274,20 @@ def test_the_run_writes_the_report_after_the_rollup(run_cli, company):
     assert [(s["stage"], s["status"]) for s in summary["stages"]] == [
         ("rollup", "ok"), ("report", "ok")]
     assert str(company / "out" / "report.pdf") in summary["stages"][1]["files"]
+
+
+def test_the_pdf_outline_has_a_section_per_chapter(run_cli, company):
+    assert run_cli("report", "--month", "2025-03").status == 0
+    html = (company / "out" / "report.html").read_text()
+    tree = weasyprint.HTML(string=html).render().make_bookmark_tree()
+    assert [entry[0] for entry in tree] == [
+        "Executive summary", "Adoption by unit", "Feature adoption", "Engagement segments",
+        "Over time", "Methodology and data coverage"]
+    assert [child[0] for child in tree[1][2]] == ["By team", "By cost center"]
+
+
+def test_the_shipped_templates_are_the_repositorys_folder():
+    # enrich/templates is a link to templates/, so that the wheel carries them
+    root = Path(__file__).resolve().parent.parent
+    assert (root / "enrich" / "templates").resolve() == root / "templates"
+    assert SHIPPED.resolve() == root / "templates"

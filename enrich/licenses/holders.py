@@ -81,6 +81,8 @@ def merge_holders(seats: Iterable[Seat], terms: Terms) -> list[HeldSeat]:
 
 def merge_objects(objects: list[Seat], terms: Terms) -> HeldSeat:
     """The dearest plan, the earliest creation, the latest activity (section 7)."""
+    if len(objects) == 1:
+        return _only(objects[0])
     return HeldSeat(
         user_id=objects[0].user_id,
         login=objects[0].login,
@@ -91,6 +93,21 @@ def merge_objects(objects: list[Seat], terms: Terms) -> HeldSeat:
         organizations=_names(seat.organization for seat in objects),
         assigning_teams=_names(seat.assigning_team for seat in objects),
     )
+
+
+def _only(seat: Seat) -> HeldSeat:
+    """The seat of a holder with one seat object: most holders, so kept short."""
+    return HeldSeat(
+        user_id=seat.user_id, login=seat.login, plan_type=seat.plan_type,
+        created_day=_day(seat.created_at), last_activity_day=_day(seat.last_activity_at),
+        pending_cancellation_day=_day(seat.pending_cancellation_date),
+        organizations=(seat.organization,) if seat.organization is not None else (),
+        assigning_teams=(seat.assigning_team,) if seat.assigning_team is not None else (),
+    )
+
+
+def _day(text: str | None) -> int | None:
+    return None if text is None else parse_day(text)
 
 
 def dearest_plan(plans: list[str], terms: Terms) -> str:

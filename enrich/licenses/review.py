@@ -93,6 +93,17 @@ class CostCenterReview:
 
 
 @dataclass(frozen=True)
+class Summary:
+    """The review without its seats: the figures per cost center and for the enterprise."""
+
+    terms: Terms
+    since: int
+    until: int
+    cost_centers: list[CostCenterReview]
+    enterprise: CostCenterReview
+
+
+@dataclass(frozen=True)
 class Review:
     terms: Terms
     #: the window `[since, until]` in which a seat must have been used to be active
@@ -103,6 +114,10 @@ class Review:
     #: the cost centers that hold seats: by id, then `(none)`, then `(unmapped)`
     cost_centers: list[CostCenterReview]
     enterprise: CostCenterReview
+
+    @property
+    def summary(self) -> Summary:
+        return Summary(self.terms, self.since, self.until, self.cost_centers, self.enterprise)
 
     @property
     def candidates(self) -> list[ReviewedSeat]:

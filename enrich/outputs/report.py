@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from enrich import features as feature_names
 from enrich.dates import Period, day_str
+from enrich.licenses import CostCenterReview, Summary
 from enrich.outputs.privacy import hidden_by_period, hidden_units
 from enrich.rollup.inputs import Thresholds
 from enrich.rollup.trend import MonthAdoption
@@ -127,7 +128,7 @@ class Unmeasured:
 class LicenseRow:
     """A cost center's seats; `hidden` when it holds too few seats to show."""
 
-    cost_center: object  # enrich.licenses.CostCenterReview
+    cost_center: CostCenterReview
     hidden: str | None
 
 
@@ -137,7 +138,7 @@ class Licenses:
 
     currency: str
     inactive_after_days: int
-    enterprise: object  # enrich.licenses.CostCenterReview
+    enterprise: CostCenterReview
     rows: list[LicenseRow]
 
 
@@ -172,10 +173,12 @@ class Report:
 
 def build_report(rollup: dict, period: Period, months: Sequence[MonthAdoption],
                  options: Options, *, licenses=None) -> Report:
-    """The report's content. `licenses` is the licence review (`enrich.licenses.Review`),
-    or None without seat data."""
+    """The report's content. `licenses` is the license review's summary
+    (`enrich.licenses.Summary`), or None without seat data."""
     by_dimension = _by_dimension(rollup["units"])
     coverage = _coverage(period, rollup["period"])
+    if not options.show_names:
+        by_dimension.pop(MANAGER, None)  # named after people: never shown
     rows = {dim: _rows(units, options) for dim, units in by_dimension.items()}
     enterprise = rows[ENTERPRISE][0]
     teams = _tree_order(rows.get(TEAM, []), options.depth)
@@ -193,7 +196,7 @@ def build_report(rollup: dict, period: Period, months: Sequence[MonthAdoption],
     return report
 
 
-def _licenses(review, min_group_size: int) -> Licenses:
+def _licenses(review: Summary, min_group_size: int) -> Licenses:
     """Cost centers with fewer seats than the smallest group shown are hidden, as units are."""
     hidden = hidden_units(({"id": c.id, "parent": None, "population": c.seats}
                            for c in review.cost_centers), min_group_size)
@@ -202,9 +205,9 @@ def _licenses(review, min_group_size: int) -> Licenses:
 
 
 def _by_dimension(units: list[dict]) -> dict[str, list[dict]]:
-    result = defaultdict(list)
+    result: dict[str, list[dict]] = {}
     for unit in units:
-        result[unit["dimension"]].append(unit)
+        result.setdefault(unit["dimension"], []).append(unit)
     return result
 
 
