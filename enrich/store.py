@@ -118,6 +118,16 @@ MIGRATIONS: tuple[str, ...] = (
         content BLOB NOT NULL
     );
     """,
+    # 4: the digests sent, so that a re-run sends only what was not sent yet
+    """
+    CREATE TABLE digest_ledger (
+        period TEXT NOT NULL,
+        recipient TEXT NOT NULL,
+        content_hash TEXT NOT NULL,
+        sent_at TEXT NOT NULL,
+        PRIMARY KEY (period, recipient, content_hash)
+    ) WITHOUT ROWID;
+    """,
 )
 
 _SEAT_FIELDS = ("user_id", "login", "organization", "assigning_team", "plan_type", "created_at",
@@ -383,6 +393,22 @@ class Store:
         """`(taken_on, sources)` of every snapshot kept, oldest first."""
         return self._db.execute(
             "SELECT taken_on, sources FROM directory_snapshots ORDER BY id").fetchall()
+
+    def is_sent(self, period: str, recipient: str, content_hash: str) -> bool:
+        """Whether the ledger has this digest as sent to this recipient for this period."""
+        return self._db.execute(
+            "SELECT 1 FROM digest_ledger WHERE period = ? AND recipient = ? AND content_hash = ?",
+            (period, recipient, content_hash)).fetchone() is not None
+
+    def record_sent(self, period: str, recipient: str, content_hash: str) -> None:
+        """Note a digest the server accepted, committed at once: a crash later in the batch
+        must not make a re-run send it again. Sent again (`--resend`), it keeps the new time."""
+        with self.transaction():
+            self._db.execute(
+                "INSERT INTO digest_ledger (period, recipient, content_hash, sent_at) "
+                "VALUES (?, ?, ?, ?) ON CONFLICT (period, recipient, content_hash) "
+                "DO UPDATE SET sent_at = excluded.sent_at",
+                (period, recipient, content_hash, _now()))
 
     def covered_days(self, first: int, last: int) -> set[int]:
         """Days from `first` to `last` that a successful fetch or complete import covered."""
