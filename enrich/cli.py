@@ -97,6 +97,16 @@ def build_parser() -> argparse.ArgumentParser:
     _period_options(rep)
     rep.add_argument("--output", metavar="DIR", type=Path, help="default: the configured output")
 
+    dig = commands.add_parser("digest", parents=[common],
+                              help="write the team-lead e-mail digests to the outbox, or send "
+                                   "them (--send)")
+    _period_options(dig)
+    dig.add_argument("--output", metavar="DIR", type=Path, help="default: the configured output")
+    dig.add_argument("--send", action="store_true",
+                     help="send through the configured SMTP server, to allowed domains only")
+    dig.add_argument("--resend", action="store_true",
+                     help="with --send: send again what the ledger says was already sent")
+
     run = commands.add_parser("run", parents=[common], help="the monthly job, end to end")
     _period_options(run)
     run.add_argument("--output", metavar="DIR", type=Path, help="default: the configured output")
@@ -237,6 +247,13 @@ def _dispatch(args, stdout, stderr) -> ExitStatus:
     if args.command == "report":
         result = job.report(config, period, output=args.output, as_of=today())
         job.print_report_result(result, stdout, stderr)
+        return result.status
+    if args.command == "digest":
+        if args.resend and not args.send:
+            raise ConfigError("--resend goes with --send")
+        result = job.digest(config, period, as_of=today(), output=args.output, send=args.send,
+                            resend=args.resend)
+        job.print_digest_result(result, stdout, stderr)
         return result.status
     if args.command == "run":
         result = job.run(config, period, output=args.output, as_of=today(), progress=not quiet)

@@ -40,7 +40,7 @@ class Setting:
     check: Callable[[Any], list[str]] | None = None
 
 
-RUN_STAGES = ("fetch", "import", "rollup", "report")
+RUN_STAGES = ("fetch", "import", "rollup", "report", "digest")
 ENGAGEMENT_SOURCES = ("usage-metrics", "user-engagement")
 
 SETTINGS: dict[str, Setting] = {
@@ -109,6 +109,33 @@ SETTINGS: dict[str, Setting] = {
     "licenses.prices": Setting("mapping", {"business": 19, "enterprise": 39},
                                "Monthly price of a seat per plan type.", check=check_prices),
     "licenses.currency": Setting("str", "USD", "Currency of the prices."),
+    "digest.audience": Setting("choice", "leads", "Who gets a digest: the leads of units, "
+                               "managers (for their whole reporting tree), or both.",
+                               choices=("leads", "managers", "both")),
+    "digest.outbox": Setting("path", None, "Folder of the .eml files; default: OUTPUT/outbox."),
+    "digest.from": Setting("str", None, "The From of the digests, e.g. "
+                           "`Copilot enablement <copilot@example.com>`."),
+    "digest.reply_to": Setting("str", None, "Where replies to a digest go."),
+    "digest.bcc": Setting("str", None, "An archive address that gets a blind copy of each "
+                          "digest sent."),
+    "digest.allowed_domains": Setting("list", [], "E-mail domains a digest may be sent to; "
+                                      "sending requires at least one."),
+    "digest.smtp.host": Setting("str", None, "The SMTP server."),
+    "digest.smtp.port": Setting("int", 587, "Its port: 587 for STARTTLS, 465 for TLS, 25.",
+                                minimum=1, maximum=65535),
+    "digest.smtp.security": Setting("choice", "starttls", "starttls, tls (implicit, port 465) "
+                                    "or none (a relay on a trusted network).",
+                                    choices=("starttls", "tls", "none")),
+    "digest.smtp.username_env": Setting("str", None, "Environment variable holding the SMTP "
+                                        "user name (no login without it)."),
+    "digest.smtp.password_env": Setting("str", None, "Environment variable holding the SMTP "
+                                        "password."),
+    "digest.smtp.ca_file": Setting("file", None, "PEM file of the certificate authorities "
+                                   "to trust for the server's certificate."),
+    "digest.smtp.timeout": Setting("int", 30, "Seconds to wait for the server.", minimum=1),
+    "digest.rate_per_minute": Setting("int", 60, "Most messages sent in a minute.", minimum=1),
+    "digest.retries": Setting("int", 3, "Attempts after a temporary (4xx) failure, with "
+                              "back-off.", minimum=0),
     "run.stages": Setting("list", ["import", "rollup", "report"],
                           "Stages of `enrich run`, in order.", choices=RUN_STAGES),
 }

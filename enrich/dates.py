@@ -137,5 +137,12 @@ class Period:
             return to_date(self.since).strftime("%Y-%m")
         return f"{day_str(self.since)}..{day_str(self.until)}"
 
+    def title(self) -> str:
+        """As people read it: "October 2026", or "1 October 2026 to 15 October 2026"."""
+        if self.calendar_month:
+            return to_date(self.since).strftime("%B %Y")
+        return " to ".join(f"{d.day} {d.strftime('%B %Y')}"
+                           for d in (to_date(self.since), to_date(self.until)))
+
     def as_json(self) -> dict:
         return {"since": day_str(self.since), "until": day_str(self.until)}

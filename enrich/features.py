@@ -80,3 +80,47 @@ TITLES = {
 def title(feature: str) -> str:
     """A feature's name for people; a new feature's is made from its canonical name."""
     return TITLES.get(feature) or feature.replace("_", " ").capitalize()
+
+
+_DOCS = "https://docs.github.com/en/copilot"
+#: A one-line tip and GitHub's documentation for each feature, for people who have not tried
+#: it; a new feature gets the overview of features.
+HELP = {
+    "cli": ("Ask Copilot for a shell command, or to explain one, without leaving the terminal.",
+            f"{_DOCS}/concepts/agents/copilot-cli/about-copilot-cli"),
+    "code_completion": ("Let Copilot finish the line or the function you are typing: press "
+                        "Tab to accept.",
+                        f"{_DOCS}/how-tos/get-code-suggestions/get-ide-code-suggestions"),
+    "code_review": ("Request Copilot as a reviewer on a pull request for a first pass before "
+                    "a colleague's.",
+                    f"{_DOCS}/how-tos/use-copilot-agents/request-a-code-review/use-code-review"),
+    "dotcom_chat": ("Ask Copilot about a repository, an issue or a pull request right on "
+                    "GitHub.com.", f"{_DOCS}/how-tos/chat-with-copilot/chat-in-github"),
+    "inline_chat": ("Select code in the editor and ask Copilot to change it in place "
+                    "(Ctrl+I / Cmd+I).",
+                    f"{_DOCS}/how-tos/chat-with-copilot/get-started-with-chat-in-your-ide"),
+    "knowledge_base_chat": ("Point Copilot Chat at your organization's documentation so its "
+                            "answers follow your own conventions.",
+                            f"{_DOCS}/how-tos/provide-context/create-knowledge-bases"),
+    "mobile_chat": ("Ask Copilot about code and pull requests from the GitHub Mobile app.",
+                    f"{_DOCS}/how-tos/chat-with-copilot/chat-in-mobile"),
+    "panel_chat": ("Open the chat panel in your editor to explain code, write tests or fix a "
+                   "bug with Copilot.",
+                   f"{_DOCS}/how-tos/chat-with-copilot/get-started-with-chat-in-your-ide"),
+    "pull_request_summary": ("Let Copilot draft the description of your next pull request.",
+                             f"{_DOCS}/github-copilot-enterprise/copilot-pull-request-summaries"
+                             "/about-copilot-pull-request-summaries"),
+    "agent": ("Describe a task in agent mode and let Copilot edit the files and run the "
+              "commands, with your approval.",
+              f"{_DOCS}/how-tos/chat-with-copilot/get-started-with-chat-in-your-ide"),
+}
+OVERVIEW = ("Find out what {title} does in GitHub's overview of Copilot features.",
+            f"{_DOCS}/get-started/features")
+
+
+def help_for(feature: str) -> tuple[str, str]:
+    """A one-line tip and a link to GitHub's documentation."""
+    if feature in HELP:
+        return HELP[feature]
+    tip, url = OVERVIEW
+    return tip.format(title=title(feature)), url

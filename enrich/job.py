@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import csv
 import json
-from collections import Counter
+import time
+from collections import Counter, deque
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 
 from enrich import fetch as fetching
 from enrich.config import Config
-from enrich.dates import Period, day_str
+from enrich.dates import Period, day_str, to_date
 from enrich.directory import check as directory_check
 from enrich.directory.check import CheckReport
 from enrich.directory.identity import Matching, match_users
@@ -22,6 +24,9 @@ from enrich.importer import ImportSummary, expand_paths, import_paths
 from enrich.licenses import Review, Summary, Terms
 from enrich.licenses import review as review_seats
 from enrich.licenses.review import window_start
+from enrich.mail import DeliveryReport, Outbox, Outgoing, SmtpSettings, send_all
+from enrich.outputs.digest import build_digests
+from enrich.outputs.digest_mail import Letterhead, build_message
 from enrich.outputs.files import atomic_open, write_text
 from enrich.outputs.report import Options as ReportOptions
 from enrich.outputs.report import build_report
@@ -32,6 +37,7 @@ from enrich.processes import forked
 from enrich.progress import Progress
 from enrich.rollup import PeriodInput, Thresholds, compute_rollup
 from enrich.rollup.inputs import EMPTY, MISSING, REPORTED
+from enrich.rollup.people import segments_of_people
 from enrich.rollup.trend import MonthAdoption, enterprise_adoption, trend_months
 from enrich.sample import SampleSpec, write_sample
 from enrich.store import Store
@@ -298,6 +304,67 @@ def print_report_result(result: ReportResult, out, err) -> None:
         print(f"wrote {path}", file=out)
 
 
+@dataclass
+class DigestResult:
+    period: Period
+    outbox: list[Path]
+    missing_days: list[str]
+    delivery: DeliveryReport | None = None
+
+    @property
+    def status(self) -> ExitStatus:
+        statuses = [ExitStatus.PARTIAL_DATA if self.missing_days else ExitStatus.OK]
+        if self.delivery is not None:
+            statuses.append(self.delivery.status)
+        return max(statuses)
+
+
+def digest(config: Config, period: Period, *, as_of: int, output: Path | None = None,
+           send: bool = False, resend: bool = False, rolled: RollupResult | None = None,
+           sleep=time.sleep) -> DigestResult:
+    """`enrich digest`: one e-mail per lead into the outbox; with `send`, through SMTP too,
+    each recipient at most once per content (the ledger in the store)."""
+    settings = SmtpSettings.from_config(config) if send else None  # before any work
+    head = Letterhead.from_config(config, period.title())
+    with open_store(config) as store:
+        org = rolled.org if rolled else Org.load(config, store, as_of)
+        rolled_up = rolled.rollup if rolled else org.roll_up(config, store, period)
+        segments = segments_of_people(org.directory, org.matching.person_of,
+                                      period_input(store, period, org.excluded),
+                                      org.holders, Thresholds.from_config(config))
+    letters = build_digests(org.directory, rolled_up, segments, config.get("digest.audience"))
+    written = datetime(*to_date(as_of).timetuple()[:3], tzinfo=timezone.utc)
+    outbox = Outbox(config.get("digest.outbox") or Path(output or config.get("output")) / "outbox")
+
+    def messages():  # one at a time, into the outbox and on to the server
+        for letter in letters:
+            item = Outgoing(letter.recipient.address, letter.recipient.name,
+                            *build_message(letter, head, written))
+            outbox.add(item)
+            yield item
+
+    delivery = None
+    if send:
+        with open_store(config) as store:
+            delivery = send_all(messages(), settings, store, period=period.label(),
+                                resend=resend, sleep=sleep)
+    else:
+        deque(messages(), maxlen=0)
+    return DigestResult(period, outbox.finish(), rolled_up["period"]["missing_days"],
+                        delivery)
+
+
+def print_digest_result(result: DigestResult, out, err) -> None:
+    if result.missing_days:
+        print(f"warning: {len(result.missing_days)} days of {result.period.label()} have no "
+              "data; the digests say so", file=err)
+    folder = result.outbox[0].parent if result.outbox else None
+    print(f"wrote {len(result.outbox)} digests to {folder}" if folder else
+          "no digest to write: nobody in the audience has an e-mail address", file=out)
+    if result.delivery is not None:
+        result.delivery.print_summary(out)
+
+
 def fetch(config: Config, *, today: int, refresh: int = 0, since: int | None = None,
           until: int | None = None, progress: bool = False,
           client_options: dict | None = None) -> FetchResult:
@@ -343,6 +410,13 @@ def _rollup_stage(config, period, output, as_of, progress, state) -> dict:
             "missing_days": result.missing_days, "files": [str(p) for p in result.files]}
 
 
+def _digest_stage(config, period, output, as_of, progress, state) -> dict:
+    result = digest(config, period, as_of=as_of, output=output, rolled=state.get("rollup"))
+    return {"stage": "digest", "status": result.status.name.lower(),
+            "messages": len(result.outbox),
+            "outbox": str(result.outbox[0].parent) if result.outbox else None}
+
+
 def _report_stage(config, period, output, as_of, progress, state) -> dict:
     result = report(config, period, output=output, as_of=as_of, rolled=state.get("rollup"))
     files = result.files
@@ -352,7 +426,7 @@ def _report_stage(config, period, output, as_of, progress, state) -> dict:
 
 
 _STAGES = {"fetch": _fetch_stage, "import": _import_stage, "rollup": _rollup_stage,
-           "report": _report_stage}
+           "report": _report_stage, "digest": _digest_stage}
 
 
 @dataclass
@@ -422,7 +496,9 @@ def demo(folder: Path, *, month: str, seed: int = 7, people: int = 300, out=None
     print_rollup_result(result, out)
     made = report(config, period, as_of=run_day, rolled=result)
     print_report_result(made, out, out)
-    return max(import_status(summary), result.status, made.status)
+    digests = digest(config, period, as_of=run_day, rolled=result)
+    print_digest_result(digests, out, out)
+    return max(import_status(summary), result.status, made.status, digests.status)
 
 
 def check_directory(config: Config, *, today: int) -> tuple[CheckReport, Path]:

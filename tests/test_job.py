@@ -92,12 +92,16 @@ def test_demo_is_deterministic_and_writes_every_output(run_cli, tmp_path):
     second = run_cli("demo", "--output", tmp_path / "b", "--month", "2025-03", "--people", "120")
     out = tmp_path / "a" / "out"
     assert sorted(p.name for p in out.iterdir()) == [
-        "report-cost-centers.csv", "report-days.csv", "report-features.csv",
+        "outbox", "report-cost-centers.csv", "report-days.csv", "report-features.csv",
         "report-months.csv", "report-segments.csv", "report-teams.csv", "report.html",
         "report.pdf", "rollup-cost_center.csv", "rollup-enterprise.csv", "rollup-manager.csv",
         "rollup-team.csv", "rollup.json", "unmatched.csv"]
     for name in ("rollup.json", "report.html", "report.pdf"):
         assert (out / name).read_bytes() == (tmp_path / "b" / "out" / name).read_bytes()
+    digests = sorted((out / "outbox").iterdir())
+    assert len(digests) > 10
+    assert [p.read_bytes() for p in digests] == [
+        p.read_bytes() for p in sorted((tmp_path / "b" / "out" / "outbox").iterdir())]
     assert second.stdout == first.stdout.replace(str(tmp_path / "a"), str(tmp_path / "b"))
     rollup = json.loads((out / "rollup.json").read_text())
     assert rollup["period"]["days"]["missing"] == 0

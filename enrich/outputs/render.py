@@ -10,6 +10,7 @@ network.
 from __future__ import annotations
 
 import base64
+import functools
 import logging
 import mimetypes
 from datetime import datetime, timezone
@@ -27,20 +28,25 @@ SHIPPED = Path(__file__).resolve().parent.parent / "templates"
 _LOGO_TYPES = {"image/png", "image/jpeg", "image/svg+xml"}
 
 
-def environment(folder: Path | None = None) -> jinja2.Environment:
+@functools.lru_cache(maxsize=8)
+def environment(folder: Path | None = None, *, text: bool = False) -> jinja2.Environment:
+    """HTML templates are autoescaped; plain-text ones (`text`) are not, and their block tags
+    take their line with them."""
     loaders = [jinja2.FileSystemLoader(folder)] if folder else []
     loaders.append(jinja2.FileSystemLoader(SHIPPED))
-    env = jinja2.Environment(loader=jinja2.ChoiceLoader(loaders), autoescape=True,
-                             undefined=jinja2.StrictUndefined,
+    env = jinja2.Environment(loader=jinja2.ChoiceLoader(loaders), autoescape=not text,
+                             undefined=jinja2.StrictUndefined, trim_blocks=text,
                              lstrip_blocks=True, keep_trailing_newline=True)
     env.filters.update(pct=pct, points=points, number=number, decimal=decimal, money=money,
-                       long_date=long_date, month_name=month_name)
+                       month_name=month_name)
     return env
 
 
-def render_html(template: str, context: dict, folder: Path | None = None) -> str:
+def render_html(template: str, context: dict, folder: Path | None = None, *,
+                text: bool = False) -> str:
+    """`template` rendered; with `text`, as plain text (not escaped)."""
     try:
-        return environment(folder).get_template(template).render(context)
+        return environment(folder, text=text).get_template(template).render(context)
     except jinja2.TemplateError as exc:
         where = getattr(exc, "filename", None) or template
         line = getattr(exc, "lineno", None)
@@ -136,11 +142,6 @@ def decimal(value: float | None, digits: int = 1) -> str:
 
 def money(value: float | None, currency: str = "USD") -> str:
     return NOT_AVAILABLE if value is None else f"{value:,.0f} {currency}"
-
-
-def long_date(day: int) -> str:
-    d = to_date(day)
-    return f"{d.day} {d.strftime('%B %Y')}"
 
 
 def month_name(day: int) -> str:

@@ -74,8 +74,7 @@ def write_report(report: Report, look: Look, folder: Path, *, licenses_context=N
 
 
 def _title(report: Report) -> str:
-    period = report.coverage.period
-    return month_name(period.since) if period.calendar_month else period.label()
+    return report.coverage.period.title()
 
 
 def render_report_html(report: Report, look: Look) -> str:
@@ -89,8 +88,7 @@ def render_report_html(report: Report, look: Look) -> str:
         "colors": colors,
         "page_size": look.page_size,
         "period_title": _title(report),
-        "previous_title": month_name(previous.since) if previous.calendar_month
-        else previous.label(),
+        "previous_title": previous.title(),
         "previous_short": previous.label() if not previous.calendar_month
         else f"{month_name(previous.since).split()[0]}",
         "licenses": report.licenses,

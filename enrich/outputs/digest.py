@@ -1,0 +1,191 @@
+"""Team-lead digests: who gets one, and what it says about their own people.
+
+Plain data in (the directory, the rollup, each person's segment), plain data out: one Digest
+per recipient, with a section per unit they lead. A digest names only the people of the
+recipient's own units (METRICS.md section 6).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from enrich import features as feature_names
+from enrich.directory.model import Directory
+from enrich.rollup.people import PersonSegment
+from enrich.rollup.person import SEGMENTS
+from enrich.rollup.units import MANAGER, TEAM
+
+LEADS, MANAGERS, BOTH = "leads", "managers", "both"
+#: names listed per segment; the rest are counted
+MAX_NAMES = 25
+#: features suggested in one section: the least tried first
+MAX_TIPS = 3
+
+
+@dataclass(frozen=True)
+class Recipient:
+    address: str
+    name: str
+    #: (dimension, unit id) of each unit they get figures for
+    units: tuple[tuple[str, str], ...]
+
+
+def recipients(directory: Directory, audience: str) -> list[Recipient]:
+    """Unit leads and/or managers (for their whole reporting tree), one per e-mail address:
+    someone who leads several units gets one digest that covers them all."""
+    found: dict[str, list] = {}
+
+    def add(address: str | None, name: str, unit: tuple[str, str]) -> None:
+        if address:
+            entry = found.setdefault(address.lower(), [address, name, []])
+            entry[2].append(unit)
+
+    if audience in (LEADS, BOTH):
+        for unit in directory.units.values():
+            if unit.lead:
+                add(unit.lead.email, unit.lead.name, (TEAM, unit.id))
+    if audience in (MANAGERS, BOTH):
+        managers = {p.manager for p in directory.people.values() if p.manager}
+        for person_id in sorted(managers):
+            person = directory.people[person_id]
+            add(person.email, person.name, (MANAGER, person_id))
+    return [Recipient(address, name, tuple(sorted(units, key=_teams_first)))
+            for _, (address, name, units) in sorted(found.items())]
+
+
+def _teams_first(unit: tuple[str, str]) -> tuple:
+    return unit[0] != TEAM, unit
+
+
+@dataclass(frozen=True)
+class FeatureLine:
+    name: str
+    title: str
+    share: float | None
+    enterprise_share: float | None
+    users: int
+    gap: bool
+
+
+@dataclass(frozen=True)
+class Tip:
+    title: str
+    share: float | None
+    users: int
+    tip: str
+    url: str
+
+
+@dataclass
+class Section:
+    """One unit of a digest."""
+
+    dimension: str
+    unit_id: str
+    name: str
+    metrics: dict
+    previous: dict | None
+    features: list[FeatureLine]
+    tips: list[Tip]
+    #: segment -> names, sorted; at most MAX_NAMES each
+    people: dict[str, list[str]]
+    #: segment -> how many people, named or not
+    counts: dict[str, int]
+
+    @property
+    def change(self) -> float | None:
+        if self.previous is None or self.previous["adoption_rate"] is None \
+                or self.metrics["adoption_rate"] is None:
+            return None
+        return (self.metrics["adoption_rate"] - self.previous["adoption_rate"]) * 100
+
+    def unnamed(self, segment: str) -> int:
+        return self.counts[segment] - len(self.people[segment])
+
+
+@dataclass
+class Digest:
+    recipient: Recipient
+    sections: list[Section]
+    enterprise: dict
+    enterprise_previous: dict | None
+    missing_days: list[str] = field(default_factory=list)
+
+    @property
+    def first_name(self) -> str:
+        return self.recipient.name.split()[0] if self.recipient.name.strip() else ""
+
+
+def build_digests(directory: Directory, rollup: dict, segments: Mapping[str, PersonSegment],
+                  audience: str) -> list[Digest]:
+    """A digest for each recipient of `audience`; `segments` holds each person in the
+    population of the period (`enrich.rollup.people.segments_of_people`)."""
+    people = recipients(directory, audience)
+    wanted = {unit for r in people for unit in r.units}
+    units = {(u["dimension"], u["id"]): u for u in rollup["units"]}
+    members = _members(directory, segments, wanted)
+    enterprise = rollup["units"][0]
+    features = rollup["features"]
+    missing = rollup["period"]["missing_days"]
+    sections: dict[tuple[str, str], Section] = {}
+    for key in sorted(wanted):
+        sections[key] = _section(key, units[key], enterprise, features, members.get(key, []),
+                                 directory, segments)
+    return [Digest(r, [sections[key] for key in r.units], enterprise,
+                   enterprise["previous"], missing) for r in people]
+
+
+def _members(directory: Directory, segments: Mapping[str, PersonSegment],
+             wanted: set[tuple[str, str]]) -> dict[tuple[str, str], list[str]]:
+    """The person ids in the population of each wanted unit: its subtree, or everyone whose
+    management chain leads to the manager."""
+    result: dict[tuple[str, str], list[str]] = defaultdict(list)
+    units, people = directory.units, directory.people
+    for person_id in segments:
+        person = people[person_id]
+        unit_id = person.unit
+        while unit_id is not None:
+            if (TEAM, unit_id) in wanted:
+                result[TEAM, unit_id].append(person_id)
+            unit_id = units[unit_id].parent
+        manager = person.manager
+        while manager is not None:
+            if (MANAGER, manager) in wanted:
+                result[MANAGER, manager].append(person_id)
+            manager = people[manager].manager
+    return result
+
+
+def _section(key: tuple[str, str], unit: dict, enterprise: dict, measured: list[str],
+             members: list[str], directory: Directory,
+             segments: Mapping[str, PersonSegment]) -> Section:
+    by_segment: dict[str, list[str]] = {s: [] for s in SEGMENTS}
+    for person_id in members:
+        by_segment[segments[person_id].segment].append(directory.people[person_id].name)
+    counts = {s: len(names) for s, names in by_segment.items()}
+    return Section(
+        dimension=key[0], unit_id=key[1], name=unit["name"], metrics=unit,
+        previous=unit["previous"], features=_feature_lines(unit, enterprise, measured),
+        tips=_tips(unit, measured),
+        people={s: sorted(names, key=str.casefold)[:MAX_NAMES]
+                for s, names in by_segment.items()},
+        counts=counts)
+
+
+def _feature_lines(unit: dict, enterprise: dict, measured: list[str]) -> list[FeatureLine]:
+    return [FeatureLine(f, feature_names.title(f), unit["feature_adoption"].get(f),
+                        enterprise["feature_adoption"].get(f), unit["feature_users"].get(f, 0),
+                        f in unit["awareness_gaps"])
+            for f in measured]
+
+
+def _tips(unit: dict, measured: list[str]) -> list[Tip]:
+    """The features nobody or few on the team tried (the unit's awareness gaps), least
+    tried first."""
+    gaps = sorted(unit["awareness_gaps"],
+                  key=lambda f: (unit["feature_adoption"].get(f) or 0, measured.index(f)))
+    return [Tip(feature_names.title(f), unit["feature_adoption"].get(f),
+                unit["feature_users"].get(f, 0), *feature_names.help_for(f))
+            for f in gaps[:MAX_TIPS]]

@@ -1,0 +1,243 @@
+"""Team-lead digests: who gets one, what it says, and the e-mail it becomes.
+
+    unit                  lead                      people (manager)
+    Platform  plat        Zoë Brontë (z@corp.test)  zoe, p1..p6 (zoe), lee (zoe)
+      Web     web         Lee <b>Bold</b> (lee@)    w1..w3 (lee)
+    Apps      apps        Zoë Brontë                a1..a4 (zoe); a5 has no seat
+    Ops       ops         nobody                    o1
+
+March 2025, every day covered. Seats: everyone but a5.
+    p1, p2: code_completion + panel_chat + cli every weekday of 4 weeks or more: champions
+    p3: code_completion on one day: lagging
+    w1: code_completion every Monday: regular (narrow)
+    a1: code_completion twice in one week: lagging
+    the others: nothing (inactive)
+"""
+
+import email
+import email.policy
+
+import pytest
+from conftest import seed_row, write_jsonl
+from smtp_server import Mailbox, running_smtp, smtp_certificates_fixture  # noqa: F401
+
+from enrich import job
+from enrich.config import Config
+from enrich.dates import Period, day_str, parse_day
+from enrich.errors import ExitStatus
+from enrich.outputs.digest import BOTH, LEADS, MANAGERS, recipients
+from enrich.outputs.digest_mail import change_words
+
+ORG = """\
+units:
+  - {id: plat, name: Platform, lead: {name: Zoë Brontë, email: Z@corp.test}}
+  - {id: web, name: Web, parent: plat, lead: {name: "Lee <b>Bold</b>", email: lee@corp.test}}
+  - {id: apps, name: Apps, lead: {name: Zoë Brontë, email: z@corp.test}}
+  - {id: ops, name: Ops}
+people:
+  - {id: zoe, name: Zoë Brontë, unit: plat, github: zoe, email: z@corp.test}
+  - {id: lee, name: "Lee <b>Bold</b>", unit: web, github: lee, manager: zoe, email: lee@corp.test}
+  - {id: p1, name: Pat One, unit: plat, github: p1, manager: zoe}
+  - {id: p2, name: Pat Two, unit: plat, github: p2, manager: zoe}
+  - {id: p3, name: Pat Three, unit: plat, github: p3, manager: zoe}
+  - {id: p4, name: Pat Four, unit: plat, github: p4, manager: zoe}
+  - {id: p5, name: Pat Five, unit: plat, github: p5, manager: zoe}
+  - {id: p6, name: Pat Six, unit: plat, github: p6, manager: zoe}
+  - {id: w1, name: Wil One, unit: web, github: w1, manager: lee}
+  - {id: w2, name: Wil Two, unit: web, github: w2, manager: lee}
+  - {id: w3, name: Wil Three, unit: web, github: w3, manager: lee}
+  - {id: a1, name: Ari One, unit: apps, github: a1, manager: zoe}
+  - {id: a2, name: Ari Two, unit: apps, github: a2, manager: zoe}
+  - {id: a3, name: Ari Three, unit: apps, github: a3, manager: zoe}
+  - {id: a4, name: Ari Four, unit: apps, github: a4, manager: zoe}
+  - {id: a5, name: Ari Five, unit: apps, github: a5, manager: zoe, seat: false}
+  - {id: o1, name: Oli One, unit: ops, github: o1}
+"""
+LOGINS = ["zoe", "lee", *(f"p{i}" for i in range(1, 7)), "w1", "w2", "w3",
+          *(f"a{i}" for i in range(1, 6)), "o1"]
+
+
+def uid(login: str) -> int:
+    return 1000 + LOGINS.index(login)
+
+
+def rows() -> list[dict]:
+    march = Period.month("2025-03")
+    weekdays = [day_str(d) for d in march.days if (d + 3) % 7 < 5]
+    result = []
+    for login in ("p1", "p2"):
+        result += [seed_row(day[:10], login, uid(login), "code_completion", "panel_chat", "cli")
+                   for day in weekdays]
+    result.append(seed_row("2025-03-12", "p3", uid("p3"), "code_completion"))
+    mondays = [day_str(d) for d in march.days if (d + 3) % 7 == 0]
+    result += [seed_row(day, "w1", uid("w1"), "code_completion") for day in mondays]
+    result += [seed_row(day, "a1", uid("a1"), "code_completion")
+               for day in ("2025-03-11", "2025-03-12")]
+    return result
+
+
+@pytest.fixture
+def company(tmp_path, monkeypatch, run_cli):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("ENRICH_CONFIG", raising=False)
+    org = ORG.replace(", seat: false", "").replace("github: ", "seat: true, github: ").replace(
+        "seat: true, github: a5", "seat: false, github: a5")
+    (tmp_path / "org.yaml").write_text(org)
+    (tmp_path / "enrich.yaml").write_text(
+        "company: {name: Initech}\n"
+        "directory:\n  sources:\n    - {type: yaml, path: org.yaml}\n"
+        "digest: {from: Copilot team <copilot@corp.test>}\n")
+    write_jsonl(tmp_path / "inbox" / "mar.jsonl", rows())
+    assert run_cli("import", "--covers", "2025-02-01..2025-03-31", "inbox").status == 0
+    return tmp_path
+
+
+def make_digests(company, audience=LEADS):
+    config = Config.load(company / "enrich.yaml").with_values(digest__audience=audience)
+    period = Period.month("2025-03")
+    result = job.digest(config, period, as_of=parse_day("2025-04-01"))
+    assert result.status == ExitStatus.OK
+    return {path.name: email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+            for path in result.outbox}
+
+
+def parts(message):
+    text = message.get_body(("plain",)).get_content()
+    html = message.get_body(("html",)).get_content()
+    return text, html
+
+
+def test_a_lead_of_two_units_gets_one_digest_for_both(company):
+    config = Config.load(company / "enrich.yaml")
+    directory = job.load_org_chart(config, job.open_store(config))
+    leads = recipients(directory, LEADS)
+    assert [(r.address, r.units) for r in leads] == [
+        ("lee@corp.test", (("team", "web"),)),
+        ("Z@corp.test", (("team", "apps"), ("team", "plat")))]
+    managers = recipients(directory, MANAGERS)
+    assert [(r.address, r.units) for r in managers] == [
+        ("lee@corp.test", (("manager", "lee"),)), ("z@corp.test", (("manager", "zoe"),))]
+    both = recipients(directory, BOTH)
+    assert [len(r.units) for r in both] == [2, 3]
+
+
+def test_the_digest_names_only_the_leads_own_people_by_segment(company):
+    messages = make_digests(company)
+    assert len(messages) == 2
+    zoe = next(m for m in messages.values() if "corp.test" in m["To"] and "Z@" in m["To"])
+    text, html = parts(zoe)
+    # Platform: zoe, p1..p6, lee and w1..w3 (its subtree); 11 in the population
+    assert "People who used Copilot: 4 of 11" in text
+    assert "Thank your 2 champions: Pat One, Pat Two." in text
+    assert "1 regular user: Wil One." in text
+    assert ("Used Copilot in fewer than half of the weeks, may need help getting started: "
+            "Pat Three.") in text
+    # Apps: a5 holds no seat, so is not in the population, nor named
+    assert "People who used Copilot: 1 of 4" in text
+    assert "Ari Five" not in text and "Ari Five" not in html
+    assert "Oli One" not in text  # Ops is nobody's here
+    lee = next(m for m in messages.values() if "lee@" in m["To"])
+    lee_text, _ = parts(lee)
+    assert "Pat One" not in lee_text and "Wil One" in lee_text
+
+
+def test_features_are_compared_with_the_company_and_gaps_come_with_a_tip(company):
+    zoe = next(m for m in make_digests(company).values() if "Z@" in m["To"])
+    text, html = parts(zoe)
+    # Apps: a1 used code completion only; the company: 5 engaged, 5 completion, 2 chat
+    assert "- Code completion: 100% / 100%" in text
+    assert "- Chat panel: 0% / 40%  <- few tried it" in text
+    assert "How to start: https://docs.github.com/en/copilot/" in text
+    assert 'href="https://docs.github.com/en/copilot/' in html
+    assert text.count("Worth a try:") == 2
+
+
+def test_the_mime_structure_and_encoded_headers(company):
+    zoe = next(m for m in make_digests(company).values() if "Z@" in m["To"])
+    assert zoe.get_content_type() == "multipart/alternative"
+    assert [p.get_content_type() for p in zoe.iter_parts()] == ["text/plain", "text/html"]
+    assert all(p.get_content_charset() == "utf-8" for p in zoe.iter_parts())
+    assert zoe["Subject"] == "Copilot in Apps and Platform: March 2025"
+    assert str(zoe["To"]) == "Zoë Brontë <Z@corp.test>"
+    raw = zoe.as_bytes()
+    assert b"Zo=C3=AB" in raw or b"=?utf-8?" in raw  # the header is encoded, never raw UTF-8
+    assert all(ord(c) < 128 for c in raw.decode("ascii"))
+    assert zoe["From"] == "Copilot team <copilot@corp.test>"
+
+
+def test_html_escapes_names_and_css_is_inlined(company):
+    zoe = next(m for m in make_digests(company, BOTH).values() if "z@" in m["To"].lower())
+    text, html = parts(zoe)
+    # lee, whose name holds markup, is one of zoe's people
+    assert "Lee <b>Bold</b>" in text
+    assert "Lee &lt;b&gt;Bold&lt;/b&gt;" in html and "<b>Bold" not in html
+    assert "<style>" not in html.split("</head>")[1]
+    assert 'class="banner" style="background-color: #1f4e79' in html
+
+
+def test_the_same_store_gives_the_same_outbox_bytes(company):
+    config = Config.load(company / "enrich.yaml")
+    period, as_of = Period.month("2025-03"), parse_day("2025-04-01")
+    first = {p.name: p.read_bytes() for p in job.digest(config, period, as_of=as_of).outbox}
+    second = {p.name: p.read_bytes() for p in job.digest(config, period, as_of=as_of).outbox}
+    assert first == second
+
+
+def test_a_digest_says_when_days_are_missing(company, run_cli):
+    config = Config.load(company / "enrich.yaml")
+    result = job.digest(config, Period.month("2025-04"), as_of=parse_day("2025-05-01"))
+    assert result.status == ExitStatus.PARTIAL_DATA
+    message = email.message_from_bytes(result.outbox[0].read_bytes(),
+                                       policy=email.policy.default)
+    text, _ = parts(message)
+    assert "Some days of April 2025 have no data yet (30:" in text
+
+
+def test_change_in_words():
+    assert [change_words(c) for c in (None, 0.2, 4.6, -12.0)] == [
+        "no earlier data", "steady", "up 5 pts", "down 12 pts"]
+
+
+def test_subject_for_a_manager_and_for_many_units(company):
+    messages = make_digests(company, BOTH)
+    zoe = next(m for m in messages.values() if "z@" in m["To"].lower())
+    assert zoe["Subject"] == "Copilot in Apps, Platform and your reporting tree: March 2025"
+    lee = next(m for m in messages.values() if "lee@" in m["To"])
+    assert lee["Subject"] == "Copilot in Web and your reporting tree: March 2025"
+
+
+def test_enrich_digest_on_the_command_line(run_cli, company):
+    result = run_cli("digest", "--month", "2025-03")
+    assert result.status == 0, result.stderr
+    assert result.stdout == f"wrote 2 digests to {company / 'out' / 'outbox'}\n"
+    assert run_cli("digest", "--month", "2025-03", "--resend").status == ExitStatus.BAD_CONFIG
+
+
+def test_digest_send_delivers_each_lead_once_and_refuses_other_domains(run_cli, company,
+                                                                       smtp_certificates,
+                                                                       monkeypatch):
+    (company / "org.yaml").write_text((company / "org.yaml").read_text().replace(
+        "lee@corp.test}}", "lee@elsewhere.test}}"))
+    monkeypatch.setenv("SMTP_USER", "enrich")
+    monkeypatch.setenv("SMTP_PASSWORD", "s3cret")
+    mailbox = Mailbox()
+    with running_smtp(mailbox, "starttls", smtp_certificates,
+                      users={"enrich": "s3cret"}) as server:
+        (company / "enrich.yaml").write_text(
+            "company: {name: Initech}\n"
+            "directory:\n  sources:\n    - {type: yaml, path: org.yaml}\n"
+            "digest:\n  from: Copilot team <copilot@corp.test>\n"
+            "  allowed_domains: [corp.test]\n  bcc: archive@corp.test\n"
+            f"  smtp: {{host: {server.host}, port: {server.port}, security: starttls,\n"
+            f"         ca_file: {server.ca_file}, username_env: SMTP_USER,\n"
+            "         password_env: SMTP_PASSWORD}\n")
+        first = run_cli("digest", "--month", "2025-03", "--send")
+        again = run_cli("digest", "--month", "2025-03", "--send")
+    assert first.status == ExitStatus.PARTIAL_DATA  # one recipient refused
+    assert [m.recipients for m in mailbox.received] == [["Z@corp.test", "archive@corp.test"]]
+    received = mailbox.received[0].message
+    assert received["Subject"] == "Copilot in Apps and Platform: March 2025"
+    assert "Bcc" not in received
+    assert "lee@elsewhere.test" in first.stdout and "refused" in first.stdout
+    assert "s3cret" not in first.stdout + first.stderr
+    assert "already sent" in again.stdout and len(mailbox.received) == 1
