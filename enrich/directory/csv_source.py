@@ -156,6 +156,23 @@ class CsvSource:
                               hint="set the source's `encoding` to the file's encoding")
 
 
+def csv_rows(reader, width: int, error) -> Iterator[tuple[list[str], int]]:
+    """Each non-empty row of a CSV reader with the line it starts on (quoted newlines move it
+    down), of the header's `width`; `error(message, line)` makes the exception to raise."""
+    line = reader.line_num + 1
+    try:
+        for row in reader:
+            # spreadsheets leave rows of empty cells at the end
+            if any(row):
+                if len(row) != width:
+                    raise error(f"expected {width} fields as in the header, got {len(row)}",
+                                line)
+                yield row, line
+            line = reader.line_num + 1
+    except csv.Error as exc:
+        raise error(f"not valid CSV: {exc}", line) from None
+
+
 def _codec(encoding: str, source: str) -> str:
     """The codec to try first: `auto` tries UTF-8, then Windows-1252."""
     if encoding == "auto":
@@ -283,7 +300,7 @@ class _Reader:
         reader = csv.reader(itertools.chain([first], fh), delimiter=delimiter, strict=True)
         header = [name.strip() for name in next(reader)]
         self.columns = self.columns_of(header)
-        rows = self.rows(reader, len(header))
+        rows = csv_rows(reader, len(header), self.error)
         if _is_successfactors(header):
             self.skip_successfactors_labels(rows)
         for row, line in rows:
@@ -296,21 +313,6 @@ class _Reader:
             mapping.update(SUCCESSFACTORS_COLUMNS)
         mapping.update(self.configured)
         return _Columns(header, mapping, set(self.configured), self.error)
-
-    def rows(self, reader, width: int) -> Iterator[tuple[list[str], int]]:
-        """Each row with the line it starts on, which quoted newlines move down."""
-        line = reader.line_num + 1
-        try:
-            for row in reader:
-                # spreadsheets leave rows of empty cells at the end
-                if any(row):
-                    if len(row) != width:
-                        raise self.error(f"expected {width} fields as in the header, "
-                                         f"got {len(row)}", line)
-                    yield row, line
-                line = reader.line_num + 1
-        except csv.Error as exc:
-            raise self.error(f"not valid CSV: {exc}", line) from None
 
     def skip_successfactors_labels(self, rows: Iterator[tuple[list[str], int]]) -> None:
         """Skip the label row under the system keys, unless the file left it out."""
