@@ -1,4 +1,5 @@
-"""Benchmark of import, rollup and the leadership report on a large generated enterprise.
+"""Benchmark of import, rollup, the leadership report and the license review on a large
+generated enterprise.
 
     python bench/generate.py bench/data --people 100000 --days 31 --month 2025-03
     python bench/run.py bench/data --month 2025-03 --runs 3
@@ -73,7 +74,7 @@ def main() -> None:
 
     files = engagement_files(args.data)
     floors, imports, import_rss, rollups, rollup_rss, seats = [], [], [], [], [], []
-    reports, report_rss = [], []
+    reports, report_rss, reviews, review_rss = [], [], [], []
     lines = 0
     for run in range(args.runs):
         floor, lines = parse_floor(files)
@@ -91,11 +92,16 @@ def main() -> None:
             seconds, rss = timed(["-c", config, "report", "--month", args.month], work)
             reports.append(seconds)
             report_rss.append(rss)
+            seconds, rss = timed(["-c", config, "licenses", "--month", args.month,
+                                  "--export-reclaim"], work)
+            reviews.append(seconds)
+            review_rss.append(rss)
             size = (work / "enrich.db").stat().st_size
         finally:
             shutil.rmtree(work)
         print(f"run {run + 1}: parse floor {floor:.2f} s, import {imports[-1]:.2f} s, "
-              f"rollup {rollups[-1]:.2f} s, report {reports[-1]:.2f} s", file=sys.stderr)
+              f"rollup {rollups[-1]:.2f} s, report {reports[-1]:.2f} s, "
+              f"licenses {reviews[-1]:.2f} s", file=sys.stderr)
 
     floor, imported, rolled = (statistics.median(x) for x in (floors, imports, rollups))
     figures = {
@@ -113,6 +119,9 @@ def main() -> None:
         "report_s": round(statistics.median(reports), 2),
         "report_vs_rollup": round(statistics.median(reports) / rolled, 2),
         "report_peak_rss_mb": round(max(report_rss)),
+        "licenses_s": round(statistics.median(reviews), 2),
+        "licenses_vs_rollup": round(statistics.median(reviews) / rolled, 2),
+        "licenses_peak_rss_mb": round(max(review_rss)),
         "store_bytes_per_row": round(size / lines, 1),
     }
     print(json.dumps(figures, indent=2))

@@ -107,6 +107,14 @@ def build_parser() -> argparse.ArgumentParser:
     dig.add_argument("--resend", action="store_true",
                      help="with --send: send again what the ledger says was already sent")
 
+    lic = commands.add_parser("licenses", parents=[common],
+                              help="write the cost-center license review: CSV, HTML and PDF")
+    _period_options(lic)  # the seats are reviewed as of the period's last day
+    lic.add_argument("--output", metavar="DIR", type=Path, help="default: the configured output")
+    lic.add_argument("--export-reclaim", action="store_true",
+                     help="also write the candidates per organization as JSON for GitHub's "
+                          "seat-removal API, to review and apply by hand")
+
     run = commands.add_parser("run", parents=[common], help="the monthly job, end to end")
     _period_options(run)
     run.add_argument("--output", metavar="DIR", type=Path, help="default: the configured output")
@@ -254,6 +262,11 @@ def _dispatch(args, stdout, stderr) -> ExitStatus:
         result = job.digest(config, period, as_of=today(), output=args.output, send=args.send,
                             resend=args.resend)
         job.print_digest_result(result, stdout, stderr)
+        return result.status
+    if args.command == "licenses":
+        result = job.licenses(config, period, as_of=today(), output=args.output,
+                              export=args.export_reclaim)
+        job.print_licenses_result(result, stdout, stderr)
         return result.status
     if args.command == "run":
         result = job.run(config, period, output=args.output, as_of=today(), progress=not quiet)

@@ -20,6 +20,7 @@ from enrich.directory.ldap_source import check_attributes, check_left, check_sea
 from enrich.errors import ConfigError, did_you_mean
 from enrich.features import USAGE_METRICS_DEFAULT
 from enrich.sources.engagement import check_usage_rules
+from enrich.sources.seat_csv import check_seat_columns
 
 
 def check_prices(prices: dict) -> list[str]:
@@ -40,7 +41,7 @@ class Setting:
     check: Callable[[Any], list[str]] | None = None
 
 
-RUN_STAGES = ("fetch", "import", "rollup", "report", "digest")
+RUN_STAGES = ("fetch", "import", "rollup", "report", "digest", "licenses")
 ENGAGEMENT_SOURCES = ("usage-metrics", "user-engagement")
 
 SETTINGS: dict[str, Setting] = {
@@ -109,6 +110,15 @@ SETTINGS: dict[str, Setting] = {
     "licenses.prices": Setting("mapping", {"business": 19, "enterprise": 39},
                                "Monthly price of a seat per plan type.", check=check_prices),
     "licenses.currency": Setting("str", "USD", "Currency of the prices."),
+    "licenses.pdf_rows": Setting("int", 20, "Reclaim candidates listed per cost center in "
+                                 "licenses.pdf, most idle first; reclaim.csv has them all.",
+                                 minimum=1),
+    "licenses.per_cost_center": Setting("bool", False, "Also write one PDF per cost center, "
+                                        "for its owner."),
+    "seats.csv": Setting("file", None, "A seat CSV export, used instead of the seat lists "
+                         "in the store."),
+    "seats.columns": Setting("mapping", {}, "Field -> column header of the seat CSV, over the "
+                             "defaults.", check=check_seat_columns),
     "digest.audience": Setting("choice", "leads", "Who gets a digest: the leads of units, "
                                "managers (for their whole reporting tree), or both.",
                                choices=("leads", "managers", "both")),

@@ -14,8 +14,9 @@ from datetime import date, datetime, timedelta, timezone
 _EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _MONTH = re.compile(r"(\d{4})-(\d{2})")
-#: the time of a timestamp already in UTC: its day is its date
-_UTC_TIME = re.compile(r"([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d+)?)?([Zz]|\+00:00)")
+#: a timestamp already in UTC: its day is its date
+_UTC_STAMP = re.compile(
+    r"(\d{4}-\d{2}-\d{2})[T ]([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d+)?)?([Zz]|\+00:00)")
 # 1970-01-01 was a Thursday: Monday-based week numbers are (day + 3) // 7.
 _MONDAY_SHIFT = 3
 
@@ -39,14 +40,14 @@ def parse_day(text: str) -> int:
     """
     if not isinstance(text, str):
         raise ValueError(f"expected a date string, got {type(text).__name__}")
+    if _UTC_STAMP.fullmatch(text):  # the common case, kept fast: seat lists hold many
+        try:
+            return _day_of_date(text[:10])
+        except ValueError:
+            raise ValueError(f"not a date or timestamp: {text!r}") from None
     if len(text) == 10 and _DATE.fullmatch(text):
         return _day_of_date(text)
     if len(text) > 10 and text[10] in "T " and _DATE.fullmatch(text[:10]):
-        if _UTC_TIME.fullmatch(text, 11):  # the common case, kept fast: seat lists hold many
-            try:
-                return _day_of_date(text[:10])
-            except ValueError:
-                raise ValueError(f"not a date or timestamp: {text!r}") from None
         rest = text[11:]
         if rest.endswith("Z") or rest.endswith("z"):
             rest = rest[:-1] + "+00:00"

@@ -18,16 +18,17 @@ from enrich.directory.check import CheckReport
 from enrich.directory.identity import Matching, match_users
 from enrich.directory.model import Directory, directory_json
 from enrich.directory.sources import load_directory
-from enrich.errors import EnrichError, ExitStatus
+from enrich.errors import ConfigError, EnrichError, ExitStatus
 from enrich.fetch import FetchResult
 from enrich.importer import ImportSummary, expand_paths, import_paths
-from enrich.licenses import Review, Summary, Terms
+from enrich.licenses import HeldSeat, Review, Summary, Terms, merge_holders, review_held
 from enrich.licenses import review as review_seats
 from enrich.licenses.review import window_start
 from enrich.mail import DeliveryReport, Outbox, Outgoing, SmtpSettings, send_all
 from enrich.outputs.digest import build_digests
 from enrich.outputs.digest_mail import Letterhead, build_message
 from enrich.outputs.files import atomic_open, write_text
+from enrich.outputs.license_files import LicenseFiles, write_license_files
 from enrich.outputs.report import Options as ReportOptions
 from enrich.outputs.report import build_report
 from enrich.outputs.report_files import Look, ReportFiles, write_report
@@ -40,6 +41,8 @@ from enrich.rollup.inputs import EMPTY, MISSING, REPORTED
 from enrich.rollup.people import segments_of_people
 from enrich.rollup.trend import MonthAdoption, enterprise_adoption, trend_months
 from enrich.sample import SampleSpec, write_sample
+from enrich.sources.seat_csv import read_seat_csv, resolve_user_ids
+from enrich.sources.seats import Seat
 from enrich.store import Store
 
 
@@ -168,7 +171,11 @@ class Org:
         directory = load_org_chart(config, store)
         if keep_directory:
             store.add_directory_snapshot(as_of, directory.source, directory_json(directory))
-        seats = store.seat_holders(as_of)
+        if config.get("seats.csv") is None:
+            seats = store.seat_holders(as_of)
+        else:
+            seats = [(seat.user_id, seat.login) for seat in load_seats(config, store, as_of)
+                     if seat.user_id is not None]
         users, matching, excluded = identify(config, store, directory, seats)
         return cls(directory, users, matching, excluded,
                    seat_holders(seats, directory, matching))
@@ -236,13 +243,24 @@ def monthly_trend(store: Store, org: Org, period: Period, rolled_up: dict
     return months
 
 
+def load_seats(config: Config, store: Store, as_of: int) -> list[Seat] | None:
+    """The seats: the configured seat CSV export, else the latest seat list stored on or
+    before `as_of`; None without either."""
+    path = config.get("seats.csv")
+    if path is not None:
+        return resolve_user_ids(read_seat_csv(path, config.get("seats.columns")),
+                                store.logins())
+    snapshot = store.seat_snapshot(as_of)
+    return snapshot[1] if snapshot else None
+
+
 def license_review(config: Config, store: Store, org: Org, until: int, as_of: int
                    ) -> Review | None:
-    """The licence review of the latest seat snapshot, None without one."""
-    snapshot = store.seat_snapshot(as_of)
-    if snapshot is None:
+    """The license review of the seats (METRICS.md section 7), None without seat data."""
+    seats = load_seats(config, store, as_of)
+    if seats is None:
         return None
-    return review_seats(snapshot[1], org.directory, org.matching.person_of, until=until,
+    return review_seats(seats, org.directory, org.matching.person_of, until=until,
                         last_active=store.last_active_days(until),
                         terms=Terms.from_config(config))
 
@@ -255,12 +273,66 @@ def _license_summary(config: Config, org: Org, until: int, as_of: int) -> Summar
     """
     terms = Terms.from_config(config)
     with open_store(config) as store:
-        snapshot = store.seat_snapshot(as_of)
-        if snapshot is None:
+        seats = load_seats(config, store, as_of)
+        if seats is None:
             return None
         in_window = dict.fromkeys(store.active_users(window_start(until, terms), until), until)
-    return review_seats(snapshot[1], org.directory, org.matching.person_of, until=until,
+    return review_seats(seats, org.directory, org.matching.person_of, until=until,
                         last_active=in_window, terms=terms).summary
+
+
+def _held_seats(config: Config, as_of: int, until: int, terms: Terms
+                ) -> tuple[list[HeldSeat] | None, dict[int, int]]:
+    """The seats merged per holder, and each user's last active day up to `until`."""
+    with open_store(config) as store:
+        seats = load_seats(config, store, as_of)
+        if seats is None:
+            return None, {}
+        return merge_holders(seats, terms), store.last_active_days(until)
+
+
+@dataclass
+class LicensesResult:
+    period: Period
+    files: LicenseFiles
+    review: Review
+
+    @property
+    def status(self) -> ExitStatus:
+        return ExitStatus.OK
+
+
+def licenses(config: Config, period: Period, *, as_of: int, output: Path | None = None,
+             export: bool = False, rolled: RollupResult | None = None) -> LicensesResult:
+    """`enrich licenses`: the license review of the seats on the period's last day."""
+    terms = Terms.from_config(config)
+    with open_store(config) as store:
+        # For a large enterprise, reading and merging the seats with everyone's last active
+        # day takes as long as loading the org chart: it is done on the side.
+        seats = forked(lambda: _held_seats(config, as_of, period.until, terms))
+        org = rolled.org if rolled else Org.load(config, store, as_of)
+    held, last_active = seats()
+    if held is None:
+        raise ConfigError("no seat data: fetch the seats (github.seats: true), import a seat "
+                          "list, or set seats.csv")
+    review = review_held(held, org.directory, org.matching.person_of, until=period.until,
+                         last_active=last_active, terms=terms)
+    files = write_license_files(
+        review, Look.from_config(config), Path(output or config.get("output")),
+        rows=config.get("licenses.pdf_rows"), per_cost_center=config.get(
+            "licenses.per_cost_center"), export=export)
+    return LicensesResult(period, files, review)
+
+
+def print_licenses_result(result: LicensesResult, out, err) -> None:
+    e, currency = result.review.enterprise, result.review.terms.currency
+    print(f"{e.seats:,} seats, {e.monthly_cost:,.0f} {currency} a month; {e.inactive:,} not in "
+          f"use; {e.candidates:,} to reclaim, {e.idle_cost:,.0f} {currency} a month", file=out)
+    for url in result.files.refused:
+        print(f"warning: the templates refer to {url}, which was not fetched: a document "
+              "reads only its own files", file=err)
+    for path in result.files.all:
+        print(f"wrote {path}", file=out)
 
 
 @dataclass
@@ -417,6 +489,12 @@ def _digest_stage(config, period, output, as_of, progress, state) -> dict:
             "outbox": str(result.outbox[0].parent) if result.outbox else None}
 
 
+def _licenses_stage(config, period, output, as_of, progress, state) -> dict:
+    result = licenses(config, period, as_of=as_of, output=output, rolled=state.get("rollup"))
+    return {"stage": "licenses", "status": result.status.name.lower(),
+            "files": [str(p) for p in result.files.all]}
+
+
 def _report_stage(config, period, output, as_of, progress, state) -> dict:
     result = report(config, period, output=output, as_of=as_of, rolled=state.get("rollup"))
     files = result.files
@@ -426,7 +504,7 @@ def _report_stage(config, period, output, as_of, progress, state) -> dict:
 
 
 _STAGES = {"fetch": _fetch_stage, "import": _import_stage, "rollup": _rollup_stage,
-           "report": _report_stage, "digest": _digest_stage}
+           "report": _report_stage, "digest": _digest_stage, "licenses": _licenses_stage}
 
 
 @dataclass
@@ -498,7 +576,10 @@ def demo(folder: Path, *, month: str, seed: int = 7, people: int = 300, out=None
     print_report_result(made, out, out)
     digests = digest(config, period, as_of=run_day, rolled=result)
     print_digest_result(digests, out, out)
-    return max(import_status(summary), result.status, made.status, digests.status)
+    reviewed = licenses(config, period, as_of=run_day, rolled=result, export=True)
+    print_licenses_result(reviewed, out, out)
+    return max(import_status(summary), result.status, made.status, digests.status,
+               reviewed.status)
 
 
 def check_directory(config: Config, *, today: int) -> tuple[CheckReport, Path]:

@@ -1,7 +1,9 @@
+import csv
 import gzip
 import io
 import json
 import os
+import re
 import shutil
 import subprocess
 from dataclasses import dataclass
@@ -68,3 +70,14 @@ def pdf_text(path: Path, *, layout: bool = True) -> str:
     tool = require_tool("pdftotext")
     args = [tool, *(["-layout"] if layout else []), str(path), "-"]
     return subprocess.run(args, capture_output=True, text=True, check=True).stdout
+
+
+def words(text: str) -> str:
+    """pdftotext's layout with every run of blanks made one space."""
+    return re.sub(r"[ \t]+", " ", text)
+
+
+def read_csv_rows(path) -> list[dict]:
+    """A CSV file's rows as dicts by header."""
+    with open(path, newline="", encoding="utf-8") as fh:
+        return list(csv.DictReader(fh))

@@ -64,4 +64,4 @@ def test_invalid_yaml_names_the_line(tmp_path):
 def test_unknown_run_stage(tmp_path):
     assert message(tmp_path, "run:\n  stages: [import, mail]\n") == (
         "TMP/enrich.yaml, line 2: run.stages: unknown value 'mail'; expected some of "
-        "fetch, import, rollup, report, digest")
+        "fetch, import, rollup, report, digest, licenses")

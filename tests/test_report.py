@@ -9,7 +9,6 @@ The enterprise: 19 people; 6 engaged in February (31.6%), 12 in March (63.2%).
 Every day of February and March is covered: nothing is missing.
 """
 
-import csv
 import http.server
 import json
 import os
@@ -20,7 +19,8 @@ from pathlib import Path
 
 import pytest
 import weasyprint
-from conftest import pdf_text, require_tool, seed_row, write_jsonl
+from conftest import pdf_text, require_tool, seed_row, words, write_jsonl
+from conftest import read_csv_rows as read_csv
 
 from enrich.errors import ExitStatus
 from enrich.outputs.render import SHIPPED
@@ -83,14 +83,6 @@ def pdf_info(path) -> dict[str, str]:
     return dict((k, v.strip()) for k, _, v in (line.partition(":") for line in lines))
 
 
-def words(text: str) -> str:
-    """pdftotext's layout with every run of blanks made one space."""
-    return re.sub(r"[ \t]+", " ", text)
-
-
-def read_csv(path) -> list[dict]:
-    with open(path, newline="", encoding="utf-8") as fh:
-        return list(csv.DictReader(fh))
 
 
 def test_the_pdf_holds_the_figures_of_the_month(run_cli, company):

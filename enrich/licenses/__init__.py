@@ -8,7 +8,8 @@ from enrich.licenses.review import (
     ReviewedSeat,
     Summary,
     review,
+    review_held,
 )
 
 __all__ = ["CostCenterReview", "HeldSeat", "Holder", "Review", "ReviewedSeat", "Summary",
-           "Terms", "merge_holders", "review"]
+           "Terms", "merge_holders", "review", "review_held"]

@@ -32,7 +32,7 @@ CANDIDATE_STATUSES = (LEAVER, INACTIVE)
 NEVER_USED = "never used"
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # one per seat: see HeldSeat
 class Holder:
     """Who holds a seat, as the directory knows them; all None (and cost center `(unmapped)`)
     for a seat without an assignee or whose holder the directory does not know."""
@@ -51,7 +51,7 @@ class Holder:
 UNKNOWN_HOLDER = Holder()
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # one per seat: see HeldSeat
 class ReviewedSeat:
     seat: HeldSeat
     holder: Holder
@@ -139,10 +139,19 @@ def review(seats: Iterable[Seat], directory: Directory, person_of: Mapping[int, 
     `person_of` maps user_id -> directory person id; `last_active` user_id -> the last active
     day on or before `until`, over the whole history (`Store.last_active_days(until)`).
     """
+    return review_held(merge_holders(seats, terms), directory, person_of, until=until,
+                       last_active=last_active, terms=terms)
+
+
+def review_held(held_seats: Iterable[HeldSeat], directory: Directory,
+                person_of: Mapping[int, str], *, until: int, last_active: Mapping[int, int],
+                terms: Terms) -> Review:
+    """`review` of seats already merged per holder (`merge_holders`), which needs neither
+    the directory nor the engagement: a large enterprise merges them on the side."""
     since = window_start(until, terms)
     reviewed = sorted(
         (review_seat(held, holder_of(held, directory, person_of), last_active, since, until,
-                     terms) for held in merge_holders(seats, terms)),
+                     terms) for held in held_seats),
         key=seat_order)
     return Review(terms, since, until, reviewed, cost_center_reviews(reviewed),
                   summarize(ENTERPRISE_ID, ENTERPRISE_NAME, reviewed))
@@ -181,7 +190,8 @@ def review_seat(held: HeldSeat, holder: Holder, last_active: Mapping[int, int], 
 def is_active(last_engaged: int | None, last_activity_day: int | None, since: int) -> bool:
     """Engaged in the window, or GitHub saw activity on or after its first day: activity
     reported after `until` also proves use. `last_engaged` is never after `until`."""
-    return any(day is not None and day >= since for day in (last_engaged, last_activity_day))
+    return (last_engaged is not None and last_engaged >= since) or (
+        last_activity_day is not None and last_activity_day >= since)
 
 
 def status_of(held: HeldSeat, holder: Holder, active: bool, until: int, terms: Terms) -> str:
