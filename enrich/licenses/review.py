@@ -32,7 +32,7 @@ CANDIDATE_STATUSES = (LEAVER, INACTIVE)
 NEVER_USED = "never used"
 
 
-@dataclass(slots=True)  # one per seat: see HeldSeat
+@dataclass(slots=True)  # one per seat: slotted, several times faster to make than frozen
 class Holder:
     """Who holds a seat, as the directory knows them; all None (and cost center `(unmapped)`)
     for a seat without an assignee or whose holder the directory does not know."""

@@ -8,7 +8,7 @@ from enrich.dates import parse_day
 from enrich.sources.engagement import RowError, show_value
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # made by the hundred thousand: slotted, several times faster than frozen
 class Seat:
     """One seat object; one holder may have several (one per granting organization or team)."""
 
