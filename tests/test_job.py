@@ -123,4 +123,4 @@ def test_the_reports_license_summary_is_the_full_reviews(tmp_path):
         org = job.Org.load(config, store, as_of)
         full = job.license_review(config, store, org, period.until, as_of)
     assert full.enterprise.candidates > 0 and full.enterprise.inactive > 0
-    assert job._license_summary(config, org, period.until, as_of) == full.summary
+    assert job.license_summary(config, org, period.until, as_of) == full.summary

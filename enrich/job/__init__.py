@@ -1,0 +1,40 @@
+"""The stages of the monthly job, callable with plain arguments (the CLI is a thin layer).
+
+One module per command: `inputs` (fetch, import, directory check), `rolling` (rollup),
+`reporting` (the leadership report), `digesting` (the team-lead e-mails), `licensing` (the
+license review) and `running` (the whole job, and the demo); `org` is what they share: the
+org chart of a run with every GitHub user matched to it, and the seats.
+"""
+
+from enrich import fetch as fetching
+from enrich.job.digesting import DigestResult, digest, print_digest_result
+from enrich.job.inputs import (
+    check_directory,
+    fetch,
+    import_files,
+    import_status,
+    print_directory_check,
+    print_fetch_result,
+    print_import_summary,
+)
+from enrich.job.licensing import (
+    LicensesResult,
+    license_review,
+    license_summary,
+    licenses,
+    print_licenses_result,
+)
+from enrich.job.org import Org, load_org_chart, load_seats, open_store, period_input
+from enrich.job.reporting import ReportResult, monthly_trend, print_report_result, report
+from enrich.job.rolling import RollupResult, print_rollup_result, rollup
+from enrich.job.running import DEMO_MONTHS, RunResult, demo, print_run_result, run
+
+__all__ = [
+    "DEMO_MONTHS", "DigestResult", "LicensesResult", "Org", "ReportResult", "RollupResult",
+    "RunResult", "license_summary", "check_directory", "demo", "digest", "fetch", "fetching",
+    "import_files", "import_status", "license_review", "licenses", "load_org_chart",
+    "load_seats", "monthly_trend", "open_store", "period_input", "print_digest_result",
+    "print_directory_check", "print_fetch_result", "print_import_summary",
+    "print_licenses_result", "print_report_result", "print_rollup_result",
+    "print_run_result", "report", "rollup", "run",
+]

@@ -1,0 +1,123 @@
+"""Bringing data in: `enrich fetch`, `enrich import` and `enrich directory check`."""
+
+from __future__ import annotations
+
+import csv
+from collections import Counter
+from pathlib import Path
+
+from enrich import fetch as fetching
+from enrich.config import Config
+from enrich.dates import day_str
+from enrich.directory import check as directory_check
+from enrich.directory.check import CheckReport
+from enrich.errors import ExitStatus
+from enrich.fetch import FetchResult
+from enrich.importer import ImportSummary, expand_paths, import_paths
+from enrich.job.org import open_store
+from enrich.outputs.files import atomic_open
+from enrich.outputs.rollup_files import cell as neutral_cell
+from enrich.progress import Progress
+
+
+def import_files(config: Config, paths, *, covers=None, skip_bad_rows=False, rejects=None,
+                 seats_taken_on: int, progress: bool = False) -> ImportSummary:
+    """`enrich import`: files and folders into the store."""
+    paths = [Path(p) for p in paths]
+    if rejects is None:
+        rejects = config.get("output") / "rejects.jsonl"
+    files = expand_paths(paths)
+    with open_store(config) as store, Progress(
+            "importing", len(files), enabled=None if progress else False, unit=" files") as bar:
+        return import_paths(store, files, usage_rules=config.get("usage_metrics.features"),
+                            skip_bad_rows=skip_bad_rows, rejects=rejects, covers=covers,
+                            seats_taken_on=seats_taken_on, progress=bar)
+
+
+def import_status(summary: ImportSummary) -> ExitStatus:
+    if summary.failed:
+        return ExitStatus.BAD_INPUT
+    if summary.total("rejected"):
+        return ExitStatus.PARTIAL_DATA
+    return ExitStatus.OK
+
+
+def print_import_summary(summary: ImportSummary, out, err) -> None:
+    for f in summary.files:
+        if f.status == "rejected":
+            print(f"Error: {f.error}", file=err)
+        elif f.status == "already imported":
+            print(f"skipped   {f.path}: already imported", file=out)
+        else:
+            print(f"imported  {f.path} ({f.kind}): {f.read} read, {f.stored} stored, "
+                  f"{f.merged} merged, {f.rejected} rejected", file=out)
+    totals = {k: summary.total(k) for k in ("read", "stored", "merged", "rejected")}
+    imported = sum(1 for f in summary.files if f.status == "imported")
+    print(f"{imported} of {len(summary.files)} files imported; rows: {totals['read']} read, "
+          f"{totals['stored']} stored, {totals['merged']} merged, "
+          f"{totals['rejected']} rejected", file=out)
+    if summary.failed:
+        print(f"{len(summary.failed)} file(s) rejected: nothing from them was stored. Fix them, "
+              "or import with --skip-bad-rows to store their good rows.", file=err)
+        if summary.covers and summary.covered is None:
+            print("--covers was not applied, since the files are not all imported.", file=err)
+    if summary.rejects_file:
+        print(f"bad rows written to {summary.rejects_file}", file=out)
+
+
+def fetch(config: Config, *, today: int, refresh: int = 0, since: int | None = None,
+          until: int | None = None, progress: bool = False,
+          client_options: dict | None = None) -> FetchResult:
+    """`enrich fetch`: the days the store lacks, from GitHub's API, and the seats."""
+    fetching.Scope.of(config)  # a configuration without one says so before anything else
+    with open_store(config) as store, fetching.open_client(config, **(client_options or {})) \
+            as client:
+        return fetching.fetch(config, store, client, today=today, refresh=refresh, since=since,
+                              until=until, progress=progress)
+
+
+def print_fetch_result(result: FetchResult, out, err) -> None:
+    print(f"fetched {len(result.reported)} days with engagement ({result.rows} rows, "
+          f"{result.downloaded_bytes / 1e6:.1f} MB) and {len(result.empty)} days without",
+          file=out)
+    if result.seats is not None:
+        print(f"stored a seat snapshot of {result.seats} seats", file=out)
+    for day, why in sorted(result.failed.items()):
+        print(f"Error: {day_str(day)}: {why}", file=err)
+    if result.failed:
+        print(f"{len(result.failed)} day(s) could not be fetched; the others are kept. Run "
+              "`enrich fetch` again to fetch the missing days.", file=err)
+
+
+def check_directory(config: Config, *, today: int) -> tuple[CheckReport, Path]:
+    """`enrich directory check`: the report, also written as a CSV in the output folder."""
+    with open_store(config) as store:
+        report = directory_check.check_directory(
+            config.get("directory.sources"), config.get("directory.overrides"), store,
+            today=today, match_email_local_part=config.get("identity.match_email_local_part"))
+    path = config.get("output") / "directory-check.csv"
+    with atomic_open(path, "w") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(("severity", "kind", "subject", "detail"))
+        writer.writerows((f.severity, f.kind, neutral_cell(f.subject), neutral_cell(f.detail))
+                         for f in report.findings)
+    return report, path
+
+
+def print_directory_check(report: CheckReport, path: Path, out, err) -> None:
+    for name, people, units in report.layers:
+        print(f"{name}: {people} people, {units} units", file=out)
+    if report.layers:
+        print(f"after layering and overrides: {report.people} people, {report.units} units",
+              file=out)
+    for finding in report.errors:
+        print(f"Error: {finding.detail}", file=err)
+    warnings = Counter(f.kind for f in report.findings if f.severity == "warning")
+    for kind, count in sorted(warnings.items()):
+        print(f"warning: {count} {kind}", file=out)
+    unmatched = [f for f in report.findings if f.kind == directory_check.UNMATCHED]
+    for finding in unmatched[:10]:
+        print(f"  {finding.subject}: {finding.detail}", file=out)
+    if len(unmatched) > 10:
+        print(f"  ... and {len(unmatched) - 10} more", file=out)
+    print(f"wrote {path}", file=out)

@@ -1,0 +1,90 @@
+"""`enrich report`: the leadership report, with its monthly trend and license summary."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+from enrich.config import Config
+from enrich.dates import Period
+from enrich.errors import ExitStatus
+from enrich.job.licensing import license_summary
+from enrich.job.org import Org, open_store
+from enrich.job.rolling import RollupResult
+from enrich.outputs.report import Options as ReportOptions
+from enrich.outputs.report import build_report
+from enrich.outputs.report_files import Look, ReportFiles, write_report
+from enrich.processes import forked
+from enrich.rollup.inputs import EMPTY, MISSING, REPORTED
+from enrich.rollup.trend import MonthAdoption, enterprise_adoption, trend_months
+from enrich.store import Store
+
+
+def monthly_trend(store: Store, org: Org, period: Period, rolled_up: dict
+                  ) -> list[MonthAdoption]:
+    """Enterprise adoption for each month of the trend, from the first month with data.
+
+    The period and the one before it come from the rollup; the other months are counted from
+    who was active in them.
+    """
+    enterprise = rolled_up["units"][0]
+    known = {(period.since, period.until): enterprise,
+             (period.previous().since, period.previous().until): enterprise["previous"]}
+    months = []
+    for month in trend_months(period.until):
+        status = Counter(store.coverage(month).values())
+        days = {kind: status[kind] for kind in (REPORTED, EMPTY)}
+        days[MISSING] = len(month) - days[REPORTED] - days[EMPTY]
+        if not months and not days[REPORTED] + days[EMPTY]:
+            continue  # before the history starts
+        figures = known.get((month.since, month.until))
+        if figures is not None:
+            engaged, population = figures["engaged"], figures["population"]
+        else:
+            active = store.active_users(month.since, month.until) - org.excluded
+            engaged, population = enterprise_adoption(org.directory, org.matching.person_of,
+                                                      active, org.holders)
+        months.append(MonthAdoption(month, days, engaged, population))
+    return months
+
+
+@dataclass
+class ReportResult:
+    period: Period
+    files: ReportFiles
+    missing_days: list[str]
+
+    @property
+    def status(self) -> ExitStatus:
+        return ExitStatus.PARTIAL_DATA if self.missing_days else ExitStatus.OK
+
+
+def report(config: Config, period: Period, *, output: Path | None = None, as_of: int,
+           rolled: RollupResult | None = None) -> ReportResult:
+    """`enrich report`: the leadership report (HTML, PDF and the CSVs of its tables).
+
+    `rolled` is the rollup of the same period when the job has just made it."""
+    with open_store(config) as store:
+        org = rolled.org if rolled else Org.load(config, store, as_of)
+        # the license summary is worked out on the side, while the rollup takes its time
+        licenses = forked(lambda: license_summary(config, org, period.until, as_of))
+        rolled_up = rolled.rollup if rolled else org.roll_up(config, store, period)
+        months = monthly_trend(store, org, period, rolled_up)
+    licenses = licenses()
+    content = build_report(rolled_up, period, months, ReportOptions.from_config(config),
+                           licenses=licenses)
+    files = write_report(content, Look.from_config(config), output or config.get("output"))
+    return ReportResult(period, files, rolled_up["period"]["missing_days"])
+
+
+def print_report_result(result: ReportResult, out, err) -> None:
+    if result.missing_days:
+        print(f"warning: the report of {result.period.label()} misses "
+              f"{len(result.missing_days)} days of data: {', '.join(result.missing_days)}",
+              file=err)
+    for url in result.files.refused:
+        print(f"warning: the templates refer to {url}, which was not fetched: a report reads "
+              "only its own files", file=err)
+    for path in (result.files.html, result.files.pdf, *result.files.csvs):
+        print(f"wrote {path}", file=out)

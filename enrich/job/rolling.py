@@ -1,0 +1,53 @@
+"""`enrich rollup`: the per-unit metrics of a period, written as rollup files."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from enrich.config import Config
+from enrich.dates import Period
+from enrich.errors import ExitStatus
+from enrich.job.org import Org, open_store
+from enrich.outputs.rollup_files import write_rollup
+
+
+@dataclass
+class RollupResult:
+    period: Period
+    rollup: dict
+    files: list[Path]
+    org: Org | None = None
+
+    @property
+    def missing_days(self) -> list[str]:
+        return self.rollup["period"]["missing_days"]
+
+    @property
+    def status(self) -> ExitStatus:
+        return ExitStatus.PARTIAL_DATA if self.missing_days else ExitStatus.OK
+
+
+def rollup(config: Config, period: Period, *, output: Path | None = None, as_of: int,
+           keep_directory: bool = False) -> RollupResult:
+    """`enrich rollup`: the per-unit metrics of a period, written as rollup files."""
+    with open_store(config) as store:
+        org = Org.load(config, store, as_of, keep_directory=keep_directory)
+        result = org.roll_up(config, store, period)
+    files = write_rollup(result, output or config.get("output"))
+    return RollupResult(period, result, files, org)
+
+
+def print_rollup_result(result: RollupResult, out) -> None:
+    days = result.rollup["period"]["days"]
+    print(f"period {result.period.label()}: {days['reported']} days reported, "
+          f"{days['empty']} empty, {days['missing']} missing", file=out)
+    if result.missing_days:
+        print(f"missing days: {', '.join(result.missing_days)}", file=out)
+    enterprise = next(u for u in result.rollup["units"] if u["dimension"] == "enterprise")
+    rate = enterprise["adoption_rate"]
+    print(f"enterprise: {enterprise['engaged']} engaged of {enterprise['population']} "
+          f"({'n/a' if rate is None else f'{rate:.1%}'}); "
+          f"{len(result.rollup['unmapped'])} unmatched logins", file=out)
+    for path in result.files:
+        print(f"wrote {path}", file=out)
