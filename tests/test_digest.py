@@ -241,3 +241,20 @@ def test_digest_send_delivers_each_lead_once_and_refuses_other_domains(run_cli, 
     assert "lee@elsewhere.test" in first.stdout and "refused" in first.stdout
     assert "s3cret" not in first.stdout + first.stderr
     assert "already sent" in again.stdout and len(mailbox.received) == 1
+
+
+def test_leads_without_a_usable_address_are_named_and_skipped(run_cli, company):
+    org = (company / "org.yaml").read_text()
+    ops = '{id: ops, name: "Ops\\nTeam", lead: {name: Oli, email: o@corp.test}}'
+    org = org.replace("lee@corp.test}}", "lee@localhost}}").replace("{id: ops, name: Ops}", ops)
+    (company / "org.yaml").write_text(org)
+    result = run_cli("digest", "--month", "2025-03")
+    assert result.status == 0, result.stderr
+    assert result.stderr == (
+        "warning: no digest for Lee <b>Bold</b> (lead of web): 'lee@localhost' is not an "
+        "e-mail address\n")
+    assert result.stdout.startswith("wrote 2 digests")
+    ops = email.message_from_bytes(
+        (company / "out" / "outbox" / "o_at_corp.test.eml").read_bytes(),
+        policy=email.policy.default)
+    assert ops["Subject"] == "Copilot in Ops Team: March 2025"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -14,7 +14,7 @@ from enrich.errors import ExitStatus
 from enrich.job.org import Org, open_store, period_input
 from enrich.job.rolling import RollupResult
 from enrich.mail import DeliveryReport, Outbox, Outgoing, SmtpSettings, send_all
-from enrich.outputs.digest import build_digests
+from enrich.outputs.digest import build_digests, unreachable
 from enrich.outputs.digest_mail import Letterhead, build_message
 from enrich.rollup import Thresholds
 from enrich.rollup.people import segments_of_people
@@ -26,6 +26,8 @@ class DigestResult:
     outbox: list[Path]
     missing_days: list[str]
     delivery: DeliveryReport | None = None
+    #: the people of the audience left out for want of a usable e-mail address
+    unreachable: list[str] = field(default_factory=list)
 
     @property
     def status(self) -> ExitStatus:
@@ -48,7 +50,8 @@ def digest(config: Config, period: Period, *, as_of: int, output: Path | None = 
         segments = segments_of_people(org.directory, org.matching.person_of,
                                       period_input(store, period, org.excluded),
                                       org.holders, Thresholds.from_config(config))
-    letters = build_digests(org.directory, rolled_up, segments, config.get("digest.audience"))
+    audience = config.get("digest.audience")
+    letters = build_digests(org.directory, rolled_up, segments, audience)
     written = datetime(*to_date(as_of).timetuple()[:3], tzinfo=timezone.utc)
     outbox = Outbox(config.get("digest.outbox") or Path(output or config.get("output")) / "outbox")
 
@@ -67,13 +70,18 @@ def digest(config: Config, period: Period, *, as_of: int, output: Path | None = 
     else:
         deque(messages(), maxlen=0)
     return DigestResult(period, outbox.finish(), rolled_up["period"]["missing_days"],
-                        delivery)
+                        delivery, unreachable(org.directory, audience))
 
 
 def print_digest_result(result: DigestResult, out, err) -> None:
     if result.missing_days:
         print(f"warning: {len(result.missing_days)} days of {result.period.label()} have no "
               "data; the digests say so", file=err)
+    for who in result.unreachable[:10]:
+        print(f"warning: no digest for {who}", file=err)
+    if len(result.unreachable) > 10:
+        print(f"warning: ... and {len(result.unreachable) - 10} more without a usable e-mail "
+              "address", file=err)
     folder = result.outbox[0].parent if result.outbox else None
     print(f"wrote {len(result.outbox)} digests to {folder}" if folder else
           "no digest to write: nobody in the audience has an e-mail address", file=out)

@@ -7,6 +7,7 @@ recipient's own units (METRICS.md section 6).
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -36,23 +37,39 @@ def recipients(directory: Directory, audience: str) -> list[Recipient]:
     """Unit leads and/or managers (for their whole reporting tree), one per e-mail address:
     someone who leads several units gets one digest that covers them all."""
     found: dict[str, list] = {}
+    for address, name, unit in _audience(directory, audience):
+        if is_address(address):
+            found.setdefault(address.lower(), [address, name, []])[2].append(unit)
+    return [Recipient(address, name, tuple(sorted(units, key=_teams_first)))
+            for _, (address, name, units) in sorted(found.items())]
 
-    def add(address: str | None, name: str, unit: tuple[str, str]) -> None:
-        if address:
-            entry = found.setdefault(address.lower(), [address, name, []])
-            entry[2].append(unit)
 
+def unreachable(directory: Directory, audience: str) -> list[str]:
+    """Who in the audience gets no digest, for want of a usable e-mail address."""
+    return [f"{name} ({'lead of' if dimension == TEAM else 'manager'} {unit_id}): "
+            + (f"{address!r} is not an e-mail address" if address else "no e-mail address")
+            for address, name, (dimension, unit_id) in _audience(directory, audience)
+            if not is_address(address)]
+
+
+def _audience(directory: Directory, audience: str):
+    """(address, name, (dimension, unit id)) of each unit lead and/or manager."""
     if audience in (LEADS, BOTH):
         for unit in directory.units.values():
             if unit.lead:
-                add(unit.lead.email, unit.lead.name, (TEAM, unit.id))
+                yield unit.lead.email, unit.lead.name, (TEAM, unit.id)
     if audience in (MANAGERS, BOTH):
-        managers = {p.manager for p in directory.people.values() if p.manager}
-        for person_id in sorted(managers):
+        for person_id in sorted({p.manager for p in directory.people.values() if p.manager}):
             person = directory.people[person_id]
-            add(person.email, person.name, (MANAGER, person_id))
-    return [Recipient(address, name, tuple(sorted(units, key=_teams_first)))
-            for _, (address, name, units) in sorted(found.items())]
+            yield person.email, person.name, (MANAGER, person_id)
+
+
+_ADDRESS = re.compile(r"[!#-'*+\-/-9=?A-Z^-~.]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+")
+
+
+def is_address(text: str | None) -> bool:
+    """An ASCII address a mail server takes: local part @ a domain with a dot."""
+    return bool(text) and _ADDRESS.fullmatch(text) is not None
 
 
 def _teams_first(unit: tuple[str, str]) -> tuple:

@@ -50,7 +50,8 @@ class Letterhead:
 
 
 def subject_of(digest: Digest, period_title: str) -> str:
-    return f"Copilot in {_section_names(digest)}: {period_title}"
+    """One line, whatever line breaks the org chart's names hold."""
+    return " ".join(f"Copilot in {_section_names(digest)}: {period_title}".split())
 
 
 def _section_names(digest: Digest) -> str:
@@ -94,7 +95,7 @@ def build_message(digest: Digest, head: Letterhead, date) -> tuple[EmailMessage,
         (recipient.address.lower(), subject, text, html)).encode()).hexdigest()
     message = EmailMessage(policy=SMTP)
     message["From"] = head.sender
-    message["To"] = Address(recipient.name, addr_spec=recipient.address)
+    message["To"] = Address(" ".join(recipient.name.split()), addr_spec=recipient.address)
     if head.reply_to:
         message["Reply-To"] = head.reply_to
     message["Subject"] = subject
