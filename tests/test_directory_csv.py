@@ -125,6 +125,11 @@ def test_an_unclosed_quote_is_reported_where_its_row_starts():
     assert error_of(data) == "hr.csv, line 3: not valid CSV: unexpected end of data"
 
 
+def test_an_unclosed_quote_in_the_header_is_reported_on_line_1():
+    assert error_of(b'Employee ID,"Name\ne1,Ada\n') == (
+        "hr.csv, line 1: not valid CSV: unexpected end of data")
+
+
 # SAP SuccessFactors
 
 SUCCESSFACTORS = (

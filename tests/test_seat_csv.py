@@ -248,3 +248,8 @@ def test_check_seat_columns():
         "organization: expected a column header, got ['Org']",
         "plan_type: expected a column header, got ' '",
     ]
+
+
+def test_an_unclosed_quote_in_the_header_is_reported_on_line_1():
+    assert error_of(b'Login,"Plan type\nada\n') == (
+        "seats.csv, line 1: not valid CSV: unexpected end of data")

@@ -156,6 +156,14 @@ class CsvSource:
                               hint="set the source's `encoding` to the file's encoding")
 
 
+def csv_header(reader, error) -> list[str]:
+    """The header line's names, stripped; `error(message, line)` makes the exception."""
+    try:
+        return [name.strip() for name in next(reader)]
+    except csv.Error as exc:
+        raise error(f"not valid CSV: {exc}", 1) from None
+
+
 def csv_rows(reader, width: int, error) -> Iterator[tuple[list[str], int]]:
     """Each non-empty row of a CSV reader with the line it starts on (quoted newlines move it
     down), of the header's `width`; `error(message, line)` makes the exception to raise."""
@@ -298,7 +306,7 @@ class _Reader:
         if delimiter == "auto":
             delimiter = _sniffed(first)
         reader = csv.reader(itertools.chain([first], fh), delimiter=delimiter, strict=True)
-        header = [name.strip() for name in next(reader)]
+        header = csv_header(reader, self.error)
         self.columns = self.columns_of(header)
         rows = csv_rows(reader, len(header), self.error)
         if _is_successfactors(header):

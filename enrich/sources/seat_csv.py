@@ -35,6 +35,7 @@ from enrich.directory.csv_source import (
     _is_header,
     _normalized,
     _sniffed,
+    csv_header,
     csv_rows,
 )
 from enrich.errors import ConfigError, InputError, did_you_mean
@@ -145,7 +146,7 @@ class _SeatReader:
                     raise self.error("the file is empty; expected a header line", None)
                 reader = csv.reader(itertools.chain([first], fh), delimiter=_sniffed(first),
                                     strict=True)
-                header = [name.strip() for name in next(reader)]
+                header = csv_header(reader, self.error)
                 self.locate(header)
                 seats = (self.seat(row, line)
                          for row, line in csv_rows(reader, len(header), self.error))
