@@ -97,7 +97,7 @@ def test_the_pdf_holds_the_figures_of_the_month(run_cli, company):
     first = pages[0]
     assert "Initech" in first and "March 2025" in first
     assert "63.2%" in first and "12 of 19 people engaged" in first
-    assert "+31.6 pts on February" in first
+    assert "+31.6 pts since February" in first
     assert "Incomplete data" not in text
     team_rows = [
         "Platform 10 8 80.0% 1.2 +30.0 pts",   # p1, p2 active two days: 10 / 8

@@ -89,8 +89,8 @@ def render_report_html(report: Report, look: Look) -> str:
         "page_size": look.page_size,
         "period_title": _title(report),
         "previous_title": previous.title(),
-        "previous_short": previous.label() if not previous.calendar_month
-        else f"{month_name(previous.since).split()[0]}",
+        "previous_short": month_name(previous.since).split()[0] if previous.calendar_month
+        else f"the previous {len(previous)} days",
         "licenses": report.licenses,
         "charts": {
             "daily": charts.daily_line(report.daily, width=640, height=200,
