@@ -52,3 +52,25 @@ def test_a_unit_with_nobody_in_its_population_hides_nothing():
     assert hidden_units(units, 5) == {}
     units = [unit("a", 0), unit("b", 3), unit("c", 30)]
     assert hidden_units(units, 5) == {"b": SMALL, "c": COMPLEMENT}
+
+
+def test_a_complement_is_not_left_to_be_worked_out_from_its_children():
+    # tiny is hidden, so apps (the smallest other) is too; apps has no member of its own, so
+    # its children would add up to it: the smallest two of them are hidden as well
+    units = [unit("plat", 40), unit("tiny", 2), unit("apps", 12),
+             unit("web", 5, "apps"), unit("ios", 4, "apps"), unit("api", 3, "apps")]
+    assert hidden_units(units, 3) == {"tiny": SMALL, "apps": COMPLEMENT, "api": COMPLEMENT,
+                                      "ios": COMPLEMENT}
+
+
+def test_a_complement_with_members_of_its_own_keeps_its_children_shown():
+    units = [unit("plat", 40), unit("tiny", 3), unit("apps", 14),
+             unit("web", 5, "apps"), unit("ios", 6, "apps")]
+    assert hidden_units(units, 5) == {"tiny": SMALL, "apps": COMPLEMENT}
+
+
+def test_an_only_child_holding_everyone_is_hidden_with_its_parent_and_so_on_down():
+    units = [unit("plat", 40), unit("tiny", 3), unit("apps", 12),
+             unit("apps-core", 12, "apps"), unit("x", 7, "apps-core"), unit("y", 5, "apps-core")]
+    assert hidden_units(units, 5) == {"tiny": SMALL, "apps": COMPLEMENT,
+                                      "apps-core": COMPLEMENT, "x": COMPLEMENT, "y": COMPLEMENT}

@@ -2,7 +2,8 @@
 
 A unit whose population is below `min_group_size` shows no metrics. Where exactly one unit
 among siblings is hidden, the smallest other sibling is hidden too: otherwise the hidden one
-could be recovered by subtracting the shown siblings from their parent.
+could be recovered by subtracting the shown siblings from their parent. And that second unit
+is not left to be recovered as the sum of its own children.
 """
 
 from __future__ import annotations
@@ -36,7 +37,25 @@ def hidden_units(units: Iterable[dict], min_group_size: int) -> dict[str, str]:
             if others:
                 smallest = min(others, key=lambda u: (u["population"], u["id"]))
                 hidden[smallest["id"]] = COMPLEMENT
+    _hide_below_complements(families, hidden)
     return hidden
+
+
+def _hide_below_complements(families: dict, hidden: dict[str, str]) -> None:
+    """A unit hidden as a complement would be given away by its children when they all show
+    and hold all its people (it has no member of its own): then the smallest two of them
+    (or its only one) are hidden too, and so on down."""
+    population = {u["id"]: u["population"] for family in families.values() for u in family}
+    waiting = [unit for unit, why in hidden.items() if why == COMPLEMENT]
+    while waiting:
+        unit = waiting.pop()
+        children = [c for c in families.get(unit, ()) if c["population"]]
+        own = population[unit] - sum(c["population"] for c in children)
+        if not children or own or any(c["id"] in hidden for c in children):
+            continue
+        for child in sorted(children, key=lambda c: (c["population"], c["id"]))[:2]:
+            hidden[child["id"]] = COMPLEMENT
+            waiting.append(child["id"])
 
 
 def hidden_by_period(units: list[dict], min_group_size: int) -> tuple[dict, dict]:
