@@ -74,6 +74,18 @@ def _day_of_date(text: str) -> int:
         raise ValueError(f"not a date or timestamp: {text!r}") from None
 
 
+def day_ranges(days) -> str:
+    """ISO days as people read a list of them: runs of consecutive days as "A to B"."""
+    numbers = sorted(parse_day(day) for day in days)
+    runs: list[list[int]] = []
+    for day in numbers:
+        if runs and day == runs[-1][1] + 1:
+            runs[-1][1] = day
+        else:
+            runs.append([day, day])
+    return ", ".join(day_str(a) if a == b else f"{day_str(a)} to {day_str(b)}" for a, b in runs)
+
+
 def week_of(day: int) -> int:
     """Number of the ISO week (Monday to Sunday) that holds `day`."""
     return (day + _MONDAY_SHIFT) // 7

@@ -1,6 +1,6 @@
 import pytest
 
-from enrich.dates import Period, day_str, parse_day, week_of
+from enrich.dates import Period, day_ranges, day_str, parse_day, week_of
 
 
 def test_timestamps_reduce_to_their_utc_day():
@@ -34,3 +34,11 @@ def test_iso_weeks_run_monday_to_sunday():
     assert week_of(parse_day("2025-03-03")) == week_of(parse_day("2025-03-09"))
     # March 2025 starts on a Saturday and ends on a Monday: six ISO weeks touch it
     assert len(Period.month("2025-03").weeks()) == 6
+
+
+def test_day_ranges_read_as_runs():
+    assert day_ranges(["2025-03-05", "2025-03-01", "2025-03-02", "2025-03-03", "2025-03-31",
+                       "2025-04-01"]) == (
+        "2025-03-01 to 2025-03-03, 2025-03-05, 2025-03-31 to 2025-04-01")
+    assert day_ranges(["2025-03-31"]) == "2025-03-31"
+    assert day_ranges([]) == ""

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from enrich.config import Config
-from enrich.dates import Period
+from enrich.dates import Period, day_ranges
 from enrich.errors import ExitStatus
 from enrich.job.licensing import license_summary
 from enrich.job.org import Org, open_store
@@ -81,7 +81,7 @@ def report(config: Config, period: Period, *, output: Path | None = None, as_of:
 def print_report_result(result: ReportResult, out, err) -> None:
     if result.missing_days:
         print(f"warning: the report of {result.period.label()} misses "
-              f"{len(result.missing_days)} days of data: {', '.join(result.missing_days)}",
+              f"{len(result.missing_days)} days of data: {day_ranges(result.missing_days)}",
               file=err)
     for url in result.files.refused:
         print(f"warning: the templates refer to {url}, which was not fetched: a report reads "

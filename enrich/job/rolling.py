@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from enrich.config import Config
-from enrich.dates import Period
+from enrich.dates import Period, day_ranges
 from enrich.errors import ExitStatus
 from enrich.job.org import Org, open_store
 from enrich.outputs.rollup_files import write_rollup
@@ -43,7 +43,7 @@ def print_rollup_result(result: RollupResult, out) -> None:
     print(f"period {result.period.label()}: {days['reported']} days reported, "
           f"{days['empty']} empty, {days['missing']} missing", file=out)
     if result.missing_days:
-        print(f"missing days: {', '.join(result.missing_days)}", file=out)
+        print(f"missing days: {day_ranges(result.missing_days)}", file=out)
     enterprise = next(u for u in result.rollup["units"] if u["dimension"] == "enterprise")
     rate = enterprise["adoption_rate"]
     print(f"enterprise: {enterprise['engaged']} engaged of {enterprise['population']} "

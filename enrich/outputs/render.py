@@ -21,7 +21,7 @@ import jinja2
 import weasyprint
 from markupsafe import Markup
 
-from enrich.dates import to_date
+from enrich.dates import day_ranges, to_date
 from enrich.errors import ConfigError
 
 SHIPPED = Path(__file__).resolve().parent.parent / "templates"
@@ -38,7 +38,7 @@ def environment(folder: Path | None = None, *, text: bool = False) -> jinja2.Env
                              undefined=jinja2.StrictUndefined, trim_blocks=text,
                              lstrip_blocks=True, keep_trailing_newline=True)
     env.filters.update(pct=pct, points=points, number=number, decimal=decimal, money=money,
-                       month_name=month_name)
+                       month_name=month_name, day_ranges=day_ranges)
     return env
 
 
