@@ -86,4 +86,4 @@ def print_digest_result(result: DigestResult, out, err) -> None:
     print(f"wrote {len(result.outbox)} digests to {folder}" if folder else
           "no digest to write: nobody in the audience has an e-mail address", file=out)
     if result.delivery is not None:
-        result.delivery.print_summary(out)
+        result.delivery.print_summary(out, err)

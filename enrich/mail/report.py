@@ -39,11 +39,12 @@ class DeliveryReport:
         counts = self.counts
         return ExitStatus.PARTIAL_DATA if counts[FAILED] or counts[REFUSED] else ExitStatus.OK
 
-    def print_summary(self, out) -> None:
-        """The count of each status, then a line for each digest refused or failed."""
+    def print_summary(self, out, err=None) -> None:
+        """The count of each status; then a line for each digest refused or failed, on `err`
+        when given (they are what `--quiet` still shows)."""
         width = max(map(len, STATUSES))
         for status, count in self.counts.items():
             print(f"{status:<{width}}  {count:>6}", file=out)
         for entry in self.entries:
             if entry.status in (REFUSED, FAILED):
-                print(f"{entry.status}: {entry.recipient}: {entry.reason}", file=out)
+                print(f"{entry.status}: {entry.recipient}: {entry.reason}", file=err or out)
