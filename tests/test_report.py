@@ -11,6 +11,7 @@ Every day of February and March is covered: nothing is missing.
 
 import http.server
 import json
+import logging
 import os
 import re
 import subprocess
@@ -283,3 +284,9 @@ def test_the_shipped_templates_are_the_repositorys_folder():
     root = Path(__file__).resolve().parent.parent
     assert (root / "enrich" / "templates").resolve() == root / "templates"
     assert SHIPPED.resolve() == root / "templates"
+
+
+def test_weasyprint_renders_the_report_without_a_complaint(run_cli, company, caplog):
+    with caplog.at_level(logging.WARNING, logger="weasyprint"):
+        assert run_cli("report", "--month", "2025-03").status == 0
+    assert [r.getMessage() for r in caplog.records if r.name.startswith("weasyprint")] == []
