@@ -21,6 +21,7 @@ is in its grace period.
 """
 
 import json
+import logging
 import os
 
 import pytest
@@ -197,3 +198,9 @@ def test_a_bad_seat_csv_names_the_file_and_line(run_cli, company):
     assert result.status == ExitStatus.BAD_INPUT
     assert result.stderr.startswith(f"Error: {company}/seats.csv, line 2: seat of f1: column "
                                     "'Created at' is 'yesterday'")
+
+
+def test_weasyprint_renders_the_review_without_a_complaint(run_cli, company, caplog):
+    with caplog.at_level(logging.WARNING, logger="weasyprint"):
+        assert run_cli("licenses", "--month", "2025-03").status == 0
+    assert [r.getMessage() for r in caplog.records if r.name.startswith("weasyprint")] == []
