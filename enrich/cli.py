@@ -260,7 +260,7 @@ def _dispatch(args, stdout, stderr) -> ExitStatus:
         if args.resend and not args.send:
             raise ConfigError("--resend goes with --send")
         result = job.digest(config, period, as_of=today(), output=args.output, send=args.send,
-                            resend=args.resend)
+                            resend=args.resend, progress=not quiet)
         job.print_digest_result(result, stdout, stderr)
         return result.status
     if args.command == "licenses":

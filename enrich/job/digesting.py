@@ -16,6 +16,7 @@ from enrich.job.rolling import RollupResult
 from enrich.mail import DeliveryReport, Outbox, Outgoing, SmtpSettings, send_all
 from enrich.outputs.digest import build_digests, unreachable
 from enrich.outputs.digest_mail import Letterhead, build_message
+from enrich.progress import Progress
 from enrich.rollup import Thresholds
 from enrich.rollup.people import segments_of_people
 
@@ -39,7 +40,7 @@ class DigestResult:
 
 def digest(config: Config, period: Period, *, as_of: int, output: Path | None = None,
            send: bool = False, resend: bool = False, rolled: RollupResult | None = None,
-           sleep=time.sleep) -> DigestResult:
+           sleep=time.sleep, progress: bool = False) -> DigestResult:
     """`enrich digest`: one e-mail per lead into the outbox; with `send`, through SMTP too,
     each recipient at most once per content (the ledger in the store)."""
     settings = SmtpSettings.from_config(config) if send else None  # before any work
@@ -55,20 +56,25 @@ def digest(config: Config, period: Period, *, as_of: int, output: Path | None = 
     written = datetime(*to_date(as_of).timetuple()[:3], tzinfo=timezone.utc)
     outbox = Outbox(config.get("digest.outbox") or Path(output or config.get("output")) / "outbox")
 
+    bar = Progress("sending digests" if send else "writing digests", len(letters),
+                   enabled=None if progress else False, unit=" digests")
+
     def messages():  # one at a time, into the outbox and on to the server
         for letter in letters:
             item = Outgoing(letter.recipient.address, letter.recipient.name,
                             *build_message(letter, head, written))
             outbox.add(item)
             yield item
+            bar.advance()
 
     delivery = None
-    if send:
-        with open_store(config) as store:
-            delivery = send_all(messages(), settings, store, period=period.label(),
-                                resend=resend, sleep=sleep)
-    else:
-        deque(messages(), maxlen=0)
+    with bar:
+        if send:
+            with open_store(config) as store:
+                delivery = send_all(messages(), settings, store, period=period.label(),
+                                    resend=resend, sleep=sleep)
+        else:
+            deque(messages(), maxlen=0)
     return DigestResult(period, outbox.finish(), rolled_up["period"]["missing_days"],
                         delivery, unreachable(org.directory, audience))
 

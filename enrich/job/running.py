@@ -40,7 +40,8 @@ def _rollup_stage(config, period, output, as_of, progress, state) -> dict:
 
 
 def _digest_stage(config, period, output, as_of, progress, state) -> dict:
-    result = digest(config, period, as_of=as_of, output=output, rolled=state.get("rollup"))
+    result = digest(config, period, as_of=as_of, output=output, rolled=state.get("rollup"),
+                    progress=progress)
     return {"stage": "digest", "status": result.status.name.lower(),
             "messages": len(result.outbox),
             "outbox": str(result.outbox[0].parent) if result.outbox else None}
