@@ -22,12 +22,12 @@ from enrich.store import Store
 def license_review(config: Config, store: Store, org: Org, until: int, as_of: int
                    ) -> Review | None:
     """The license review of the seats (METRICS.md section 7), None without seat data."""
-    seats = load_seats(config, store, as_of)
-    if seats is None:
+    terms = Terms.from_config(config)
+    held, last_active = held_seats(config, store, as_of, until, terms)
+    if held is None:
         return None
-    return review_seats(seats, org.directory, org.matching.person_of, until=until,
-                        last_active=store.last_active_days(until),
-                        terms=Terms.from_config(config))
+    return review_held(held, org.directory, org.matching.person_of, until=until,
+                       last_active=last_active, terms=terms)
 
 
 def license_summary(config: Config, org: Org, until: int, as_of: int) -> Summary | None:
@@ -46,14 +46,19 @@ def license_summary(config: Config, org: Org, until: int, as_of: int) -> Summary
                         last_active=in_window, terms=terms).summary
 
 
-def _held_seats(config: Config, as_of: int, until: int, terms: Terms
-                ) -> tuple[list[HeldSeat] | None, dict[int, int]]:
+def held_seats(config: Config, store: Store, as_of: int, until: int, terms: Terms
+               ) -> tuple[list[HeldSeat] | None, dict[int, int]]:
     """The seats merged per holder, and each user's last active day up to `until`."""
+    seats = load_seats(config, store, as_of)
+    if seats is None:
+        return None, {}
+    return merge_holders(seats, terms), store.last_active_days(until)
+
+
+def _held_seats_apart(config: Config, as_of: int, until: int, terms: Terms):
+    """`held_seats` in a forked process, through a connection of its own."""
     with open_store(config) as store:
-        seats = load_seats(config, store, as_of)
-        if seats is None:
-            return None, {}
-        return merge_holders(seats, terms), store.last_active_days(until)
+        return held_seats(config, store, as_of, until, terms)
 
 
 @dataclass
@@ -74,7 +79,7 @@ def licenses(config: Config, period: Period, *, as_of: int, output: Path | None 
     with open_store(config) as store:
         # For a large enterprise, reading and merging the seats with everyone's last active
         # day takes as long as loading the org chart: it is done on the side.
-        seats = forked(lambda: _held_seats(config, as_of, period.until, terms))
+        seats = forked(lambda: _held_seats_apart(config, as_of, period.until, terms))
         org = rolled.org if rolled else Org.load(config, store, as_of)
     held, last_active = seats()
     if held is None:

@@ -13,7 +13,13 @@ from dataclasses import dataclass
 
 from enrich.directory.model import Directory
 from enrich.licenses.holders import HeldSeat, Terms, merge_holders
-from enrich.rollup.units import ENTERPRISE_ID, ENTERPRISE_NAME, NO_COST_CENTER, UNMAPPED
+from enrich.rollup.units import (
+    ENTERPRISE_ID,
+    ENTERPRISE_NAME,
+    NO_COST_CENTER,
+    UNMAPPED,
+    cost_center_order,
+)
 from enrich.sources.seats import Seat
 
 # A seat's status: what the review does with it. Exactly one applies, in this order.
@@ -227,11 +233,6 @@ def inactive_days(last_engaged: int | None, last_activity_day: int | None,
     """Days from the last use (the later of both) to `until`; None when never used."""
     used = [day for day in (last_engaged, last_activity_day) if day is not None]
     return until - max(used) if used else None
-
-
-def cost_center_order(cost_center: str) -> tuple[int, str]:
-    """By id, then the people without a cost center, then the seats nobody could place."""
-    return {NO_COST_CENTER: 1, UNMAPPED: 2}.get(cost_center, 0), cost_center
 
 
 def seat_order(seat: ReviewedSeat) -> tuple:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from enrich import features as feature_names
 from enrich.directory.model import Directory
+from enrich.outputs.report import adoption_change
 from enrich.rollup.people import PersonSegment
 from enrich.rollup.person import SEGMENTS
 from enrich.rollup.units import MANAGER, TEAM
@@ -113,10 +114,7 @@ class Section:
 
     @property
     def change(self) -> float | None:
-        if self.previous is None or self.previous["adoption_rate"] is None \
-                or self.metrics["adoption_rate"] is None:
-            return None
-        return (self.metrics["adoption_rate"] - self.previous["adoption_rate"]) * 100
+        return adoption_change(self.metrics, self.previous)
 
     def unnamed(self, segment: str) -> int:
         return self.counts[segment] - len(self.people[segment])

@@ -12,6 +12,7 @@ from email.headerregistry import Address
 from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import format_datetime, parseaddr
+from pathlib import Path
 
 import css_inline
 
@@ -33,7 +34,8 @@ class Letterhead:
     reply_to: str | None
     main_color: str
     accent_color: str
-    templates: object = None  # a folder of templates overriding the shipped ones
+    #: a folder of templates overriding the shipped ones
+    templates: Path | None = None
 
     @classmethod
     def from_config(cls, config, period_title: str) -> Letterhead:

@@ -6,6 +6,7 @@ when the data cannot support it.
 
 from __future__ import annotations
 
+from enrich.outputs.render import pct
 from enrich.outputs.report import Report, Row
 from enrich.rollup.units import UNMAPPED
 
@@ -21,10 +22,6 @@ def findings(report: Report) -> list[str]:
         _narrow(report),
     ]
     return [s for s in sentences if s][:MAX_FINDINGS]
-
-
-def pct(share: float) -> str:
-    return f"{share * 100:.1f}%"
 
 
 def _divisions(report: Report) -> list[Row]:

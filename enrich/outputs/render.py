@@ -80,8 +80,8 @@ def _not_refused(record: logging.LogRecord) -> bool:
     return _REFUSED not in record.getMessage()
 
 
-def write_pdf(html: str, path: Path, *, folders: list[Path], created: int,
-              title: str) -> tuple[bytes, list[str]]:
+def render_pdf(html: str, *, folders: list[Path], created: int,
+               title: str) -> tuple[bytes, list[str]]:
     """The PDF of `html`, and the URLs it referred to but was refused.
 
     The PDF's dates are the day `created` (from the period), never the clock, so the same

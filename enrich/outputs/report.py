@@ -24,17 +24,16 @@ from enrich.rollup.units import (
     NO_COST_CENTER,
     TEAM,
     UNMAPPED,
+    cost_center_order,
     depths,
 )
 
-SEGMENTS = ("champion", "regular", "lagging", "inactive")
 #: what people read for the units that stand for no org-chart unit
 SPECIAL_NAMES = {UNMAPPED: "Not in the org chart", NO_COST_CENTER: "No cost center"}
 
 
 @dataclass(frozen=True)
 class Options:
-    company: str
     depth: int = 2
     show_names: bool = False
     min_group_size: int = 5
@@ -42,10 +41,20 @@ class Options:
 
     @classmethod
     def from_config(cls, config) -> Options:
-        return cls(company=config.get("company.name"), depth=config.get("leadership.depth"),
+        return cls(depth=config.get("leadership.depth"),
                    show_names=config.get("leadership.show_names"),
                    min_group_size=config.get("metrics.min_group_size"),
                    thresholds=Thresholds.from_config(config))
+
+
+def adoption_change(now: dict | None, before: dict | None) -> float | None:
+    """Change of the adoption rate since the previous period, in percentage points; None
+    when either period has no rate to show."""
+    if now is None or before is None:
+        return None
+    if now["adoption_rate"] is None or before["adoption_rate"] is None:
+        return None
+    return (now["adoption_rate"] - before["adoption_rate"]) * 100
 
 
 @dataclass(frozen=True)
@@ -70,13 +79,7 @@ class Row:
 
     @property
     def change(self) -> float | None:
-        """Change of the adoption rate since the previous period, in percentage points."""
-        if self.metrics is None or self.previous is None:
-            return None
-        now, before = self.metrics["adoption_rate"], self.previous["adoption_rate"]
-        if now is None or before is None:
-            return None
-        return (now - before) * 100
+        return adoption_change(self.metrics, self.previous)
 
     def share(self, segment: str) -> float | None:
         if self.metrics is None or not self.metrics["population"]:
@@ -183,12 +186,12 @@ def build_report(rollup: dict, period: Period, months: Sequence[MonthAdoption],
     enterprise = rows[ENTERPRISE][0]
     teams = _tree_order(rows.get(TEAM, []), options.depth)
     managers = _tree_order(rows.get(MANAGER, []), options.depth) if options.show_names else []
-    cost_centers = sorted(rows.get(COST_CENTER, []), key=_cost_center_order)
+    cost_centers = sorted(rows.get(COST_CENTER, []), key=lambda row: cost_center_order(row.id))
     report = Report(
         options=options, coverage=coverage, enterprise=enterprise, teams=teams,
         cost_centers=cost_centers, managers=managers,
         features=[FeatureColumn(f, feature_names.title(f)) for f in rollup["features"]],
-        unmeasured=_unmeasured(rollup, coverage),
+        unmeasured=_unmeasured(rollup),
         daily=_daily(rollup["units"][0], coverage),
         months=list(months),
         unmatched_logins=len(rollup["unmapped"]),
@@ -231,7 +234,7 @@ def _rows(units: list[dict], options: Options) -> list[Row]:
     for unit in units:
         hidden = hidden_now.get(unit["id"]) if unit["dimension"] != ENTERPRISE else None
         previous = unit["previous"]
-        if hidden or unit["id"] in hidden_before and unit["dimension"] != ENTERPRISE:
+        if hidden or (unit["id"] in hidden_before and unit["dimension"] != ENTERPRISE):
             previous = None
         rows.append(Row(
             id=unit["id"], name=SPECIAL_NAMES.get(unit["id"], unit["name"]),
@@ -264,11 +267,7 @@ def _tree_order(rows: list[Row], max_depth: int) -> list[Row]:
     return ordered
 
 
-def _cost_center_order(row: Row) -> tuple:
-    return (row.id in (NO_COST_CENTER, UNMAPPED), row.id == UNMAPPED, row.id)
-
-
-def _unmeasured(rollup: dict, coverage: Coverage) -> list[Unmeasured]:
+def _unmeasured(rollup: dict) -> list[Unmeasured]:
     """Features with data on some days of the period but not measured in it, and the
     canonical features no day of the period measures."""
     measured = set(rollup["features"])
@@ -283,4 +282,4 @@ def _unmeasured(rollup: dict, coverage: Coverage) -> list[Unmeasured]:
 def _daily(enterprise: dict, coverage: Coverage) -> list[tuple[str, int | None]]:
     """Active users of each day of the period; None on a missing day."""
     active = enterprise["daily_active"]
-    return [(day_str(d), active.get(day_str(d))) for d in coverage.period.days]
+    return [(day, active.get(day)) for day in map(day_str, coverage.period.days)]

@@ -13,9 +13,10 @@ from pathlib import Path
 from enrich.outputs import charts
 from enrich.outputs.files import atomic_open, write_bytes, write_text
 from enrich.outputs.findings import findings
-from enrich.outputs.render import logo_uri, month_name, render_html, write_pdf
-from enrich.outputs.report import SEGMENTS, Report, Row
+from enrich.outputs.render import logo_uri, month_name, render_html, render_pdf
+from enrich.outputs.report import Report, Row
 from enrich.outputs.rollup_files import cell
+from enrich.rollup.person import SEGMENTS
 
 HTML_NAME = "report.html"
 PDF_NAME = "report.pdf"
@@ -65,8 +66,8 @@ def write_report(report: Report, look: Look, folder: Path, *, licenses_context=N
     folder = Path(folder)
     html = render_report_html(report, look)
     html_path = write_text(folder / HTML_NAME, html)
-    pdf, refused = write_pdf(
-        html, folder / PDF_NAME, folders=[look.templates] if look.templates else [],
+    pdf, refused = render_pdf(
+        html, folders=[look.templates] if look.templates else [],
         created=report.coverage.period.until,
         title=f"{look.company}: GitHub Copilot adoption, {_title(report)}")
     pdf_path = write_bytes(folder / PDF_NAME, pdf)

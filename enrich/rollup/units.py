@@ -29,6 +29,12 @@ ENTERPRISE_ID = "enterprise"
 ENTERPRISE_NAME = "Enterprise"
 
 
+def cost_center_order(cost_center: str) -> tuple[int, str]:
+    """How outputs list cost centers: by id, then the people without a cost center, then
+    the users (or seats) nobody could place."""
+    return {NO_COST_CENTER: 1, UNMAPPED: 2}.get(cost_center, 0), cost_center
+
+
 @dataclass(frozen=True)
 class UnitInfo:
     name: str
