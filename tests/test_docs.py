@@ -42,5 +42,5 @@ def test_the_readme_documents_every_command():
 def test_the_readme_opens_with_the_demo_and_the_test_command():
     lines = (ROOT / "README.md").read_text().splitlines()
     block = lines[lines.index("```sh") + 1:lines.index("```")]
-    assert block[0].startswith("python3 -m pip install -e . && python3 -m enrich demo")
+    assert block[0].startswith("bash .ci/setup && .venv/bin/enrich demo")
     assert block[1].startswith("bash .ci/run")
