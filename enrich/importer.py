@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import itertools
+import json
 import shutil
 from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -120,10 +121,14 @@ class _Rejects:
         self.rows: list[bytes] = []
 
     def add(self, file: Path, line: int, reason: str, text) -> None:
+        if isinstance(text, RecordError):  # JSON that could not be read: what text it has
+            text = text.text
         if isinstance(text, bytes):
             text = text.decode("utf-8", "replace")
         elif not isinstance(text, str):
-            text = orjson.dumps(text).decode()
+            # json, not orjson: a value of a JSON array may be what orjson cannot write, such
+            # as an integer beyond 64 bits
+            text = json.dumps(text)
         self.rows.append(orjson.dumps(
             {"file": str(file), "line": line, "reason": reason, "row": text.rstrip("\n")}))
 

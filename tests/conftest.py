@@ -10,8 +10,20 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from enrich.cli import main
+
+# The fuzz tests (tests/test_fuzz_*.py): `ci`, the default, is bounded and derandomized, so a
+# run is quick and repeatable; ENRICH_FUZZ=long searches far wider (bench/README.md).
+# No deadline: a shared machine would make a slow example look like a failure.
+settings.register_profile(
+    "ci", max_examples=150, derandomize=True, database=None, deadline=None, print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile(
+    "long", max_examples=5000, deadline=None, print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile(os.environ.get("ENRICH_FUZZ", "ci"))
 
 
 @dataclass

@@ -21,7 +21,8 @@ SEED = "seed"
 USAGE_METRICS = "usage-metrics"
 
 _LOGIN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,99}")
-_MAX_USER_ID = (1 << 63) - 1
+#: the largest id the store holds: SQLite's INTEGER is 64-bit signed
+MAX_ID = (1 << 63) - 1
 
 
 class RowError(ValueError):
@@ -67,7 +68,7 @@ class _Identity:
     @staticmethod
     def user_id(row: dict) -> int:
         uid = row.get("user_id")
-        if type(uid) is not int or not 0 < uid <= _MAX_USER_ID:
+        if type(uid) is not int or not 0 < uid <= MAX_ID:
             if uid is None:
                 raise RowError('missing "user_id"')
             raise RowError(f'"user_id" is {show_value(uid)}; expected a positive integer')
@@ -75,7 +76,7 @@ class _Identity:
 
     def login(self, row: dict) -> str:
         login = row.get(self.login_field)
-        if login in self.logins:
+        if type(login) is str and login in self.logins:
             return login
         if login is None:
             raise RowError(f'missing "{self.login_field}"')
@@ -216,10 +217,10 @@ class SeedRows:
                 if day is None:
                     day = identity.day(row)
                 uid = row.get("user_id")
-                if type(uid) is not int or not 0 < uid <= _MAX_USER_ID:
+                if type(uid) is not int or not 0 < uid <= MAX_ID:
                     identity.user_id(row)
                 login = row.get("login")
-                if login not in logins:
+                if type(login) is not str or login not in logins:
                     login = identity.login(row)
                 # the row has its three identity keys: the same count of keys and every
                 # column of the last layout make the same keys, cheaper than looking them up
@@ -232,7 +233,10 @@ class SeedRows:
                     size, values_of, known = layout.size, layout.values, layout.known
                     values = values_of(row)
                 # keyed by the values' JSON text, since true == 1.0 == 1 in Python
-                bits = known.get(dumps(values))
+                try:
+                    bits = known.get(dumps(values))
+                except TypeError:  # a number orjson cannot write is no 0 or 1 either
+                    bits = None
                 if bits is None:
                     bits = layout.check(values)
             except RowError as exc:

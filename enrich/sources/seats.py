@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from enrich.dates import parse_day
-from enrich.sources.engagement import RowError, show_value
+from enrich.sources.engagement import MAX_ID, RowError, show_value
 
 
 @dataclass(slots=True)  # made by the hundred thousand: slotted, several times faster than frozen
@@ -44,7 +44,7 @@ def parse_seat(index: int, seat: object) -> Seat:
             raise RowError(
                 f"{where}.assignee is {show_value(assignee)}; expected an object or null")
         user_id, login = assignee.get("id"), assignee.get("login")
-        if type(user_id) is not int or user_id <= 0:
+        if type(user_id) is not int or not 0 < user_id <= MAX_ID:
             raise RowError(
                 f"{where}.assignee.id is {show_value(user_id)}; expected a positive integer")
         if not isinstance(login, str) or not login:
@@ -58,6 +58,10 @@ def parse_seat(index: int, seat: object) -> Seat:
                 parse_day(value)
             except ValueError:
                 raise RowError(f"{where}.{field} is {show_value(value)}; expected a date") from None
+    editor = seat.get("last_activity_editor")
+    if editor is not None and not isinstance(editor, str):
+        raise RowError(f"{where}.last_activity_editor is {show_value(editor)}; "
+                       "expected an editor name")
     plan = seat.get("plan_type") or "unknown"
     if not isinstance(plan, str):
         raise RowError(f"{where}.plan_type is {show_value(plan)}; expected a plan name")
@@ -69,7 +73,7 @@ def parse_seat(index: int, seat: object) -> Seat:
         plan_type=plan,
         created_at=seat.get("created_at"),
         last_activity_at=seat.get("last_activity_at"),
-        last_activity_editor=seat.get("last_activity_editor"),
+        last_activity_editor=editor,
         last_authenticated_at=seat.get("last_authenticated_at"),
         pending_cancellation_date=seat.get("pending_cancellation_date"),
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from enrich.dates import parse_day
-from enrich.sources.engagement import RowError, show_value
+from enrich.sources.engagement import MAX_ID, RowError, show_value
 
 
 @dataclass(frozen=True)
@@ -30,7 +30,7 @@ def parse_team_row(row: dict) -> TeamMembership:
     values = {}
     for field in ("user_id", "team_id"):
         value = row.get(field)
-        if type(value) is not int or value <= 0:
+        if type(value) is not int or not 0 < value <= MAX_ID:
             raise RowError(f'"{field}" is {show_value(value)}; expected a positive integer')
         values[field] = value
     for field in ("user_login", "slug"):
@@ -39,7 +39,7 @@ def parse_team_row(row: dict) -> TeamMembership:
             raise RowError(f'"{field}" is {show_value(value)}; expected a name')
         values[field] = value
     org = row.get("organization_id")
-    if org is not None and type(org) is not int:
+    if org is not None and (type(org) is not int or abs(org) > MAX_ID):
         raise RowError(f'"organization_id" is {show_value(org)}; expected an integer')
     return TeamMembership(day, values["user_id"], values["user_login"], values["team_id"],
                           values["slug"], org)
