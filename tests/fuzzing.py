@@ -122,6 +122,11 @@ def write(path: Path, content: bytes | str) -> Path:
 _LINE = re.compile(r", line (\d+): ")
 
 
+def line_count(content: bytes) -> int:
+    """Lines as an editor counts them: a lone CR ends a line too."""
+    return len(content.splitlines()) + 1
+
+
 def check_error(error: EnrichError | str, path: Path, *, lines: int | None = None,
                 line: int | None = None) -> None:
     """The message of a rejected input names the file; a line it names is in the file

@@ -39,7 +39,7 @@ from enrich.directory.csv_source import (
     csv_rows,
 )
 from enrich.errors import ConfigError, InputError, did_you_mean
-from enrich.sources.engagement import show_value
+from enrich.sources.engagement import MAX_ID, show_value
 from enrich.sources.seats import Seat
 
 #: field -> the column read when `columns` does not name one; the fields are Seat's
@@ -190,7 +190,9 @@ class _SeatReader:
         return Seat(**{field: cells.get(field) for field in DEFAULT_SEAT_COLUMNS})
 
     def user_id(self, login: str, value: str, line: int) -> int:
-        if not (value.isascii() and value.isdigit() and int(value) > 0):
+        # at most as many digits as MAX_ID: int() refuses thousands of them with a ValueError
+        if not (value.isascii() and value.isdigit() and len(value) <= len(str(MAX_ID))
+                and 0 < int(value) <= MAX_ID):
             raise self.bad_cell(login, "user_id", value, "a positive integer", line)
         return int(value)
 
