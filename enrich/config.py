@@ -205,7 +205,38 @@ SOURCE_TYPES: dict[str, dict[str, Setting]] = {
 
 
 class _LineLoader(yaml.SafeLoader):
-    """A YAML loader that remembers the line of every mapping key."""
+    """A YAML loader that remembers the line of every mapping key.
+
+    A value Python cannot make (a date such as 2025-02-30, an integer of thousands of digits)
+    or that no file could be written with (text with a lone surrogate, from an escape such as
+    "\\ud800") is an error at its line, as a syntax error is.
+    """
+
+    def construct_object(self, node, deep=False):
+        try:
+            value = super().construct_object(node, deep)
+            if type(value) is str:
+                value.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            raise _unmade(node, f"{exc.object[exc.start]!r} is no character (a lone "
+                                "surrogate)") from None
+        except ValueError as exc:
+            raise _unmade(node, str(exc)) from None
+        return value
+
+    def construct_yaml_int(self, node):
+        # Python neither reads nor writes an integer of over 4,300 digits (0b and 0x ones
+        # are read, and fail in the first message that shows them); no setting is that long
+        if len(node.value) > _MAX_INT_CHARACTERS:
+            raise _unmade(node, f"an integer of {len(node.value)} characters is too long")
+        return super().construct_yaml_int(node)
+
+
+_MAX_INT_CHARACTERS = 1000
+
+
+def _unmade(node, problem: str) -> yaml.YAMLError:
+    return yaml.constructor.ConstructorError(None, None, problem, node.start_mark)
 
 
 def _construct_mapping(loader, node):
@@ -213,6 +244,10 @@ def _construct_mapping(loader, node):
     mapping = _Mapping()
     for key_node, value_node in node.value:
         key = loader.construct_object(key_node, deep=True)
+        try:
+            hash(key)
+        except TypeError:  # a list or a mapping as a key: `{? [a, b]: c}`
+            raise _unmade(key_node, "found unhashable key") from None
         mapping[key] = loader.construct_object(value_node, deep=True)
         mapping.lines[key] = key_node.start_mark.line + 1
     return mapping
@@ -225,6 +260,7 @@ class _Mapping(dict):
 
 
 _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+_LineLoader.add_constructor("tag:yaml.org,2002:int", _LineLoader.construct_yaml_int)
 
 
 def load_yaml(path: Path):
@@ -239,6 +275,8 @@ def load_yaml(path: Path):
         line = mark.line + 1 if mark else None
         raise ConfigError(f"not valid YAML: {getattr(exc, 'problem', exc)}", path=path,
                           line=line) from None
+    except RecursionError:  # PyYAML composes nested collections recursively
+        raise ConfigError("not valid YAML: nested too deeply", path=path) from None
 
 
 def key_line(mapping, key) -> int | None:

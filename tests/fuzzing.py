@@ -9,11 +9,13 @@ encoding, gzip of garbage). The settings profiles are in conftest.py.
 
 from __future__ import annotations
 
+import copy
 import gzip
 import json
 import re
 from pathlib import Path
 
+import yaml
 from hypothesis import strategies as st
 
 from enrich.errors import EnrichError
@@ -27,15 +29,19 @@ ODD_TEXT = st.sampled_from([
     "2025-01-06T00:00:00+99:00", "2025-01-06 ", "=cmd|' /C calc'!A0", "a,b;c", '"', "'",
     "{", "[", "- a", ": b", "&anchor", "*alias", "!!python/object:os.system",
 ])
-TEXT = st.text(st.characters(exclude_categories=()), max_size=12) | ODD_TEXT
+TEXT = ODD_TEXT | st.text(st.characters(exclude_categories=()), max_size=12)
 #: integers around the edges that a parser or SQLite may not hold
 HUGE_INTEGERS = st.sampled_from([
     0, -1, 2**31, 2**53 + 1, 2**63 - 1, 2**63, -(2**63) - 1, 2**64, 10**30, -(10**30)])
+#: values of the wrong type, drawn often since each is a case a parser must handle
+ODD_VALUES = ODD_TEXT | HUGE_INTEGERS | st.sampled_from(
+    [None, True, False, 0.5, -0.0, 1e308, float("nan"), float("inf"), [], {}, [[]], ["a"],
+     {"a": 1}, {"": None}]).map(copy.deepcopy)  # a test may change what it draws
 SCALARS = (st.none() | st.booleans() | st.integers() | HUGE_INTEGERS
            | st.floats(allow_nan=True, allow_infinity=True) | TEXT)
 #: any value a JSON or YAML document can hold, nested a few levels deep
-VALUES = st.recursive(SCALARS, lambda inner: st.lists(inner, max_size=3)
-                      | st.dictionaries(TEXT, inner, max_size=3), max_leaves=8)
+VALUES = ODD_VALUES | st.recursive(SCALARS, lambda inner: st.lists(inner, max_size=3)
+                                   | st.dictionaries(TEXT, inner, max_size=3), max_leaves=8)
 
 
 @st.composite
@@ -56,6 +62,37 @@ def mutated(draw, document: dict, keys=None) -> dict:
         elif key in document:
             document[draw(st.sampled_from([key.upper(), key + " ", key[:-1], " " + key]))] = \
                 document.pop(key)
+    return document
+
+
+def _containers(value, found: list) -> list:
+    """Every dict and list in `value`, outermost first."""
+    if isinstance(value, (dict, list)):
+        found.append(value)
+        for item in value.values() if isinstance(value, dict) else value:
+            _containers(item, found)
+    return found
+
+
+@st.composite
+def mutated_somewhere(draw, document):
+    """A deep copy of `document` with one of its mappings mutated, or a list item replaced,
+    removed or added, at any depth."""
+    document = copy.deepcopy(document)
+    for _ in range(draw(st.integers(1, 2))):
+        target = draw(st.sampled_from(_containers(document, [])))
+        if isinstance(target, dict):
+            changed = draw(mutated(target))
+            target.clear()
+            target.update(changed)
+        elif target and draw(st.booleans()):
+            at = draw(st.integers(0, len(target) - 1))
+            if draw(st.booleans()):
+                target[at] = draw(VALUES)
+            else:
+                del target[at]
+        else:
+            target.append(draw(VALUES))
     return document
 
 
@@ -111,6 +148,71 @@ def spoiled_bytes(draw, valid: bytes, ways=SPOILS) -> bytes:
         at = draw(st.integers(10, len(packed) - 1))
         return packed[:at] + bytes([packed[at] ^ draw(st.integers(1, 255))]) + packed[at + 1:]
     return valid.replace(b"\n", b"\r\n")
+
+
+#: YAML that a plain value may be replaced with: tags, anchors, merge keys, a date that is
+#: not, a number too long, nesting too deep, a key that is a list
+YAML_SNIPPETS = st.sampled_from([
+    "!!python/object/apply:os.system ['true']", "!!binary AAAA", "!!set {a, b}",
+    "!!timestamp 2025-01-06", "!!float nan", "2025-02-30", "2025-01-06 25:00:00",
+    "9" * 5000, "0x" + "f" * 100, "0b" + "1" * 20_000, "&a [*a]", "*nowhere", "{<<: [1]}",
+    "{? [a, b]: c}", "{? {a: 1}: c}", "[" * 2000 + "]" * 2000, "{a: " * 2000 + "}" * 2000,
+    '"\\ud800"', '"\\x00"', "'\x85'", "|\n  text\n", "? x\n", "!!str", "!!int x", "!!map []",
+    "%YAML 1.1", "--- a\n--- b", "...", "\t- a",
+])
+PLACEHOLDER = "snippet-placeholder"
+
+
+@st.composite
+def yaml_texts(draw, document: dict) -> tuple[str, str]:
+    """A YAML file of `document` mutated, perhaps with raw YAML for one value; its text and
+    how it is written (block, flow, json or json lines: JSON is YAML too)."""
+    document = draw(mutated_somewhere(document))
+    snippet = None
+    if draw(st.booleans()):
+        snippet = draw(YAML_SNIPPETS)
+        document = _with_placeholder(document, draw(st.integers(0, 20)))
+    how = draw(st.sampled_from(["block", "flow", "json", "json lines"]))
+    if how == "json":
+        text = dump_json(document, indent=draw(st.sampled_from([None, 2])),
+                         ascii_only=draw(st.booleans()))
+        if isinstance(document, dict) and document and draw(st.booleans()):
+            key = draw(st.sampled_from(sorted(document)))
+            text = with_duplicate_key(text, key, draw(TEXT), last=draw(st.booleans()))
+    else:
+        text = yaml.safe_dump(document, default_flow_style=how == "flow",
+                              allow_unicode=draw(st.booleans()), sort_keys=False, width=60)
+        if isinstance(document, dict) and document and draw(st.booleans()):
+            key = draw(st.sampled_from(sorted(document, key=str)))
+            text += yaml.safe_dump({key: document[key]})  # the same top-level key again
+    if snippet is not None:  # in JSON, in place of the quoted string
+        text = text.replace(f'"{PLACEHOLDER}"', PLACEHOLDER).replace(PLACEHOLDER, snippet, 1)
+    # a lone surrogate as an escape: raw, it would make the file no UTF-8 at all
+    return text.encode("utf-8", "backslashreplace").decode(), how
+
+
+def _with_placeholder(document, position: int):
+    """The document with its `position`-th plain value (in walking order) the placeholder."""
+    seen = 0
+
+    def walk(value):
+        nonlocal seen
+        if isinstance(value, dict):
+            return {key: walk(item) for key, item in value.items()}
+        if isinstance(value, list):
+            return [walk(item) for item in value]
+        seen += 1
+        return PLACEHOLDER if seen - 1 == position else value
+
+    return walk(document)
+
+
+def is_utf8(content: bytes) -> bool:
+    try:
+        content.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def write(path: Path, content: bytes | str) -> Path:

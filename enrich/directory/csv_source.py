@@ -130,7 +130,7 @@ class CsvSource:
     def load(self) -> Directory:
         try:
             return self._read(self.codec)
-        except UnicodeDecodeError as exc:
+        except UnicodeError as exc:
             if self.encoding != "auto":
                 raise self._undecodable(exc, self.codec, self.encoding) from None
         # Not UTF-8: a spreadsheet saved on Windows, in its code page.
@@ -149,10 +149,13 @@ class CsvSource:
         self.origins = reader.origins
         return reader.directory
 
-    def _undecodable(self, exc: UnicodeDecodeError, codec: str, label: str) -> DirectoryError:
-        byte = exc.object[exc.start]
-        return DirectoryError(f"cannot decode byte 0x{byte:02x} as {label} ({exc.reason})",
-                              path=self.path, line=_first_undecodable_line(self.path, codec),
+    def _undecodable(self, exc: UnicodeError, codec: str, label: str) -> DirectoryError:
+        if isinstance(exc, UnicodeDecodeError):
+            problem = f"cannot decode byte 0x{exc.object[exc.start]:02x} as {label} ({exc.reason})"
+        else:  # what the UTF-16 and UTF-32 codecs say of a file without a byte order mark
+            problem = f"cannot decode the file as {label}: {exc}"
+        return DirectoryError(problem, path=self.path,
+                              line=_first_undecodable_line(self.path, codec),
                               hint="set the source's `encoding` to the file's encoding")
 
 
@@ -209,7 +212,7 @@ def _first_undecodable_line(path: Path, codec: str) -> int:
         for line, raw in enumerate(fh, start=1):
             try:
                 decoder.decode(raw)
-            except UnicodeDecodeError:
+            except UnicodeError:
                 return line
     # every line decodes: the last one ends in the middle of a character
     return line
