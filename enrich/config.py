@@ -414,7 +414,7 @@ def _check_sources(key, value, path, line, base):
             raise ConfigError("expected a mapping with a `type`", path=path, key=where,
                               line=item_line)
         kind = item["type"]
-        if kind not in SOURCE_TYPES:
+        if not isinstance(kind, str) or kind not in SOURCE_TYPES:
             raise ConfigError(
                 f"unknown source type {kind!r}; expected one of {', '.join(SOURCE_TYPES)}",
                 path=path, key=f"{where}.type", line=key_line(item, "type"))

@@ -44,16 +44,30 @@ VALUES = ODD_VALUES | st.recursive(SCALARS, lambda inner: st.lists(inner, max_si
                                    | st.dictionaries(TEXT, inner, max_size=3), max_leaves=8)
 
 
+#: characters that text checks let through and encoders, terminals or SQLite do not: a lone
+#: surrogate, NUL, a BOM, bidirectional and line-breaking controls
+ODD_CHARACTERS = st.sampled_from(["\ud800", "\udfff", "\x00", "\ufeff", "\u202e", "\x85",
+                                  "\u2028", "\r", "💥", "é"])
+
+
 @st.composite
 def mutated(draw, document: dict, keys=None) -> dict:
-    """`document` with one to three mutations: a field given a wrong value, a key missing, an
-    extra key, a key renamed; `keys` are the ones to pick from (default: the document's)."""
+    """`document` with one to three mutations: a field given a wrong value, an odd character
+    in its text, a huge number, a key missing, an extra key, a key renamed; `keys` are the
+    ones to pick from (default: the document's)."""
     document = dict(document)
     for _ in range(draw(st.integers(1, 3))):
         names = list(keys or document) or ["x"]
         key = draw(st.sampled_from(names))
-        action = draw(st.sampled_from(["wrong value", "missing", "extra", "renamed"]))
-        if action == "wrong value":
+        action = draw(st.sampled_from(["wrong value", "odd character", "huge number", "missing",
+                                       "extra", "renamed"]))
+        value = document.get(key)
+        if action == "odd character" and isinstance(value, str):
+            at = draw(st.integers(0, len(value)))
+            document[key] = value[:at] + draw(ODD_CHARACTERS) + value[at:]
+        elif action == "huge number" and isinstance(value, int):
+            document[key] = draw(HUGE_INTEGERS)
+        elif action in ("wrong value", "odd character", "huge number"):
             document[key] = draw(VALUES)
         elif action == "missing":
             document.pop(key, None)

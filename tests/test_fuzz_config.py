@@ -14,7 +14,7 @@ from hypothesis import Phase, given, settings
 from hypothesis import strategies as st
 
 from enrich.config import SETTINGS, Config
-from enrich.errors import EnrichError
+from enrich.errors import EnrichError, ExitStatus
 
 EXAMPLE = Path(__file__).parent.parent / "config" / "example.yaml"
 #: the example with every kind of setting given: files that exist, sources of each type
@@ -85,3 +85,15 @@ def test_raw_bytes_load_or_name_the_file(raw):
 @given(raw=spoiled_bytes(EXAMPLE_BYTES, ("latin-1", "utf-16")))
 def test_a_configuration_not_in_utf_8_names_the_file(raw):
     load_and_check(raw)
+
+
+# Examples the fuzzing found, kept as plain tests.
+
+def test_11_fuzz_a_source_type_that_is_a_list_names_file_and_line(run_cli, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    write(tmp_path / "enrich.yaml", "directory:\n  sources:\n    - {type: [yaml], path: x}\n")
+    result = run_cli("--config", "enrich.yaml", "directory", "check")
+    assert result.status == ExitStatus.BAD_CONFIG
+    assert result.stderr == (
+        "Error: enrich.yaml, line 3: directory.sources[0].type: unknown source type ['yaml']; "
+        "expected one of yaml, csv, ldap, github_teams\n")

@@ -312,3 +312,15 @@ def test_11_fuzz_skipping_a_json_array_cut_short(run_cli, tmp_path, monkeypatch)
     reject = json.loads((tmp_path / "out" / "rejects.jsonl").read_text())
     assert reject == {"file": "day.json", "line": 3, "reason": "invalid JSON: Unterminated "
                       "string starting at", "row": ""}
+
+
+@pytest.mark.parametrize(("name", "document", "line"), [
+    ("seats.json", {"total_seats": 1, "seats": [seat("\ud800", 11)]}, 1),
+    ("teams.json", [team_row("ada", 11), team_row("bob", 12) | {"slug": "\ud800team"}], 10),
+], ids=["seat login", "team slug"])
+def test_11_fuzz_a_lone_surrogate_in_a_json_document_is_bad_input(
+        run_cli, tmp_path, monkeypatch, name, document, line):
+    result = import_cli(run_cli, tmp_path, monkeypatch, name, dump_json(document, indent=1))
+    assert result.status == ExitStatus.BAD_INPUT
+    assert result.stderr == rejected(
+        f"{name}, line {line}: invalid JSON: '\\ud800' is no character (a lone surrogate)")

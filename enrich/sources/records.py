@@ -12,6 +12,7 @@ import gzip
 import hashlib
 import io
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,6 +23,9 @@ from enrich.errors import InputError
 GZIP_MAGIC = b"\x1f\x8b"
 _CHUNK = 1 << 20
 _WHITESPACE = " \t\r\n"
+#: an escape \ud800 to \udfff: json makes a lone surrogate of one without its pair, which
+#: orjson (reading JSON lines) refuses and the store could not write
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 
 
 class RecordError(ValueError):
@@ -129,20 +133,29 @@ def _is_complete_json(line: bytes) -> bool:
 def _starts_a_document(fh) -> bool:
     """Whether the file opens with a JSON document spread over several lines."""
     fh.seek(0)
-    _, value = next(_documents(fh, in_array=False), (0, None))
+    _, value = next(_documents(fh, in_array=False, text_only=False), (0, None))
     return value is not None and not isinstance(value, RecordError)
 
 
-def _documents(fh, *, in_array: bool) -> Iterator[tuple[int, object]]:
-    """Values of a top-level array, or a sequence of top-level documents."""
+def _documents(fh, *, in_array: bool, text_only: bool = True) -> Iterator[tuple[int, object]]:
+    """Values of a top-level array, or a sequence of top-level documents; with `text_only`, a
+    value holding a lone surrogate is a RecordError."""
     text = io.TextIOWrapper(fh, encoding="utf-8-sig", errors="strict")
     try:
-        yield from _decode_documents(text, in_array=in_array)
+        yield from _decode_documents(text, in_array=in_array, text_only=text_only)
     finally:
         text.detach()  # the caller owns and closes the binary file
 
 
-def _decode_documents(text, *, in_array: bool) -> Iterator[tuple[int, object]]:
+def _lone_surrogate(value) -> str | None:
+    try:
+        json.dumps(value, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError as exc:
+        return exc.object[exc.start]
+    return None
+
+
+def _decode_documents(text, *, in_array: bool, text_only: bool) -> Iterator[tuple[int, object]]:
     decoder = json.JSONDecoder()
     buf, pos, line, eof = "", 0, 1, False
     opened = not in_array
@@ -191,6 +204,11 @@ def _decode_documents(text, *, in_array: bool) -> Iterator[tuple[int, object]]:
             yield line + buf.count("\n", pos, exc.pos), RecordError(
                 line + buf.count("\n", pos, exc.pos), f"invalid JSON: {exc.msg}")
             return
+        if text_only and _SURROGATE_ESCAPE.search(buf, pos, end):
+            surrogate = _lone_surrogate(value)
+            if surrogate is not None:
+                value = RecordError(line, f"invalid JSON: {surrogate!r} is no character (a lone "
+                                          "surrogate)")
         yield line, value
         line += buf.count("\n", pos, end)
         pos = end
