@@ -381,6 +381,8 @@ def _check(key, setting: Setting, value, path, line, base):
     elif kind in ("path", "file"):
         if not isinstance(value, str) or not value.strip():
             fail("expected a path")
+        if "\0" in value:  # the system's calls would raise a ValueError
+            fail(f"a path cannot hold a NUL character, got {value!r}")
         resolved = (base / os.path.expanduser(value)).resolve()
         if kind == "file" and not resolved.exists():
             fail(f"no such file: {resolved}")

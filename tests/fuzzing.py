@@ -239,8 +239,9 @@ _LINE = re.compile(r", line (\d+): ")
 
 
 def line_count(content: bytes) -> int:
-    """Lines as an editor counts them: a lone CR ends a line too."""
-    return len(content.splitlines()) + 1
+    """At most as many lines as any format counts: a lone CR ends a line too, and in YAML
+    so do NEL and the Unicode line and paragraph separators."""
+    return len(content.decode("utf-8", "replace").splitlines()) + 1
 
 
 def check_error(error: EnrichError | str, path: Path, *, lines: int | None = None,
@@ -249,6 +250,7 @@ def check_error(error: EnrichError | str, path: Path, *, lines: int | None = Non
     (`lines` long), and is `line` when the test knows which line is wrong."""
     message = error if isinstance(error, str) else error.message
     assert str(path) in message, f"the message does not name {path}: {message}"
+    message.encode("utf-8")  # printable: no lone surrogate taken from the file
     found = _LINE.search(message)
     if found and lines is not None:
         assert 1 <= int(found[1]) <= max(lines, 1), f"no such line: {message}"

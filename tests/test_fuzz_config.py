@@ -97,3 +97,12 @@ def test_11_fuzz_a_source_type_that_is_a_list_names_file_and_line(run_cli, tmp_p
     assert result.stderr == (
         "Error: enrich.yaml, line 3: directory.sources[0].type: unknown source type ['yaml']; "
         "expected one of yaml, csv, ldap, github_teams\n")
+
+
+def test_11_fuzz_a_path_with_a_nul_names_file_and_line(run_cli, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    write(tmp_path / "enrich.yaml", 'store:\n  path: "db\\0"\n')
+    result = run_cli("--config", "enrich.yaml", "directory", "check")
+    assert result.status == ExitStatus.BAD_CONFIG
+    assert result.stderr == ("Error: enrich.yaml, line 2: store.path: a path cannot hold a NUL "
+                             "character, got 'db\\x00'\n")

@@ -98,18 +98,29 @@ def test_org_chart_yaml_or_json_loads_or_names_file_and_line(content):
 ORG_BYTES = yaml.safe_dump(ORG, sort_keys=False).encode()
 
 
-@given(raw=spoiled_bytes(ORG_BYTES).filter(is_utf8) | st.text().map(str.encode))
-def test_org_chart_raw_bytes_load_or_name_the_file(raw):
-    load_and_check({"org.yaml": raw}, [{"type": "yaml", "path": "org.yaml"}])
+OVERRIDES_BYTES = yaml.safe_dump(OVERRIDES).encode()
+
+
+def load_spoiled(spoiled: bytes, overrides: bool) -> None:
+    """Load the org chart, or the org chart and the overrides, one of them `spoiled`."""
+    files = {"org.yaml": ORG_BYTES, "overrides.yaml": spoiled} if overrides else {
+        "org.yaml": spoiled}
+    load_and_check(files, [{"type": "yaml", "path": "org.yaml"}],
+                   overrides="overrides.yaml" if overrides else None)
+
+
+@given(raw=st.data(), overrides=st.booleans())
+def test_org_chart_or_overrides_raw_bytes_load_or_name_the_file(raw, overrides):
+    valid = OVERRIDES_BYTES if overrides else ORG_BYTES
+    load_spoiled(raw.draw(spoiled_bytes(valid).filter(is_utf8) | st.text().map(str.encode)),
+                 overrides)
 
 
 @pytest.mark.xfail(reason="fixed on branch i11-cli: UnicodeDecodeError escapes")
 @settings(max_examples=10, phases=[Phase.generate])
 @given(raw=spoiled_bytes(ORG_BYTES, ("latin-1", "utf-16")), overrides=st.booleans())
 def test_org_chart_or_overrides_not_in_utf_8_name_the_file(raw, overrides):
-    files = {"org.yaml": ORG_BYTES, "overrides.yaml": raw} if overrides else {"org.yaml": raw}
-    load_and_check(files, [{"type": "yaml", "path": "org.yaml"}],
-                   overrides="overrides.yaml" if overrides else None)
+    load_spoiled(raw, overrides)
 
 
 @given(content=yaml_texts(OVERRIDES))
