@@ -18,7 +18,7 @@ from pathlib import Path
 
 from enrich import __version__, job
 from enrich.config import Config
-from enrich.dates import Period, parse_day
+from enrich.dates import Period, day_str, parse_day, utc_today
 from enrich.errors import ConfigError, EnrichError, ExitStatus
 
 log = logging.getLogger("enrich")
@@ -69,9 +69,9 @@ def build_parser() -> argparse.ArgumentParser:
     imp = commands.add_parser("import", parents=[common],
                               help="load engagement files and seat lists into the store")
     imp.add_argument("paths", nargs="+", metavar="FILE|DIR", type=Path)
-    imp.add_argument("--covers", metavar="SINCE..UNTIL", type=_day_range,
-                     help="the files are everything the source had for these days: days "
-                          "without rows become empty instead of missing")
+    imp.add_argument("--covers", metavar="SINCE..UNTIL", type=_covered_days,
+                     help="the files are everything the source had for these days (up to "
+                          "yesterday, UTC): days without rows become empty instead of missing")
     imp.add_argument("--skip-bad-rows", action="store_true",
                      help="store the good rows of a file and write the bad ones to a rejects "
                           "file, instead of rejecting the whole file")
@@ -153,8 +153,23 @@ def _day_range(text: str) -> tuple[int, int]:
     return first, last
 
 
+def _covered_days(text: str) -> tuple[int, int]:
+    """A `--covers` range: only a day that is over can be known to have had no rows."""
+    first, last = _day_range(text)
+    now = today()
+    if last >= now:
+        start = max(first, now)
+        not_over = f"{day_str(start)} is" if start == last else \
+            f"{day_str(start)} to {day_str(last)} are"
+        raise argparse.ArgumentTypeError(
+            f"{not_over} not over yet (today is {day_str(now)}, UTC): a day can be declared "
+            "covered once it has ended")
+    return first, last
+
+
 def today() -> int:
-    return parse_day(datetime.now(timezone.utc).date().isoformat())
+    """The current day, UTC."""
+    return utc_today()
 
 
 def period_from(args) -> Period:
@@ -243,7 +258,7 @@ def _dispatch(args, stdout, stderr) -> ExitStatus:
     if args.command == "import":
         summary = job.import_files(
             config, args.paths, covers=args.covers, skip_bad_rows=args.skip_bad_rows,
-            rejects=args.rejects, seats_taken_on=args.seats_date or today(),
+            rejects=args.rejects, seats_taken_on=args.seats_date or today(), today=today(),
             progress=not quiet)
         job.print_import_summary(summary, stdout, stderr)
         return job.import_status(summary)

@@ -25,6 +25,11 @@ def from_date(d: date) -> int:
     return d.toordinal() - _EPOCH_ORDINAL
 
 
+def utc_today() -> int:
+    """The current day in UTC."""
+    return from_date(datetime.now(timezone.utc).date())
+
+
 def to_date(day: int) -> date:
     return date.fromordinal(day + _EPOCH_ORDINAL)
 

@@ -26,6 +26,7 @@ import zstandard
 from enrich.dates import Period
 from enrich.errors import StoreError
 from enrich.features import CANONICAL
+from enrich.sources.engagement import TooManyFeatures
 from enrich.sources.seats import Seat
 from enrich.sources.teams import TeamMembership
 
@@ -133,6 +134,9 @@ MIGRATIONS: tuple[str, ...] = (
 _SEAT_FIELDS = ("user_id", "login", "organization", "assigning_team", "plan_type", "created_at",
                 "last_activity_at", "last_activity_editor", "last_authenticated_at",
                 "pending_cancellation_date")
+
+#: `bits` is a signed 64-bit SQLite integer: one bit per feature, the sign bit unused
+MAX_FEATURES = 63
 
 _MERGE_BITS = "ON CONFLICT (day, user_id) DO UPDATE SET bits = bits | excluded.bits"
 
@@ -243,8 +247,8 @@ class Store:
         bit = self._features.get(name)
         if bit is None:
             bit = len(self._features)
-            if bit >= 63:
-                raise StoreError(f"{self.path}: too many features (a new one: {name!r})")
+            if bit >= MAX_FEATURES:
+                raise TooManyFeatures(name, MAX_FEATURES)
             self._db.execute("INSERT INTO features (bit, name) VALUES (?, ?)", (bit, name))
             self._features[name] = bit
         return bit

@@ -21,8 +21,8 @@ from enrich.progress import Progress
 
 
 def import_files(config: Config, paths, *, covers=None, skip_bad_rows=False, rejects=None,
-                 seats_taken_on: int, progress: bool = False) -> ImportSummary:
-    """`enrich import`: files and folders into the store."""
+                 seats_taken_on: int, today: int, progress: bool = False) -> ImportSummary:
+    """`enrich import`: files and folders into the store; `today` (UTC) bounds their days."""
     paths = [Path(p) for p in paths]
     if rejects is None:
         rejects = config.get("output") / "rejects.jsonl"
@@ -31,7 +31,7 @@ def import_files(config: Config, paths, *, covers=None, skip_bad_rows=False, rej
             "importing", len(files), enabled=None if progress else False, unit=" files") as bar:
         return import_paths(store, files, usage_rules=config.get("usage_metrics.features"),
                             skip_bad_rows=skip_bad_rows, rejects=rejects, covers=covers,
-                            seats_taken_on=seats_taken_on, progress=bar)
+                            seats_taken_on=seats_taken_on, today=today, progress=bar)
 
 
 def import_status(summary: ImportSummary) -> ExitStatus:
@@ -51,6 +51,8 @@ def print_import_summary(summary: ImportSummary, out, err) -> None:
         else:
             print(f"imported  {f.path} ({f.kind}): {f.read} read, {f.stored} stored, "
                   f"{f.merged} merged, {f.rejected} rejected", file=out)
+        if f.warning:
+            print(f"warning: {f.path}: {f.warning}", file=err)
     totals = {k: summary.total(k) for k in ("read", "stored", "merged", "rejected")}
     imported = sum(1 for f in summary.files if f.status == "imported")
     print(f"{imported} of {len(summary.files)} files imported; rows: {totals['read']} read, "

@@ -26,7 +26,7 @@ def _fetch_stage(config, period, output, as_of, progress, state) -> dict:
 def _import_stage(config, period, output, as_of, progress, state) -> dict:
     inbox = config.get("inbox")
     summary = import_files(config, [inbox] if inbox.exists() else [], seats_taken_on=as_of,
-                           progress=progress, rejects=output / "rejects.jsonl")
+                           today=as_of, progress=progress, rejects=output / "rejects.jsonl")
     return {"stage": "import", "status": import_status(summary).name.lower(),
             **summary.as_json()}
 
@@ -124,7 +124,7 @@ def demo(folder: Path, *, month: str, seed: int = 7, people: int = 300, out=None
     generated = spec.generated_days()
     summary = import_files(config, [sample.inbox, sample.seats],
                            covers=(generated[0], generated[-1]), seats_taken_on=run_day,
-                           progress=progress)
+                           today=run_day, progress=progress)
     rows = sum(f.read for f in summary.files if f.kind != "seats")
     print(f"imported {rows} engagement rows from {len(sample.engagement)} files, and "
           "the seat list", file=out)
