@@ -26,6 +26,7 @@ import zstandard
 from enrich.dates import Period
 from enrich.errors import StoreError
 from enrich.features import CANONICAL
+from enrich.outputs.files import make_private_folder
 from enrich.sources.engagement import TooManyFeatures
 from enrich.sources.seats import Seat
 from enrich.sources.teams import TeamMembership
@@ -172,11 +173,14 @@ class Store:
     def __init__(self, path: Path, archive: Path):
         self.path = Path(path)
         self.archive = Path(archive)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        if not self.path.exists():
-            # logins are personal data: the store (and SQLite's WAL files, which inherit the
-            # mode) is readable by its owner only
-            os.close(os.open(self.path, os.O_CREAT | os.O_WRONLY, 0o600))
+        try:
+            if not self.path.exists():
+                # logins are personal data: the store (and SQLite's WAL files, which inherit
+                # the mode) is readable by its owner only, and so is its folder
+                make_private_folder(self.path.parent)
+                os.close(os.open(self.path, os.O_CREAT | os.O_WRONLY, 0o600))
+        except OSError as exc:
+            raise StoreError(f"{self.path}: cannot create the store: {exc.strerror}") from None
         try:
             self._db = sqlite3.connect(self.path, isolation_level=None, timeout=30)
             self._db.execute("PRAGMA journal_mode = WAL")

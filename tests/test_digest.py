@@ -210,7 +210,7 @@ def test_enrich_digest_on_the_command_line(run_cli, company):
     result = run_cli("digest", "--month", "2025-03")
     assert result.status == 0, result.stderr
     assert result.stdout == f"wrote 2 digests to {company / 'out' / 'outbox'}\n"
-    assert run_cli("digest", "--month", "2025-03", "--resend").status == ExitStatus.BAD_CONFIG
+    assert run_cli("digest", "--month", "2025-03", "--resend").status == ExitStatus.USAGE
 
 
 def test_digest_send_delivers_each_lead_once_and_refuses_other_domains(run_cli, company,

@@ -263,6 +263,14 @@ class _Columns:
                                 f"header has: {', '.join(header)}", 1)
                 indexes.append(len(header))  # the empty cell `cells` appends
                 continue
+            for index in found:
+                same = [i for i, name in enumerate(header)
+                        if _normalized(name) == _normalized(header[index])]
+                if len(same) > 1:
+                    # which of them holds the field would be a guess
+                    raise error(f"{len(same)} columns for {field}: " + ", ".join(
+                        f"{header[i]!r} (column {i + 1})" for i in same)
+                        + "; rename or remove all but one", 1)
             self.names[field] = " + ".join(repr(name) for name in names)
             if isinstance(wanted, list):
                 indexes.append(len(header) + 1 + len(self.joined))

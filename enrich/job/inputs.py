@@ -14,8 +14,8 @@ from enrich.directory.check import CheckReport
 from enrich.errors import ExitStatus
 from enrich.fetch import FetchResult
 from enrich.importer import ImportSummary, expand_paths, import_paths
-from enrich.job.org import open_store
-from enrich.outputs.files import atomic_open
+from enrich.job.places import open_store, output_folder, store_folders
+from enrich.outputs.files import Folder, atomic_open, prepare_folders
 from enrich.outputs.rollup_files import cell as neutral_cell
 from enrich.progress import Progress
 
@@ -24,10 +24,16 @@ def import_files(config: Config, paths, *, covers=None, skip_bad_rows=False, rej
                  seats_taken_on: int, today: int, progress: bool = False) -> ImportSummary:
     """`enrich import`: files and folders into the store; `today` (UTC) bounds their days."""
     paths = [Path(p) for p in paths]
-    if rejects is None:
-        rejects = config.get("output") / "rejects.jsonl"
+    folders = list(store_folders(config))
+    if skip_bad_rows:
+        if rejects is None:
+            rejects = output_folder(config).path / "rejects.jsonl"
+            folders.append(Folder.of_file("output", rejects, config.where("output")))
+        else:
+            folders.append(Folder.of_file("--rejects", rejects))
+    prepare_folders(*folders)
     files = expand_paths(paths)
-    with open_store(config) as store, Progress(
+    with open_store(config, create=True) as store, Progress(
             "importing", len(files), enabled=None if progress else False, unit=" files") as bar:
         return import_paths(store, files, usage_rules=config.get("usage_metrics.features"),
                             skip_bad_rows=skip_bad_rows, rejects=rejects, covers=covers,
@@ -72,8 +78,9 @@ def fetch(config: Config, *, today: int, refresh: int = 0, since: int | None = N
           client_options: dict | None = None) -> FetchResult:
     """`enrich fetch`: the days the store lacks, from GitHub's API, and the seats."""
     fetching.Scope.of(config)  # a configuration without one says so before anything else
-    with open_store(config) as store, fetching.open_client(config, **(client_options or {})) \
-            as client:
+    # the client checks the token before a new store is made
+    with fetching.open_client(config, **(client_options or {})) as client, \
+            open_store(config, create=True) as store:
         return fetching.fetch(config, store, client, today=today, refresh=refresh, since=since,
                               until=until, progress=progress)
 
@@ -93,11 +100,13 @@ def print_fetch_result(result: FetchResult, out, err) -> None:
 
 def check_directory(config: Config, *, today: int) -> tuple[CheckReport, Path]:
     """`enrich directory check`: the report, also written as a CSV in the output folder."""
+    folder = output_folder(config)
     with open_store(config) as store:
+        prepare_folders(folder)
         report = directory_check.check_directory(
             config.get("directory.sources"), config.get("directory.overrides"), store,
             today=today, match_email_local_part=config.get("identity.match_email_local_part"))
-    path = config.get("output") / "directory-check.csv"
+    path = folder.path / "directory-check.csv"
     with atomic_open(path, "w") as fh:
         writer = csv.writer(fh)
         writer.writerow(("severity", "kind", "subject", "detail"))
