@@ -104,8 +104,9 @@ def build_parser() -> argparse.ArgumentParser:
     dig.add_argument("--output", metavar="DIR", type=Path, help="default: the configured output")
     dig.add_argument("--send", action="store_true",
                      help="send through the configured SMTP server, to allowed domains only")
-    dig.add_argument("--resend", action="store_true",
-                     help="with --send: send again what the ledger says was already sent")
+    dig.add_argument("--resend", nargs="*", metavar="ADDRESS",
+                     help="with --send: send again what the ledger has as sent or possibly "
+                          "sent: every digest, or only those to the addresses given")
 
     lic = commands.add_parser("licenses", parents=[common],
                               help="write the cost-center license review: CSV, HTML and PDF")
@@ -257,10 +258,12 @@ def _dispatch(args, stdout, stderr) -> ExitStatus:
         job.print_report_result(result, stdout, stderr)
         return result.status
     if args.command == "digest":
-        if args.resend and not args.send:
+        if args.resend is not None and not args.send:
             raise ConfigError("--resend goes with --send")
+        # --resend alone: every digest; with addresses: only theirs
+        resend = args.resend or args.resend is not None
         result = job.digest(config, period, as_of=today(), output=args.output, send=args.send,
-                            resend=args.resend, progress=not quiet)
+                            resend=resend, progress=not quiet)
         job.print_digest_result(result, stdout, stderr)
         return result.status
     if args.command == "licenses":

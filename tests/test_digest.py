@@ -238,7 +238,7 @@ def test_digest_send_delivers_each_lead_once_and_refuses_other_domains(run_cli, 
     received = mailbox.received[0].message
     assert received["Subject"] == "Copilot in Apps and Platform: March 2025"
     assert "Bcc" not in received
-    assert "\nrefused            1\n" in first.stdout
+    assert "\nrefused             1\n" in first.stdout
     assert first.stderr.startswith("refused: lee@elsewhere.test: the domain elsewhere.test is")
     assert "s3cret" not in first.stdout + first.stderr
     assert "already sent" in again.stdout and len(mailbox.received) == 1
