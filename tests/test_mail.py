@@ -146,6 +146,15 @@ def test_plain_delivery_gives_the_server_each_message_whole_and_dated_now(store)
     assert is_sent(store, PERIOD, ADA, messages[0].content_hash)
 
 
+def test_lines_that_start_with_a_dot_arrive_whole(store):
+    item = digest(ADA, "Ada Lovelace")
+    item.message.get_body(("plain",)).set_content(".\n..two dots\n.one dot\nend\n")
+    mailbox = Mailbox()
+    with running_smtp(mailbox) as server:
+        send([item], settings_for(server, security="none"), store)
+    assert parts(mailbox.received[0].message)[0] == ".\n..two dots\n.one dot\nend\n"
+
+
 def test_starttls_with_a_login_from_the_environment(tmp_path, store, smtp_certificates,
                                                     monkeypatch):
     mailbox = Mailbox()
@@ -312,8 +321,7 @@ def test_11_6_a_message_whose_answer_never_comes_is_possibly_sent_and_not_sent_a
         second = send(BATCH[:2], settings, store)
         assert [e.status for e in second.entries] == [POSSIBLY_SENT] * 2
         assert second.entries[0].reason == (
-            f"handed to the server at {entry.sending_since} by a run that ended before the "
-            "server answered")
+            f"handed to the server at {entry.sending_since}, and its answer never came")
         assert mailbox.recipients == [ADA, ZOE]
         resent = send(BATCH[:2], settings, store, resend=[ZOE.upper(), "nobody@corp.test"])
     assert statuses(resent) == {ADA: POSSIBLY_SENT, ZOE: SENT}
@@ -556,6 +564,34 @@ def test_the_summary_table_counts_each_status_and_explains_the_others():
         f"failed: {BOB}: 550 5.1.1 <{BOB}>: mailbox unavailable\n")
     assert report.status == ExitStatus.PARTIAL_DATA == 1
     assert DeliveryReport([Delivery(ADA, ALREADY_SENT)]).status == ExitStatus.OK
+
+
+def test_11_6_the_summary_names_the_digests_possibly_sent_and_how_to_send_them_again():
+    report = DeliveryReport([
+        Delivery(ADA, POSSIBLY_SENT, "the server's answer to the message never came: timed out",
+                 attempts=1),
+        Delivery(ZOE, SENT, attempts=1),
+        Delivery(BOB, POSSIBLY_SENT, "handed to the server at 2026-11-01T08:00:00Z, and its "
+                 "answer never came")], unknown_resends=["cy@corp.test"])
+    out, err = io.StringIO(), io.StringIO()
+    report.print_summary(out, err)
+    assert out.getvalue() == (
+        "sent                1\n"
+        "already sent        0\n"
+        "possibly sent       2\n"
+        "refused             0\n"
+        "failed              0\n")
+    assert err.getvalue() == (
+        f"possibly sent: {ADA}: the server's answer to the message never came: timed out\n"
+        f"possibly sent: {BOB}: handed to the server at 2026-11-01T08:00:00Z, and its answer "
+        "never came\n"
+        "warning: --resend cy@corp.test: no digest of this run goes to it\n"
+        "Hint: the server may have delivered the digests possibly sent without its answer "
+        "reaching enrich (a slow server needs a longer digest.smtp.timeout), so they are not "
+        f"sent again by themselves; if they did not arrive, add `--resend {ADA} {BOB}` to the "
+        "command to send them again\n")
+    # the run did not confirm every digest: a scheduler should look
+    assert report.status == ExitStatus.PARTIAL_DATA
 
 
 # -- the settings

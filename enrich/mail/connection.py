@@ -7,7 +7,6 @@ or whose certificate is not trusted, is SourceUnreachable.
 
 from __future__ import annotations
 
-import select
 import smtplib
 import socket
 import ssl
@@ -35,10 +34,23 @@ class _PlainFirst(smtplib.SMTP):
     def _get_socket(self, host, port, timeout):
         sock = super()._get_socket(host, port, timeout)
         patience = min(timeout, GREETING_PATIENCE)
-        if not select.select([sock], [], [], patience)[0] and _speaks_tls(host, port, patience):
+        if not _greets(sock, patience, timeout) and _speaks_tls(host, port, patience):
             sock.close()
             raise ExpectsTls(f"{host}:{port} sent no greeting, and speaks TLS")
         return sock
+
+
+def _greets(sock: socket.socket, patience: float, timeout: float) -> bool:
+    """Whether the server has said something (or closed) within `patience` seconds; what it
+    said is left for smtplib to read."""
+    sock.settimeout(patience)
+    try:
+        sock.recv(1, socket.MSG_PEEK)
+        return True
+    except TimeoutError:
+        return False
+    finally:
+        sock.settimeout(timeout)
 
 
 def _speaks_tls(host: str, port: int, timeout: float) -> bool:

@@ -106,8 +106,7 @@ def _deliver(item: Outgoing, sender: _Sender, again: bool) -> Delivery:
     if entry.sent_at is not None:
         return Delivery(item.recipient, ALREADY_SENT)
     return Delivery(item.recipient, POSSIBLY_SENT,
-                    f"handed to the server at {entry.sending_since} by a run that ended before "
-                    "the server answered")
+                    f"handed to the server at {entry.sending_since}, and its answer never came")
 
 
 class _Unanswered(Exception):
