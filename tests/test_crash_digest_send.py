@@ -10,6 +10,7 @@ multiprocessing forkserver): each runs `enrich.cli.main` as `python -m enrich` w
 paying a second of imports every time.
 """
 
+import json
 import multiprocessing
 import random
 import signal
@@ -24,12 +25,13 @@ from smtp_server import Mailbox, running_smtp
 from enrich.cli import main
 from enrich.errors import ExitStatus
 
-LEADS = [f"lead{i}@corp.test" for i in range(6)]
-ORG = "units:\n" + "".join(
-    f"  - {{id: u{i}, name: Unit {i}, lead: {{name: Lead {i}, email: {address}}}}}\n"
-    for i, address in enumerate(LEADS)) + "people:\n" + "".join(
-    f"  - {{id: p{i}, name: Person {i}, unit: u{i}, github: p{i}, seat: true}}\n"
-    for i in range(len(LEADS)))
+LEADS = [f"lead{i}@corp.test" for i in range(5)]
+#: the org chart in JSON, which loads faster than YAML: the test runs enrich twenty times
+ORG = {"units": [{"id": f"u{i}", "name": f"Unit {i}", "lead": {"name": f"Lead {i}",
+                                                              "email": address}}
+                 for i, address in enumerate(LEADS)],
+       "people": [{"id": f"p{i}", "name": f"Person {i}", "unit": f"u{i}", "github": f"p{i}",
+                   "seat": True} for i in range(len(LEADS))]}
 KILLS = 10
 #: seconds the server takes to say it accepted a message: a kill often falls in between
 DATA_DELAY = 0.03
@@ -37,11 +39,11 @@ DATA_DELAY = 0.03
 
 @pytest.fixture
 def company(tmp_path, run_cli):
-    (tmp_path / "org.yaml").write_text(ORG)
+    (tmp_path / "org.json").write_text(json.dumps(ORG))
     write_jsonl(tmp_path / "inbox" / "mar.jsonl",
                 [seed_row("2025-03-12", f"p{i}", 100 + i, "code_completion") for i in range(3)])
     (tmp_path / "enrich.yaml").write_text(
-        "directory:\n  sources:\n    - {type: yaml, path: org.yaml}\n")
+        "directory:\n  sources:\n    - {type: yaml, path: org.json}\n")
     config = tmp_path / "enrich.yaml"
     imported = run_cli("import", "--config", config, "--covers", "2025-03-01..2025-03-31",
                        tmp_path / "inbox")
