@@ -300,7 +300,8 @@ def test_11_6_a_run_killed_while_the_server_delays_leaves_its_digest_possibly_se
             deadline = time.monotonic() + 60
             while not mailbox.received and enrich.poll() is None and time.monotonic() < deadline:
                 time.sleep(0.02)
-            assert mailbox.received, enrich.stderr.read1().decode() if enrich.poll() else ""
+            ended = enrich.poll() is not None
+            assert mailbox.received, enrich.stderr.read().decode() if ended else "no message"
         finally:
             enrich.kill()  # SIGKILL: no clean-up of any kind
             enrich.wait()
