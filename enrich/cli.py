@@ -35,11 +35,11 @@ DEFAULT_CONFIG = "enrich.yaml"
 
 EXIT_HELP = """exit status:
     0  ok
-    1  partial data: the job finished, but days were missing or rows were skipped
+    1  partial data: days were missing, rows were skipped, or digests were not confirmed sent
     2  wrong command-line options: unknown, malformed, or that do not go together
-    3  bad configuration, or a folder that cannot be written in
+    3  bad configuration (the SMTP settings included), or a folder that cannot be written in
     4  bad input: an input file or the org chart is invalid
-    5  a source could not be reached
+    5  a source could not be reached (GitHub, a directory server, the SMTP server)
     6  the history store is unusable, or there is none yet
   130  interrupted (Ctrl-C)
 """
@@ -112,8 +112,9 @@ def build_parser() -> argparse.ArgumentParser:
     dig.add_argument("--output", metavar="DIR", type=Path, help="default: the configured output")
     dig.add_argument("--send", action="store_true",
                      help="send through the configured SMTP server, to allowed domains only")
-    dig.add_argument("--resend", action="store_true",
-                     help="with --send: send again what the ledger says was already sent")
+    dig.add_argument("--resend", nargs="*", metavar="ADDRESS",
+                     help="with --send: send again what the ledger has as sent or possibly "
+                          "sent: every digest, or only those to the addresses given")
 
     lic = commands.add_parser("licenses", parents=[common],
                               help="write the cost-center license review: CSV, HTML and PDF")
@@ -290,7 +291,7 @@ def _dispatch(args, stdout, stderr) -> ExitStatus:
     period = period_from(args) if args.command in _PERIOD_COMMANDS else None
     if args.command == "fetch":
         _check_order(args.since, args.until)
-    if args.command == "digest" and args.resend and not args.send:
+    if args.command == "digest" and args.resend is not None and not args.send:
         raise UsageError("--resend goes with --send")
     config = load_config(args)
     if args.command == "directory":
@@ -318,8 +319,10 @@ def _dispatch(args, stdout, stderr) -> ExitStatus:
         job.print_report_result(result, stdout, stderr)
         return result.status
     if args.command == "digest":
+        # --resend alone: every digest; with addresses: only theirs
+        resend = args.resend or args.resend is not None
         result = job.digest(config, period, as_of=today(), output=args.output, send=args.send,
-                            resend=args.resend, progress=not quiet)
+                            resend=resend, progress=not quiet)
         job.print_digest_result(result, stdout, stderr)
         return result.status
     if args.command == "licenses":

@@ -150,7 +150,9 @@ SETTINGS: dict[str, Setting] = {
                                         "password."),
     "digest.smtp.ca_file": Setting("file", None, "PEM file of the certificate authorities "
                                    "to trust for the server's certificate."),
-    "digest.smtp.timeout": Setting("int", 30, "Seconds to wait for the server.", minimum=1),
+    "digest.smtp.timeout": Setting("int", 30, "Seconds to wait for the server; a message "
+                                   "whose answer takes longer is possibly sent, and not sent "
+                                   "again without --resend.", minimum=1),
     "digest.rate_per_minute": Setting("int", 60, "Most messages sent in a minute.", minimum=1),
     "digest.retries": Setting("int", 3, "Attempts after a temporary (4xx) failure, with "
                               "back-off.", minimum=0),

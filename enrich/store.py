@@ -130,6 +130,22 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (period, recipient, content_hash)
     ) WITHOUT ROWID;
     """,
+    # 5: a digest handed to the server whose answer has not come is "possibly sent": noted
+    # with sending_since before it goes, and sent_at stays NULL until the server accepts it
+    """
+    CREATE TABLE digest_ledger_5 (
+        period TEXT NOT NULL,
+        recipient TEXT NOT NULL,
+        content_hash TEXT NOT NULL,
+        sent_at TEXT,
+        sending_since TEXT,
+        PRIMARY KEY (period, recipient, content_hash)
+    ) WITHOUT ROWID;
+    INSERT INTO digest_ledger_5 (period, recipient, content_hash, sent_at)
+        SELECT period, recipient, content_hash, sent_at FROM digest_ledger;
+    DROP TABLE digest_ledger;
+    ALTER TABLE digest_ledger_5 RENAME TO digest_ledger;
+    """,
 )
 
 _SEAT_FIELDS = ("user_id", "login", "organization", "assigning_team", "plan_type", "created_at",
@@ -140,6 +156,16 @@ _SEAT_FIELDS = ("user_id", "login", "organization", "assigning_team", "plan_type
 MAX_FEATURES = 63
 
 _MERGE_BITS = "ON CONFLICT (day, user_id) DO UPDATE SET bits = bits | excluded.bits"
+
+
+class LedgerEntry(NamedTuple):
+    """A digest in the ledger: sent (the server said so), or possibly sent (handed over, and
+    no answer came), or both when it was sent again with `--resend`."""
+
+    #: when the server last accepted it; None: never
+    sent_at: str | None
+    #: when it was last handed to the server with no answer yet; None: no hand-over open
+    sending_since: str | None
 
 
 class UserDays(NamedTuple):
@@ -402,11 +428,23 @@ class Store:
         return self._db.execute(
             "SELECT taken_on, sources FROM directory_snapshots ORDER BY id").fetchall()
 
-    def is_sent(self, period: str, recipient: str, content_hash: str) -> bool:
-        """Whether the ledger has this digest as sent to this recipient for this period."""
-        return self._db.execute(
-            "SELECT 1 FROM digest_ledger WHERE period = ? AND recipient = ? AND content_hash = ?",
-            (period, recipient, content_hash)).fetchone() is not None
+    def ledger_entry(self, period: str, recipient: str, content_hash: str) -> LedgerEntry | None:
+        """What the ledger knows of this digest to this recipient for this period."""
+        row = self._db.execute(
+            "SELECT sent_at, sending_since FROM digest_ledger "
+            "WHERE period = ? AND recipient = ? AND content_hash = ?",
+            (period, recipient, content_hash)).fetchone()
+        return None if row is None else LedgerEntry(*row)
+
+    def record_sending(self, period: str, recipient: str, content_hash: str) -> None:
+        """Note a digest about to be handed to the server, committed before it goes: if the
+        server's answer never comes, or the run is killed, the digest is possibly sent."""
+        with self.transaction():
+            self._db.execute(
+                "INSERT INTO digest_ledger (period, recipient, content_hash, sending_since) "
+                "VALUES (?, ?, ?, ?) ON CONFLICT (period, recipient, content_hash) "
+                "DO UPDATE SET sending_since = excluded.sending_since",
+                (period, recipient, content_hash, _now()))
 
     def record_sent(self, period: str, recipient: str, content_hash: str) -> None:
         """Note a digest the server accepted, committed at once: a crash later in the batch
@@ -415,8 +453,20 @@ class Store:
             self._db.execute(
                 "INSERT INTO digest_ledger (period, recipient, content_hash, sent_at) "
                 "VALUES (?, ?, ?, ?) ON CONFLICT (period, recipient, content_hash) "
-                "DO UPDATE SET sent_at = excluded.sent_at",
+                "DO UPDATE SET sent_at = excluded.sent_at, sending_since = NULL",
                 (period, recipient, content_hash, _now()))
+
+    def clear_sending(self, period: str, recipient: str, content_hash: str) -> None:
+        """Forget a hand-over the server refused: the digest is as it was before it (never
+        sent, so a re-run tries again, or sent by an earlier run)."""
+        key = (period, recipient, content_hash)
+        with self.transaction():
+            self._db.execute(
+                "UPDATE digest_ledger SET sending_since = NULL "
+                "WHERE period = ? AND recipient = ? AND content_hash = ?", key)
+            self._db.execute(
+                "DELETE FROM digest_ledger WHERE period = ? AND recipient = ? "
+                "AND content_hash = ? AND sent_at IS NULL", key)
 
     def covered_days(self, first: int, last: int) -> set[int]:
         """Days from `first` to `last` that a successful fetch or complete import covered."""

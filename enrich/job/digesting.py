@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections import deque
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -41,10 +42,12 @@ class DigestResult:
 
 
 def digest(config: Config, period: Period, *, as_of: int, output: Path | None = None,
-           send: bool = False, resend: bool = False, rolled: RollupResult | None = None,
-           sleep=time.sleep, progress: bool = False) -> DigestResult:
+           send: bool = False, resend: bool | Collection[str] = False,
+           rolled: RollupResult | None = None, sleep=time.sleep,
+           progress: bool = False) -> DigestResult:
     """`enrich digest`: one e-mail per lead into the outbox; with `send`, through SMTP too,
-    each recipient at most once per content (the ledger in the store)."""
+    each recipient at most once per content (the ledger in the store). `resend` sends again
+    what the ledger has: True, every digest; addresses, theirs."""
     settings = SmtpSettings.from_config(config) if send else None  # before any work
     head = Letterhead.from_config(config, period.title())
     folder = outbox_folder(config, output)
