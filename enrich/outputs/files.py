@@ -9,6 +9,7 @@ from pathlib import Path
 
 PRIVATE = 0o600
 SHARED = 0o644
+PRIVATE_FOLDER = 0o700
 
 
 @contextlib.contextmanager
@@ -47,3 +48,18 @@ def write_text(path, text: str, *, private: bool = True) -> Path:
     with atomic_open(path, "w", private=private) as fh:
         fh.write(text)
     return Path(path)
+
+
+def private_folder(path) -> Path:
+    """`path` as a folder only its owner can open (0700) whatever the umask, made if missing;
+    its parents are made as the umask says."""
+    path = Path(path)
+    path.mkdir(parents=True, exist_ok=True)
+    os.chmod(path, PRIVATE_FOLDER)
+    return path
+
+
+def leftover_temporaries(folder) -> list[Path]:
+    """The temporary files `atomic_open` makes in `folder`: left there only by a process that
+    was killed while writing."""
+    return list(Path(folder).glob(".*.tmp"))
