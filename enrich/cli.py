@@ -302,6 +302,8 @@ def _dispatch(args, stdout, stderr) -> ExitStatus:
         result = job.fetch(config, today=today(), refresh=args.refresh, since=args.since,
                            until=args.until, progress=not quiet)
         job.print_fetch_result(result, stdout, stderr)
+        if result.stopped:
+            raise result.stopped  # after the summary: its message and hint close the output
         return result.status
     if args.command == "import":
         summary = job.import_files(

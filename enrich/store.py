@@ -155,6 +155,10 @@ _SEAT_FIELDS = ("user_id", "login", "organization", "assigning_team", "plan_type
 #: `bits` is a signed 64-bit SQLite integer: one bit per feature, the sign bit unused
 MAX_FEATURES = 63
 
+#: the canonical features, bits in their order, as SQL for the first migration's script
+_CANONICAL_FEATURES = "INSERT INTO features (bit, name) VALUES {};".format(", ".join(
+    f"({bit}, '{name}')" for bit, name in enumerate(CANONICAL)))
+
 _MERGE_BITS = "ON CONFLICT (day, user_id) DO UPDATE SET bits = bits | excluded.bits"
 
 
@@ -236,12 +240,11 @@ class Store:
                 f"understands ({len(MIGRATIONS)})", hint="upgrade enrich")
         for number, script in enumerate(MIGRATIONS[version:], version + 1):
             # executescript commits first; the version is set in the same script so a crash
-            # never leaves a half-migrated store marked as migrated
-            self._db.executescript(f"BEGIN; {script}; PRAGMA user_version = {number}; COMMIT;")
-        if version == 0:
-            with self.transaction():
-                self._db.executemany("INSERT INTO features (bit, name) VALUES (?, ?)",
-                                     enumerate(CANONICAL))
+            # never leaves a half-migrated store marked as migrated, and a new store gets its
+            # features with its first tables (later, a kill in between would leave it none)
+            seed = _CANONICAL_FEATURES if number == 1 else ""
+            self._db.executescript(
+                f"BEGIN; {script}; {seed} PRAGMA user_version = {number}; COMMIT;")
 
     @property
     def schema_version(self) -> int:

@@ -18,6 +18,7 @@ from enrich.job.places import open_store, output_folder, store_folders
 from enrich.outputs.files import Folder, atomic_open, prepare_folders
 from enrich.outputs.rollup_files import cell as neutral_cell
 from enrich.progress import Progress
+from enrich.scratch import scratch_folder
 
 
 def import_files(config: Config, paths, *, covers=None, skip_bad_rows=False, rejects=None,
@@ -33,7 +34,8 @@ def import_files(config: Config, paths, *, covers=None, skip_bad_rows=False, rej
             folders.append(Folder.of_file("--rejects", rejects))
     prepare_folders(*folders)
     files = expand_paths(paths)
-    with open_store(config, create=True) as store, Progress(
+    # the scratch folder stays empty, but what a killed run left in the archive goes
+    with open_store(config, create=True) as store, scratch_folder(store), Progress(
             "importing", len(files), enabled=None if progress else False, unit=" files") as bar:
         return import_paths(store, files, usage_rules=config.get("usage_metrics.features"),
                             skip_bad_rows=skip_bad_rows, rejects=rejects, covers=covers,
@@ -86,16 +88,40 @@ def fetch(config: Config, *, today: int, refresh: int = 0, since: int | None = N
 
 
 def print_fetch_result(result: FetchResult, out, err) -> None:
+    """What was fetched, then each failure with its reason; the refusal that stopped the
+    fetch, if any, is left to the caller to report as the error."""
     print(f"fetched {len(result.reported)} days with engagement ({result.rows} rows, "
           f"{result.downloaded_bytes / 1e6:.1f} MB) and {len(result.empty)} days without",
           file=out)
+    if result.team_days:
+        print(f"stored the team memberships of {len(result.team_days)} days", file=out)
     if result.seats is not None:
         print(f"stored a seat snapshot of {result.seats} seats", file=out)
-    for day, why in sorted(result.failed.items()):
-        print(f"Error: {day_str(day)}: {why}", file=err)
-    if result.failed:
-        print(f"{len(result.failed)} day(s) could not be fetched; the others are kept. Run "
-              "`enrich fetch` again to fetch the missing days.", file=err)
+    for days, why in _grouped(result.failed):
+        print(f"Error: {days}: {why}", file=err)
+    for days, why in _grouped(result.teams_failed):
+        print(f"Error: team memberships of {days}: {why}", file=err)
+    if result.seats_failed:
+        print(f"Error: seats: {result.seats_failed}", file=err)
+    missing = len(result.failed) + len(result.teams_failed)
+    if missing:
+        print(f"{missing} day(s) could not be fetched; the others are kept. " + (
+            "The fetch stopped at this error:" if result.stopped else
+            "Run `enrich fetch` again to fetch the missing days."), file=err)
+
+
+def _grouped(reasons: dict[int, str]) -> list[tuple[str, str]]:
+    """Runs of consecutive days that failed for the same reason, each with the reason:
+    a fetch stopped early lists its days not fetched on one line."""
+    runs: list[list] = []  # [first, last, why]
+    for day, why in sorted(reasons.items()):
+        if runs and runs[-1][2] == why and runs[-1][1] == day - 1:
+            runs[-1][1] = day
+        else:
+            runs.append([day, day, why])
+    return [(day_str(first) if first == last else
+             f"{day_str(first)} to {day_str(last)} ({last - first + 1} days)", why)
+            for first, last, why in runs]
 
 
 def check_directory(config: Config, *, today: int) -> tuple[CheckReport, Path]:

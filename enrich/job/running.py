@@ -21,6 +21,8 @@ from enrich.sample import SampleSpec, write_sample
 
 def _fetch_stage(config, period, output, as_of, progress, state) -> dict:
     result = fetch(config, today=as_of, progress=progress)
+    if result.stopped:
+        raise result.stopped  # the stages after it would work on stale data
     return {"stage": "fetch", "status": result.status.name.lower(), **result.as_json()}
 
 

@@ -120,3 +120,18 @@ def write_text(path, text: str, *, private: bool = True) -> Path:
     with atomic_open(path, "w", private=private) as fh:
         fh.write(text)
     return Path(path)
+
+
+def private_folder(path) -> Path:
+    """`path` as a folder only its owner can open (0700) whatever the umask, made if missing
+    (an existing one is made private too)."""
+    path = Path(path)
+    make_private_folder(path)
+    os.chmod(path, PRIVATE_FOLDER)
+    return path
+
+
+def leftover_temporaries(folder) -> list[Path]:
+    """The temporary files `atomic_open` makes in `folder`: left there only by a process that
+    was killed while writing."""
+    return list(Path(folder).glob(".*.tmp"))
