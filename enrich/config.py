@@ -15,12 +15,12 @@ from typing import Any
 
 import yaml
 
-from enrich.directory.csv_source import _first_undecodable_line, check_columns
+from enrich.directory.csv_source import check_columns, first_undecodable_line
 from enrich.directory.ldap_source import check_attributes, check_left, check_seat
 from enrich.errors import ConfigError, did_you_mean
 from enrich.features import USAGE_METRICS_DEFAULT
 from enrich.sources.engagement import check_usage_rules
-from enrich.sources.github import _checked_api_url
+from enrich.sources.github import checked_api_url
 from enrich.sources.seat_csv import check_seat_columns
 
 
@@ -32,7 +32,7 @@ def check_prices(prices: dict) -> list[str]:
 
 def check_api_url(url: str) -> list[str]:
     """The GitHub client's own check, made on load so that its message names the line."""
-    _checked_api_url(url)
+    checked_api_url(url)
     return []
 
 
@@ -246,7 +246,7 @@ def load_yaml(path: Path):
         raise ConfigError(f"cannot read the file: {exc.strerror}", path=path) from None
     except UnicodeDecodeError as exc:
         raise ConfigError(f"not UTF-8: cannot decode byte 0x{exc.object[exc.start]:02x}",
-                          path=path, line=_first_undecodable_line(path, "utf-8")) from None
+                          path=path, line=first_undecodable_line(path, "utf-8")) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark else None

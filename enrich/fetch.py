@@ -362,6 +362,7 @@ class _Fetcher:
 
     def _import(self, files: list[Path], **options) -> ImportSummary:
         options.setdefault("seats_taken_on", self.today)
+        options.setdefault("today", self.today)
         return import_paths(self.store, files,
                             usage_rules=self.config.get("usage_metrics.features"),
                             pool=self.pool, logins=self.logins, **options)

@@ -152,7 +152,7 @@ class CsvSource:
     def _undecodable(self, exc: UnicodeDecodeError, codec: str, label: str) -> DirectoryError:
         byte = exc.object[exc.start]
         return DirectoryError(f"cannot decode byte 0x{byte:02x} as {label} ({exc.reason})",
-                              path=self.path, line=_first_undecodable_line(self.path, codec),
+                              path=self.path, line=first_undecodable_line(self.path, codec),
                               hint="set the source's `encoding` to the file's encoding")
 
 
@@ -200,7 +200,7 @@ def _checked_delimiter(delimiter: str, source: str) -> str:
     return delimiter
 
 
-def _first_undecodable_line(path: Path, codec: str) -> int:
+def first_undecodable_line(path: Path, codec: str) -> int:
     """The line of the first byte `codec` cannot decode. Reading decodes blocks of the file,
     which tells no line, so a file found undecodable is decoded again line by line."""
     decoder = codecs.getincrementaldecoder(codec)()

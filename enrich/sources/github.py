@@ -175,7 +175,7 @@ class GitHubClient:
                 hint=f"create a personal access token (classic) with the manage_billing:copilot "
                      f"or read:enterprise scope (read:org for an organization) and export "
                      f"{token_env}=<token>")
-        self.api_url = _checked_api_url(api_url)
+        self.api_url = checked_api_url(api_url)
         self.token_env = token_env
         self.max_tries = max(1, max_tries)
         self._sleep, self._now = sleep, now
@@ -394,7 +394,7 @@ def _session(user_agent: str, auth) -> requests.Session:
     return session
 
 
-def _checked_api_url(api_url: str) -> str:
+def checked_api_url(api_url: str) -> str:
     parts = urlsplit(api_url)
     if parts.scheme != "https" and not (parts.scheme == "http" and parts.hostname in _LOOPBACK):
         raise ConfigError(f"the API URL {redact(api_url)} does not start with https://",
