@@ -18,8 +18,15 @@ from pathlib import Path
 
 from enrich import __version__, job
 from enrich.config import Config
-from enrich.dates import Period, parse_day
-from enrich.errors import ConfigError, EnrichError, ExitStatus
+from enrich.dates import (
+    LONGEST_PERIOD,
+    Period,
+    check_plausible,
+    day_str,
+    parse_day,
+    utc_today,
+)
+from enrich.errors import ConfigError, EnrichError, ExitStatus, UsageError, print_error
 
 log = logging.getLogger("enrich")
 
@@ -27,13 +34,14 @@ CONFIG_ENV = "ENRICH_CONFIG"
 DEFAULT_CONFIG = "enrich.yaml"
 
 EXIT_HELP = """exit status:
-  0  ok
-  1  partial data: finished, but days were missing or rows were skipped
-  2  usage: wrong command-line options
-  3  bad configuration
-  4  bad input: an input file or the org chart is invalid
-  5  source unreachable
-  6  the history store is unusable
+    0  ok
+    1  partial data: days were missing, rows were skipped, or digests were not confirmed sent
+    2  wrong command-line options: unknown, malformed, or that do not go together
+    3  bad configuration (the SMTP settings included), or a folder that cannot be written in
+    4  bad input: an input file or the org chart is invalid
+    5  a source could not be reached (GitHub, a directory server, the SMTP server)
+    6  the history store is unusable, or there is none yet
+  130  interrupted (Ctrl-C)
 """
 
 
@@ -58,7 +66,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     fetch = commands.add_parser("fetch", parents=[common],
                                 help="bring the store up to date from GitHub's API")
-    fetch.add_argument("--refresh", metavar="DAYS", type=int, default=0,
+    fetch.add_argument("--refresh", metavar="DAYS", type=_at_least(0), default=0,
                        help="fetch the last DAYS days again, even those the store has")
     fetch.add_argument("--since", metavar="YYYY-MM-DD", type=_day,
                        help="fetch no day before this one (default: as far back as the API "
@@ -69,9 +77,9 @@ def build_parser() -> argparse.ArgumentParser:
     imp = commands.add_parser("import", parents=[common],
                               help="load engagement files and seat lists into the store")
     imp.add_argument("paths", nargs="+", metavar="FILE|DIR", type=Path)
-    imp.add_argument("--covers", metavar="SINCE..UNTIL", type=_day_range,
-                     help="the files are everything the source had for these days: days "
-                          "without rows become empty instead of missing")
+    imp.add_argument("--covers", metavar="SINCE..UNTIL", type=_covered_days,
+                     help="the files are everything the source had for these days (up to "
+                          "yesterday, UTC): days without rows become empty instead of missing")
     imp.add_argument("--skip-bad-rows", action="store_true",
                      help="store the good rows of a file and write the bad ones to a rejects "
                           "file, instead of rejecting the whole file")
@@ -104,8 +112,9 @@ def build_parser() -> argparse.ArgumentParser:
     dig.add_argument("--output", metavar="DIR", type=Path, help="default: the configured output")
     dig.add_argument("--send", action="store_true",
                      help="send through the configured SMTP server, to allowed domains only")
-    dig.add_argument("--resend", action="store_true",
-                     help="with --send: send again what the ledger says was already sent")
+    dig.add_argument("--resend", nargs="*", metavar="ADDRESS",
+                     help="with --send: send again what the ledger has as sent or possibly "
+                          "sent: every digest, or only those to the addresses given")
 
     lic = commands.add_parser("licenses", parents=[common],
                               help="write the cost-center license review: CSV, HTML and PDF")
@@ -124,23 +133,50 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--output", metavar="DIR", type=Path, default=Path("enrich-demo"),
                       help="folder for the sample data and the outputs (default: enrich-demo)")
     demo.add_argument("--seed", type=int, default=7, help="random seed of the sample")
-    demo.add_argument("--people", type=int, default=300, help="size of the sample enterprise")
-    demo.add_argument("--month", metavar="YYYY-MM",
+    demo.add_argument("--people", type=_at_least(1), default=300,
+                      help="size of the sample enterprise")
+    demo.add_argument("--month", metavar="YYYY-MM", type=_month,
                       help="the month the sample reports on (default: the previous month)")
     return parser
 
 
 def _period_options(parser) -> None:
-    parser.add_argument("--month", metavar="YYYY-MM", help="default: the previous calendar month")
-    parser.add_argument("--since", metavar="YYYY-MM-DD")
-    parser.add_argument("--until", metavar="YYYY-MM-DD")
+    parser.add_argument("--month", metavar="YYYY-MM", type=_month,
+                        help="default: the previous calendar month")
+    parser.add_argument("--since", metavar="YYYY-MM-DD", type=_day)
+    parser.add_argument("--until", metavar="YYYY-MM-DD", type=_day)
 
+
+# Option types: a malformed value is a usage error (exit status 2) naming the option.
 
 def _day(text: str) -> int:
     try:
-        return parse_day(text)
+        day = parse_day(text)
+        check_plausible(text, day, day)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
+    return day
+
+
+def _month(text: str) -> Period:
+    try:
+        month = Period.month(text)
+        check_plausible(text, month.since, month.until)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return month
+
+
+def _at_least(least: int):
+    """The type of a whole number, `least` or more."""
+
+    def whole_number(text: str) -> int:
+        if not (text.isascii() and text.isdigit()) or int(text) < least:
+            raise argparse.ArgumentTypeError(
+                f"expected a whole number, {least} or more, got {text!r}")
+        return int(text)
+
+    return whole_number
 
 
 def _day_range(text: str) -> tuple[int, int]:
@@ -153,23 +189,44 @@ def _day_range(text: str) -> tuple[int, int]:
     return first, last
 
 
+def _covered_days(text: str) -> tuple[int, int]:
+    """A `--covers` range: only a day that is over can be known to have had no rows."""
+    first, last = _day_range(text)
+    now = today()
+    if last >= now:
+        start = max(first, now)
+        not_over = f"{day_str(start)} is" if start == last else \
+            f"{day_str(start)} to {day_str(last)} are"
+        raise argparse.ArgumentTypeError(
+            f"{not_over} not over yet (today is {day_str(now)}, UTC): a day can be declared "
+            "covered once it has ended")
+    return first, last
+
+
 def today() -> int:
-    return parse_day(datetime.now(timezone.utc).date().isoformat())
+    """The current day, UTC."""
+    return utc_today()
 
 
 def period_from(args) -> Period:
-    if args.month and (args.since or args.until):
-        raise ConfigError("give --month or --since/--until, not both")
-    try:
-        if args.month:
-            return Period.month(args.month)
-        if args.since or args.until:
-            if not (args.since and args.until):
-                raise ConfigError("--since and --until go together")
-            return Period.of(args.since, args.until)
-    except ValueError as exc:
-        raise ConfigError(str(exc)) from None
-    return Period.previous_month_of(datetime.now(timezone.utc).date())
+    if args.month and (args.since is not None or args.until is not None):
+        raise UsageError("give --month or --since/--until, not both")
+    if args.month:
+        return args.month
+    if args.since is None and args.until is None:
+        return Period.previous_month_of(datetime.now(timezone.utc).date())
+    if args.since is None or args.until is None:
+        raise UsageError("--since and --until go together")
+    _check_order(args.since, args.until)
+    if args.until - args.since + 1 > LONGEST_PERIOD:
+        raise UsageError(f"--since {day_str(args.since)} to --until {day_str(args.until)} is "
+                         f"longer than {LONGEST_PERIOD} days (ten years)")
+    return Period.between(args.since, args.until)
+
+
+def _check_order(since: int | None, until: int | None) -> None:
+    if since is not None and until is not None and since > until:
+        raise UsageError(f"--since {day_str(since)} is after --until {day_str(until)}")
 
 
 def load_config(args) -> Config:
@@ -212,13 +269,14 @@ def main(argv=None, stdout=None, stderr=None) -> int:
     except EnrichError as exc:
         if getattr(args, "traceback", False):
             traceback.print_exc(file=stderr)
-        print(f"Error: {exc.message}", file=stderr)
-        if exc.hint:
-            print(f"Hint: {exc.hint}", file=stderr)
+        print_error(exc.message, exc.hint, stderr)
         return int(exc.exit_status)
     except KeyboardInterrupt:
         print("Interrupted.", file=stderr)
         return int(ExitStatus.INTERRUPTED)
+
+
+_PERIOD_COMMANDS = ("rollup", "report", "digest", "licenses", "run")
 
 
 def _dispatch(args, stdout, stderr) -> ExitStatus:
@@ -226,10 +284,15 @@ def _dispatch(args, stdout, stderr) -> ExitStatus:
     if quiet:
         stdout = io.StringIO()  # --quiet: errors only
     if args.command == "demo":
-        month = args.month or Period.previous_month_of(
-            datetime.now(timezone.utc).date()).label()
-        return job.demo(args.output, month=month, seed=args.seed, people=args.people,
+        month = args.month or Period.previous_month_of(datetime.now(timezone.utc).date())
+        return job.demo(args.output, month=month.label(), seed=args.seed, people=args.people,
                         out=stdout, progress=not quiet)
+    # the command line is checked whole before the configuration is read
+    period = period_from(args) if args.command in _PERIOD_COMMANDS else None
+    if args.command == "fetch":
+        _check_order(args.since, args.until)
+    if args.command == "digest" and args.resend is not None and not args.send:
+        raise UsageError("--resend goes with --send")
     config = load_config(args)
     if args.command == "directory":
         report, path = job.check_directory(config, today=today())
@@ -239,15 +302,16 @@ def _dispatch(args, stdout, stderr) -> ExitStatus:
         result = job.fetch(config, today=today(), refresh=args.refresh, since=args.since,
                            until=args.until, progress=not quiet)
         job.print_fetch_result(result, stdout, stderr)
+        if result.stopped:
+            raise result.stopped  # after the summary: its message and hint close the output
         return result.status
     if args.command == "import":
         summary = job.import_files(
             config, args.paths, covers=args.covers, skip_bad_rows=args.skip_bad_rows,
-            rejects=args.rejects, seats_taken_on=args.seats_date or today(),
+            rejects=args.rejects, seats_taken_on=args.seats_date or today(), today=today(),
             progress=not quiet)
         job.print_import_summary(summary, stdout, stderr)
         return job.import_status(summary)
-    period = period_from(args)
     if args.command == "rollup":
         result = job.rollup(config, period, output=args.output, as_of=today())
         job.print_rollup_result(result, stdout)
@@ -257,10 +321,10 @@ def _dispatch(args, stdout, stderr) -> ExitStatus:
         job.print_report_result(result, stdout, stderr)
         return result.status
     if args.command == "digest":
-        if args.resend and not args.send:
-            raise ConfigError("--resend goes with --send")
+        # --resend alone: every digest; with addresses: only theirs
+        resend = args.resend or args.resend is not None
         result = job.digest(config, period, as_of=today(), output=args.output, send=args.send,
-                            resend=args.resend, progress=not quiet)
+                            resend=resend, progress=not quiet)
         job.print_digest_result(result, stdout, stderr)
         return result.status
     if args.command == "licenses":
@@ -270,6 +334,6 @@ def _dispatch(args, stdout, stderr) -> ExitStatus:
         return result.status
     if args.command == "run":
         result = job.run(config, period, output=args.output, as_of=today(), progress=not quiet)
-        job.print_run_result(result, stdout)
+        job.print_run_result(result, stdout, stderr)
         return result.status
     raise AssertionError(args.command)

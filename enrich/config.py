@@ -15,11 +15,12 @@ from typing import Any
 
 import yaml
 
-from enrich.directory.csv_source import check_columns
+from enrich.directory.csv_source import check_columns, first_undecodable_line
 from enrich.directory.ldap_source import check_attributes, check_left, check_seat
 from enrich.errors import ConfigError, did_you_mean
 from enrich.features import USAGE_METRICS_DEFAULT
 from enrich.sources.engagement import check_usage_rules
+from enrich.sources.github import checked_api_url
 from enrich.sources.seat_csv import check_seat_columns
 
 
@@ -29,15 +30,22 @@ def check_prices(prices: dict) -> list[str]:
             if isinstance(price, bool) or not isinstance(price, int | float) or price < 0]
 
 
+def check_api_url(url: str) -> list[str]:
+    """The GitHub client's own check, made on load so that its message names the line."""
+    checked_api_url(url)
+    return []
+
+
 @dataclass(frozen=True)
 class Setting:
-    type: str  # str, int, float, bool, color, choice, path, file, list, mapping, sources
+    # str, int, float, bool, color, choice, path, file, folder, list, mapping, sources
+    type: str
     default: Any
     help: str
     choices: tuple = ()
     minimum: float | None = None
     maximum: float | None = None
-    #: extra check of a mapping's content: returns a list of problems
+    #: extra check of the value: returns a list of problems, or raises a ConfigError
     check: Callable[[Any], list[str]] | None = None
 
 
@@ -50,7 +58,7 @@ SETTINGS: dict[str, Setting] = {
     "company.color": Setting("color", "#1f4e79", "Main colour of reports: headings, bars."),
     "company.accent_color": Setting("color", "#e07b00", "Accent colour of reports: "
                                     "the previous period, highlights."),
-    "templates": Setting("path", None, "A folder of Jinja2 templates that override the "
+    "templates": Setting("folder", None, "A folder of Jinja2 templates that override the "
                          "shipped ones of the same name."),
     "store.path": Setting("path", "enrich.db", "The SQLite history store."),
     "store.archive": Setting(
@@ -59,7 +67,7 @@ SETTINGS: dict[str, Setting] = {
     "github.api_url": Setting(
         "str", "https://api.github.com",
         "GitHub's API: https://api.github.com, https://api.SUBDOMAIN.ghe.com (data residency) "
-        "or https://HOST/api/v3 (Enterprise Server)."),
+        "or https://HOST/api/v3 (Enterprise Server).", check=check_api_url),
     "github.enterprise": Setting("str", None, "The enterprise's slug (or organization)."),
     "github.organization": Setting("str", None, "An organization's login, instead of an "
                                    "enterprise."),
@@ -142,7 +150,9 @@ SETTINGS: dict[str, Setting] = {
                                         "password."),
     "digest.smtp.ca_file": Setting("file", None, "PEM file of the certificate authorities "
                                    "to trust for the server's certificate."),
-    "digest.smtp.timeout": Setting("int", 30, "Seconds to wait for the server.", minimum=1),
+    "digest.smtp.timeout": Setting("int", 30, "Seconds to wait for the server; a message "
+                                   "whose answer takes longer is possibly sent, and not sent "
+                                   "again without --resend.", minimum=1),
     "digest.rate_per_minute": Setting("int", 60, "Most messages sent in a minute.", minimum=1),
     "digest.retries": Setting("int", 3, "Attempts after a temporary (4xx) failure, with "
                               "back-off.", minimum=0),
@@ -270,6 +280,9 @@ def load_yaml(path: Path):
             return yaml.load(fh, Loader=_LineLoader)  # noqa: S506 - a SafeLoader subclass
     except OSError as exc:
         raise ConfigError(f"cannot read the file: {exc.strerror}", path=path) from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"not UTF-8: cannot decode byte 0x{exc.object[exc.start]:02x}",
+                          path=path, line=first_undecodable_line(path, "utf-8")) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark else None
@@ -286,10 +299,13 @@ def key_line(mapping, key) -> int | None:
 class Config:
     """Validated settings, looked up by dotted key: `config.get("metrics.min_group_size")`."""
 
-    def __init__(self, values: dict[str, Any], path: Path | None, base: Path):
+    def __init__(self, values: dict[str, Any], path: Path | None, base: Path,
+                 lines: dict[str, int | None] | None = None):
         self._values = values
         self.path = path
         self.base = base
+        #: setting -> the line of the file it was read at
+        self._lines = lines or {}
 
     @classmethod
     def defaults(cls, base: Path) -> Config:
@@ -309,8 +325,9 @@ class Config:
     def _from_mapping(cls, data, path, base) -> Config:
         flat: dict[str, tuple[Any, int | None]] = {}
         _flatten(data, "", flat, path)
-        values = {}
+        values, lines = {}, {}
         for key, (value, line) in flat.items():
+            lines[key] = line
             values[key] = _check(key, SETTINGS[key], value, path, line, base)
         for key, setting in SETTINGS.items():
             if key not in values:
@@ -321,17 +338,23 @@ class Config:
         if values["store.archive"] is None:
             store = values["store.path"]
             values["store.archive"] = store.with_name(store.name + ".archive")
-        return cls(values, path, base)
+        return cls(values, path, base, lines)
 
     def get(self, key: str) -> Any:
         return self._values[key]
+
+    def where(self, key: str) -> dict:
+        """`path` and `line` of the file a setting was read from; empty for a default."""
+        if key not in self._lines:
+            return {}
+        return {"path": self.path, "line": self._lines[key]}
 
     def with_values(self, **overrides) -> Config:
         """A copy with some settings replaced (keys with `.` spelled as `__`)."""
         values = dict(self._values)
         for name, value in overrides.items():
             values[name.replace("__", ".")] = value
-        return Config(values, self.path, self.base)
+        return Config(values, self.path, self.base, self._lines)
 
 
 def _flatten(data, prefix, out, path):
@@ -378,7 +401,7 @@ def _check(key, setting: Setting, value, path, line, base):
             fail(f"must be at least {setting.minimum}, got {value!r}")
         if setting.maximum is not None and value > setting.maximum:
             fail(f"must be at most {setting.maximum}, got {value!r}")
-    elif kind in ("path", "file"):
+    elif kind in ("path", "file", "folder"):
         if not isinstance(value, str) or not value.strip():
             fail("expected a path")
         if "\0" in value:  # the system's calls would raise a ValueError
@@ -386,6 +409,8 @@ def _check(key, setting: Setting, value, path, line, base):
         resolved = (base / os.path.expanduser(value)).resolve()
         if kind == "file" and not resolved.exists():
             fail(f"no such file: {resolved}")
+        if kind == "folder" and not resolved.is_dir():
+            fail(f"no such folder: {resolved}")
         return resolved
     elif kind == "list":
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
@@ -397,11 +422,16 @@ def _check(key, setting: Setting, value, path, line, base):
         if not isinstance(value, dict):
             fail("expected a mapping")
         value = {k: dict(v) if isinstance(v, dict) else v for k, v in value.items()}
-        problems = setting.check(value) if setting.check else []
-        if problems:
-            fail(problems[0])
     elif kind == "sources":
         return _check_sources(key, value, path, line, base)
+    if setting.check:
+        try:
+            problems = setting.check(value)
+        except ConfigError as exc:  # a check shared with the code that uses the setting
+            raise ConfigError(exc.message, path=path, key=key, line=line,
+                              hint=exc.hint) from None
+        if problems:
+            fail(problems[0])
     return value
 
 

@@ -6,6 +6,7 @@ ranges, weeks and differences plain arithmetic.
 
 from __future__ import annotations
 
+import calendar
 import functools
 import re
 from dataclasses import dataclass
@@ -23,6 +24,11 @@ _MONDAY_SHIFT = 3
 
 def from_date(d: date) -> int:
     return d.toordinal() - _EPOCH_ORDINAL
+
+
+def utc_today() -> int:
+    """The current day in UTC."""
+    return from_date(datetime.now(timezone.utc).date())
 
 
 def to_date(day: int) -> date:
@@ -58,7 +64,10 @@ def parse_day(text: str) -> int:
         except ValueError:
             raise ValueError(f"not a date or timestamp: {text!r}") from None
         if moment.tzinfo is not None:
-            moment = moment.astimezone(timezone.utc)
+            try:
+                moment = moment.astimezone(timezone.utc)
+            except OverflowError:  # 0001-01-01T00:00:00+01:00 is a day before the calendar's
+                raise ValueError(f"before year 1 or after year 9999 in UTC: {text!r}") from None
         return from_date(moment.date())
     try:
         return from_date(date.fromisoformat(text))
@@ -72,6 +81,25 @@ def _day_of_date(text: str) -> int:
         return from_date(date.fromisoformat(text))
     except ValueError:
         raise ValueError(f"not a date or timestamp: {text!r}") from None
+
+
+#: the days a command may be asked about: Copilot's data starts in 2021, so a date outside is
+#: a typo (and the year 9999 has no next month to compare with)
+FIRST_DAY, LAST_DAY = from_date(date(2000, 1, 1)), from_date(date(2099, 12, 31))
+#: the longest period a command may be asked about, ten years: the rollup's tallies hold a
+#: counter per day, and grow with the square of the period's length
+LONGEST_PERIOD = 3653
+
+
+def check_plausible(text: str, since: int, until: int) -> None:
+    """Raise a ValueError naming `text` when its days reach outside FIRST_DAY..LAST_DAY."""
+    if since < FIRST_DAY or until > LAST_DAY:
+        raise ValueError(f"{text} is not between {day_str(FIRST_DAY)} and {day_str(LAST_DAY)}")
+
+
+def _last_of_month(first: date) -> date:
+    # the calendar, rather than adding days, which overflows in December of 9999
+    return first.replace(day=calendar.monthrange(first.year, first.month)[1])
 
 
 def day_ranges(days) -> str:
@@ -107,20 +135,22 @@ class Period:
 
     @classmethod
     def of(cls, since: str, until: str) -> Period:
-        start, end = parse_day(since), parse_day(until)
+        return cls.between(parse_day(since), parse_day(until))
+
+    @classmethod
+    def between(cls, start: int, end: int) -> Period:
+        """The days `start` to `end`, known as a calendar month when they are one."""
         first = to_date(start)
-        last_of_month = (first.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(1)
-        is_month = first.day == 1 and to_date(end) == last_of_month
+        is_month = first.day == 1 and to_date(end) == _last_of_month(first)
         return cls(start, end, is_month)
 
     @classmethod
     def month(cls, text: str) -> Period:
         m = _MONTH.fullmatch(text or "")
-        if not m or not 1 <= int(m.group(2)) <= 12:
+        if not m or not 1 <= int(m.group(2)) <= 12 or int(m.group(1)) == 0:
             raise ValueError(f"not a month (YYYY-MM): {text!r}")
         first = date(int(m.group(1)), int(m.group(2)), 1)
-        nxt = (first.replace(day=28) + timedelta(days=4)).replace(day=1)
-        return cls(from_date(first), from_date(nxt) - 1, True)
+        return cls(from_date(first), from_date(_last_of_month(first)), True)
 
     @classmethod
     def previous_month_of(cls, today: date) -> Period:

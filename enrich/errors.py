@@ -29,14 +29,23 @@ class ExitStatus(IntEnum):
     INTERRUPTED = 130
 
 
+def print_error(message: str, hint: str | None, stream) -> None:
+    """How an error reaches a user: `Error: ...`, then what to do about it, if known."""
+    print(f"Error: {message}", file=stream)
+    if hint:
+        print(f"Hint: {hint}", file=stream)
+
+
 def did_you_mean(name, choices) -> str:
     """` (did you mean X?)` for the closest of `choices`, or nothing."""
     close = difflib.get_close_matches(str(name), list(choices), n=1)
     return f" (did you mean {close[0]}?)" if close else ""
 
 
-def located(message: str, path=None, line: int | None = None) -> str:
-    """`file, line N: message`, with whatever of the place is known."""
+def located(message: str, path=None, line: int | None = None, key: str | None = None) -> str:
+    """`file, line N: key: message`, with whatever of the place is known."""
+    if key:
+        message = f"{key}: {message}"
     where = ", ".join(part for part in (
         None if path is None else str(path), None if line is None else f"line {line}") if part)
     return f"{where}: {message}" if where else message
@@ -56,6 +65,12 @@ class EnrichError(Exception):
         return self.message
 
 
+class UsageError(EnrichError):
+    """The command line is wrong: options that do not go together; the message names them."""
+
+    exit_status = ExitStatus.USAGE
+
+
 class ConfigError(EnrichError):
     """The configuration file is wrong; the message names the file and the key."""
 
@@ -63,8 +78,7 @@ class ConfigError(EnrichError):
 
     def __init__(self, message: str, *, path=None, key: str | None = None,
                  line: int | None = None, hint: str | None = None):
-        super().__init__(located(f"{key}: {message}" if key else message, path, line),
-                         hint=hint)
+        super().__init__(located(message, path, line, key), hint=hint)
         self.path, self.key, self.line = path, key, line
 
 

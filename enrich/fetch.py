@@ -4,14 +4,18 @@ Only the days the store lacks are fetched: a day counts as had once a fetch or a
 import covered it. Each day's files are downloaded, then imported through the same code as
 `enrich import`, and the day is marked covered last: a crash or kill at any moment leaves
 the day uncovered, and the next run fetches it again, its rows merging by OR without
-duplicates. A day that fails is listed and the others are kept.
+duplicates.
+
+A day that fails (a server that keeps failing, links that keep expiring, an answer that is
+not what GitHub sends) is listed with its reason and the others go on. Only an API answer
+that no other request would change (a wrong token, scope or slug) stops the fetch, and then
+the days and the seats not fetched are listed as such.
 """
 
 from __future__ import annotations
 
 import logging
 import os
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,10 +27,20 @@ from enrich.dates import day_str, parse_day
 from enrich.errors import ConfigError, ExitStatus
 from enrich.importer import ImportSummary, import_paths
 from enrich.logins import LoginBook
+from enrich.outputs.files import atomic_open
 from enrich.progress import Progress
-from enrich.sources.github import ExpiredLink, GitHubClient, GitHubError
+from enrich.scratch import scratch_folder
+from enrich.sources.github import (
+    DownloadError,
+    ExpiredLink,
+    GitHubClient,
+    GitHubError,
+    redact,
+    status_text,
+)
 from enrich.sources.parallel import ParsePool
 from enrich.sources.records import records
+from enrich.sources.seats import is_seat_page
 from enrich.store import Store
 
 log = logging.getLogger("enrich")
@@ -40,8 +54,14 @@ USER_ENGAGEMENT_DAYS = 28
 LINK_RENEWALS = 2
 #: after this many days in a row fail, the server is taken to be down: the rest is not tried
 FAILED_DAYS_IN_A_ROW = 3
-#: answers that no other day would change: stop the fetch
-_FATAL = {401, 403, 404, 422}
+#: API answers that no other request would change (token, scope, slug, policy): they stop
+#: the fetch
+_REFUSALS = {401, 403, 404, 422}
+
+
+def refuses_everything(error: GitHubError) -> bool:
+    """An API refusal stops the fetch; the storage host's answers concern one day's files."""
+    return error.status in _REFUSALS and not isinstance(error, DownloadError)
 
 
 @dataclass
@@ -49,24 +69,38 @@ class FetchResult:
     #: days imported with rows, days that had none
     reported: list[int] = field(default_factory=list)
     empty: list[int] = field(default_factory=list)
-    #: day -> why it could not be fetched
+    #: day -> why it could not be fetched (or was not tried)
     failed: dict[int, str] = field(default_factory=dict)
-    #: days whose team memberships were stored (with or without any)
+    #: days whose team memberships were stored (with or without any), and those that failed
     team_days: list[int] = field(default_factory=list)
+    teams_failed: dict[int, str] = field(default_factory=dict)
     rows: int = 0
     downloaded_bytes: int = 0
+    #: the seats stored, or why none were
     seats: int | None = None
+    seats_failed: str | None = None
+    #: the refusal that stopped the fetch
+    stopped: GitHubError | None = None
 
     @property
     def status(self) -> ExitStatus:
-        return ExitStatus.PARTIAL_DATA if self.failed else ExitStatus.OK
+        if self.stopped:
+            return self.stopped.exit_status
+        if self.failed or self.teams_failed or self.seats_failed:
+            return ExitStatus.PARTIAL_DATA
+        return ExitStatus.OK
 
     def as_json(self) -> dict:
         return {"reported": len(self.reported), "empty": len(self.empty),
-                "failed": {day_str(d): why for d, why in sorted(self.failed.items())},
-                "team_days": len(self.team_days),
+                "failed": _by_day(self.failed),
+                "team_days": len(self.team_days), "teams_failed": _by_day(self.teams_failed),
                 "rows": self.rows, "downloaded_bytes": self.downloaded_bytes,
-                "seats": self.seats}
+                "seats": self.seats, "seats_failed": self.seats_failed,
+                "stopped": self.stopped.message if self.stopped else None}
+
+
+def _by_day(reasons: dict[int, str]) -> dict[str, str]:
+    return {day_str(day): why for day, why in sorted(reasons.items())}
 
 
 @dataclass(frozen=True)
@@ -107,24 +141,29 @@ def fetch(config: Config, store: Store, client: GitHubClient, *, today: int,
           progress: bool = False) -> FetchResult:
     """Fetch the engagement days the store lacks (and the last `refresh` days), and seats.
 
-    Days run from the oldest the API keeps (or `since`) to yesterday (or `until`)."""
+    Days run from the oldest the API keeps (or `since`) to yesterday (or `until`). A day that
+    fails is listed in the result; a refusal that concerns every request stops the fetch, and
+    is the result's `stopped`."""
     scope = Scope.of(config)
     source = config.get("github.source")
-    with tempfile.TemporaryDirectory(prefix="enrich-fetch-") as folder, ParsePool() as pool:
-        fetcher = _Fetcher(config, store, client, scope, Path(folder), pool, today)
+    with scratch_folder(store) as folder, ParsePool() as pool:
+        fetcher = _Fetcher(config, store, client, scope, folder, pool, today)
         days = fetcher.wanted_days(source, refresh, since, until)
         team_days = (fetcher.wanted_days("usage-metrics", refresh, since, until, teams=True)
                      if wants_teams(config) else [])
-        with Progress("fetching", len(days) + len(team_days),
-                      enabled=None if progress else False, unit=" days") as bar:
-            fetcher.progress = bar
-            if source == "user-engagement":
-                fetcher.user_engagement(days)
-            else:
-                fetcher.usage_metrics(days)
-            fetcher.team_memberships(team_days)
-        if config.get("github.seats"):
-            fetcher.seats()
+        try:
+            with Progress("fetching", len(days) + len(team_days),
+                          enabled=None if progress else False, unit=" days") as bar:
+                fetcher.progress = bar
+                if source == "user-engagement":
+                    fetcher.user_engagement(days)
+                else:
+                    fetcher.usage_metrics(days)
+                fetcher.team_memberships(team_days)
+            if config.get("github.seats"):
+                fetcher.seats()
+        except GitHubError as refusal:  # only refusals get this far
+            fetcher.stop(refusal, days, team_days, seats=config.get("github.seats"))
     return fetcher.result
 
 
@@ -143,6 +182,8 @@ class _Fetcher:
         self.result = FetchResult()
         self.progress: Progress | None = None
         self._failures_in_a_row = 0
+        #: each downloaded file -> where it came from, as messages show it
+        self._sources: dict[Path, str] = {}
 
     def wanted_days(self, source: str, refresh: int, since: int | None,
                     until: int | None, *, teams: bool = False) -> list[int]:
@@ -166,23 +207,36 @@ class _Fetcher:
     # -- usage-metrics: one report a day, behind signed links ------------------------------
 
     def usage_metrics(self, days: list[int]) -> None:
-        self._reports("users-1-day", days, self._import_engagement)
+        self._reports("users-1-day", days, self._import_engagement, self.result.failed)
 
     def team_memberships(self, days: list[int]) -> None:
-        self._reports("user-teams-1-day", days, self._import_teams)
+        self._reports("user-teams-1-day", days, self._import_teams, self.result.teams_failed)
 
-    def _reports(self, report: str, days: list[int], store_day) -> None:
+    def _reports(self, report: str, days: list[int], store_day, failed: dict[int, str]) -> None:
         endpoint = f"{self.scope.path}/copilot/metrics/reports/{report}"
         for day in days:
-            if not self._server_down(day):
-                self._one_day(day, lambda d=day: self._report_links(endpoint, d), store_day)
+            if not self._server_down(day, failed):
+                self._one_day(day, lambda d=day: self._report_links(endpoint, d), store_day,
+                              failed)
 
     def _report_links(self, endpoint: str, day: int) -> list[str]:
         body = self.client.get(endpoint, {"day": day_str(day)})
-        links = (body or {}).get("download_links") or []
-        if not isinstance(links, list) or not all(isinstance(x, str) for x in links):
-            raise GitHubError(f"GET {endpoint}?day={day_str(day)}: download_links is not a "
-                              "list of links")
+        if body is None:  # 204 No Content: an organization's day without a report
+            return []
+        request = f"GET {endpoint}?day={day_str(day)}"
+        if not isinstance(body, dict):
+            raise GitHubError(f"{request} answered {_kind(body)}; expected an object with "
+                              "download_links")
+        if "download_links" not in body:
+            raise GitHubError(f"{request} answered an object without download_links")
+        links = body["download_links"]
+        if not isinstance(links, list):
+            raise GitHubError(f"{request} answered download_links that are {_kind(links)}; "
+                              "expected a list of links")
+        odd = [link for link in links if not isinstance(link, str)]
+        if odd:
+            raise GitHubError(f"{request} answered download_links holding {_kind(odd[0])}; "
+                              "expected links")
         return links
 
     # -- user-engagement: the seed API, one blob a day -------------------------------------
@@ -194,7 +248,7 @@ class _Fetcher:
         try:
             listed = self._blob_links(endpoint, days[0], days[-1])
         except GitHubError as exc:
-            self._stop_if_fatal(exc)
+            self._stop_if_refused(exc)
             for day in days:
                 self.result.failed[day] = exc.message
             return
@@ -202,9 +256,9 @@ class _Fetcher:
             if day not in listed:
                 # inside a range GitHub answered for: no report means no engagement
                 self._mark_empty(day)
-            elif not self._server_down(day):
+            elif not self._server_down(day, self.result.failed):
                 self._one_day(day, lambda d=day: [self._blob_link(endpoint, listed, d)],
-                              self._import_engagement)
+                              self._import_engagement, self.result.failed)
 
     def _blob_link(self, endpoint: str, listed: dict[int, str | None], day: int) -> str:
         """The day's link as first listed; asked again when that one has been used (expired)."""
@@ -215,30 +269,38 @@ class _Fetcher:
 
     def _blob_links(self, endpoint: str, since: int, until: int) -> dict[int, str | None]:
         body = self.client.get(endpoint, {"since": day_str(since), "until": day_str(until)})
+        request = f"GET {endpoint}?since={day_str(since)}&until={day_str(until)}"
         if not isinstance(body, list):
-            raise GitHubError(f"GET {endpoint}: expected a list of {{date, blob_uri}}")
+            raise GitHubError(f"{request} answered {_kind(body)}; expected a list of "
+                              "{date, blob_uri}")
         listed = {}
         for entry in body:
+            # never shown whole: its blob_uri is a signed link
+            date = entry.get("date") if isinstance(entry, dict) else None
             try:
-                day = parse_day(entry["date"])
-            except (TypeError, KeyError, ValueError):
-                raise GitHubError(f"GET {endpoint}: an entry without a valid date: "
-                                  f"{str(entry)[:80]}") from None
-            listed[day] = entry.get("blob_uri") or None
+                day = parse_day(date)
+            except (TypeError, ValueError):
+                raise GitHubError(f"{request} answered an entry without a valid date "
+                                  f"({_kind(entry)} whose date is {_kind(date)})") from None
+            link = entry.get("blob_uri")
+            if link is not None and not isinstance(link, str):
+                raise GitHubError(f"{request} answered a blob_uri of {date} that is "
+                                  f"{_kind(link)}; expected a link")
+            listed[day] = link or None
         return listed
 
     # -- one day --------------------------------------------------------------------------
 
     def _one_day(self, day: int, links: Callable[[], list[str]],
-                 store_day: Callable[[int, list[Path]], None]) -> None:
+                 store_day: Callable[[int, list[Path]], None], failed: dict[int, str]) -> None:
         """Download the day's files (asking for fresh links when they expire), and store
-        them with `store_day`, which marks the day had last."""
+        them with `store_day`, which marks the day had last; a failure goes to `failed`."""
         try:
             files = self._download_day(day, links)
         except GitHubError as exc:
-            self._stop_if_fatal(exc)
+            self._stop_if_refused(exc)
             self._failures_in_a_row += 1
-            self.result.failed[day] = exc.message
+            failed[day] = exc.message
             return
         finally:
             if self.progress:
@@ -256,7 +318,7 @@ class _Fetcher:
             return
         summary = self._import(files, covers=(day, day))
         if summary.failed:
-            self.result.failed[day] = summary.failed[0].error
+            self.result.failed[day] = self._refused_file(summary)
         else:
             self.result.reported.append(day)
             self.result.rows += summary.total("read")
@@ -264,7 +326,7 @@ class _Fetcher:
     def _import_teams(self, day: int, files: list[Path]) -> None:
         summary = self._import(files) if files else None
         if summary and summary.failed:
-            self.result.failed[day] = summary.failed[0].error
+            self.result.teams_failed[day] = self._refused_file(summary)
             return
         with self.store.transaction():
             self.store.mark_teams_covered([day])
@@ -275,9 +337,11 @@ class _Fetcher:
         while True:
             try:
                 return self._download_all(day, links())
-            except ExpiredLink:
+            except ExpiredLink as exc:
                 if renewals == LINK_RENEWALS:
-                    raise
+                    raise ExpiredLink(f"{exc.message}, and so did the fresh links asked for "
+                                      f"{LINK_RENEWALS} times", status=exc.status,
+                                      hint=exc.hint) from None
                 renewals += 1
                 log.info("links of %s expired: asking for fresh ones", day_str(day))
 
@@ -287,6 +351,7 @@ class _Fetcher:
         try:
             for i, url in enumerate(urls):
                 path = self.folder / f"{day_str(day)}-{i}.json"
+                self._sources[path] = redact(url)
                 self.result.downloaded_bytes += self.client.download(url, path)
                 files.append(path)
         except BaseException:
@@ -297,24 +362,48 @@ class _Fetcher:
 
     def _import(self, files: list[Path], **options) -> ImportSummary:
         options.setdefault("seats_taken_on", self.today)
+        options.setdefault("today", self.today)
         return import_paths(self.store, files,
                             usage_rules=self.config.get("usage_metrics.features"),
                             pool=self.pool, logins=self.logins, **options)
+
+    def _refused_file(self, summary: ImportSummary) -> str:
+        """Why the import refused a downloaded file, naming where it came from rather than
+        the work file, gone by now."""
+        refused = summary.failed[0]
+        why = refused.error.removeprefix(str(refused.path)).lstrip(", :")
+        return f"GET {self._sources[refused.path]} answered a file that is not valid: {why}"
 
     def _mark_empty(self, day: int) -> None:
         with self.store.transaction():
             self.store.mark_covered([day])
         self.result.empty.append(day)
 
-    def _stop_if_fatal(self, exc: GitHubError) -> None:
-        if exc.status in _FATAL:
+    def _stop_if_refused(self, exc: GitHubError) -> None:
+        if refuses_everything(exc):
             raise exc
 
-    def _server_down(self, day: int) -> bool:
+    def stop(self, refusal: GitHubError, days: list[int], team_days: list[int], *,
+             seats: bool) -> None:
+        """After a refusal, every day not fetched yet (the one refused among them) and the
+        seats are listed as not fetched."""
+        result = self.result
+        result.stopped = refusal
+        why = f"not fetched: the fetch stopped at {status_text(refusal.status)}"
+        done = {*result.reported, *result.empty, *result.failed}
+        for day in days:
+            if day not in done:
+                result.failed[day] = why
+        for day in team_days:
+            if day not in result.team_days:
+                result.teams_failed.setdefault(day, why)
+        if seats and result.seats is None:
+            result.seats_failed = why
+
+    def _server_down(self, day: int, failed: dict[int, str]) -> bool:
         if self._failures_in_a_row < FAILED_DAYS_IN_A_ROW:
             return False
-        self.result.failed[day] = (f"not tried: the {FAILED_DAYS_IN_A_ROW} days before it "
-                                   "failed")
+        failed[day] = f"not tried: the {FAILED_DAYS_IN_A_ROW} days before it failed"
         if self.progress:
             self.progress.advance(1)
         return True
@@ -328,12 +417,36 @@ class _Fetcher:
         merges them per holder (METRICS.md section 7), and the rollup counts holders.
         """
         path = self.folder / "seats.json"
-        count = 0
-        with open(path, "wb") as fh:
-            for page in self.client.pages(f"{self.scope.path}/copilot/billing/seats"):
-                fh.write(orjson.dumps(page) + b"\n")
-                count += len(page.get("seats") or []) if isinstance(page, dict) else 0
+        self._sources[path] = f"{self.scope.path}/copilot/billing/seats"
+        try:
+            count = self._download_seats(path)
+        except GitHubError as exc:
+            self._stop_if_refused(exc)
+            self.result.seats_failed = exc.message
+            return
         summary = self._import([path])
         if summary.failed:
-            raise GitHubError(f"the seat list from GitHub is not valid: {summary.failed[0].error}")
-        self.result.seats = count
+            self.result.seats_failed = self._refused_file(summary)
+        else:
+            self.result.seats = count
+
+    def _download_seats(self, path: Path) -> int:
+        endpoint = f"{self.scope.path}/copilot/billing/seats"
+        count = 0
+        with atomic_open(path, "wb") as fh:  # private: it holds logins
+            for page in self.client.pages(endpoint):
+                if not is_seat_page(page):
+                    raise GitHubError(f"GET {endpoint} answered {_kind(page)}; expected an "
+                                      "object with a list of seats")
+                fh.write(orjson.dumps(page) + b"\n")
+                count += len(page["seats"])
+        return count
+
+
+_KINDS = ((bool, "true or false"), (dict, "an object"), (list, "a list"), (str, "a string"),
+          (int | float, "a number"))
+
+
+def _kind(value) -> str:
+    """What a JSON value is, for a message: never the value, which may be a signed link."""
+    return next((words for kind, words in _KINDS if isinstance(value, kind)), "null")

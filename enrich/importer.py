@@ -19,11 +19,11 @@ from pathlib import Path
 import orjson
 import zstandard
 
-from enrich.dates import day_str
+from enrich.dates import day_str, utc_today
 from enrich.errors import InputError
 from enrich.logins import LoginBook
 from enrich.outputs.files import atomic_open
-from enrich.sources.engagement import Batch, RowError, row_format
+from enrich.sources.engagement import Batch, RowError, TooManyFeatures, row_format
 from enrich.sources.parallel import ParsePool, make_parser
 from enrich.sources.records import RecordError, file_digest, is_gzip, records
 from enrich.sources.seats import is_seat_page, parse_page
@@ -32,6 +32,8 @@ from enrich.store import Store, UserDays, pack_user_days
 
 SEATS = "seats"
 TEAMS = "user-teams"
+#: a file without rows: a day GitHub had no rows for, saved as it came
+EMPTY = "empty"
 _BATCH = 20_000
 _SUFFIXES = (".json", ".jsonl", ".ndjson", ".json.gz", ".jsonl.gz", ".ndjson.gz")
 
@@ -47,11 +49,12 @@ class FileResult:
     rejected: int = 0
     days: list[int] = field(default_factory=list)
     error: str | None = None
+    warning: str | None = None
 
     def as_json(self) -> dict:
         return {"file": str(self.path), "status": self.status, "kind": self.kind,
                 "read": self.read, "stored": self.stored, "merged": self.merged,
-                "rejected": self.rejected, "error": self.error}
+                "rejected": self.rejected, "error": self.error, "warning": self.warning}
 
 
 @dataclass
@@ -120,17 +123,9 @@ class _Rejects:
         self.path = path
         self.rows: list[bytes] = []
 
-    def add(self, file: Path, line: int, reason: str, text) -> None:
-        if isinstance(text, RecordError):  # JSON that could not be read: what text it has
-            text = text.text
-        if isinstance(text, bytes):
-            text = text.decode("utf-8", "replace")
-        elif not isinstance(text, str):
-            # json, not orjson: a value of a JSON array may be what orjson cannot write, such
-            # as an integer beyond 64 bits
-            text = json.dumps(text)
-        self.rows.append(orjson.dumps(
-            {"file": str(file), "line": line, "reason": reason, "row": text.rstrip("\n")}))
+    def add(self, file: Path, line: int, reason: str, record) -> None:
+        self.rows.append(orjson.dumps({"file": str(file), "line": line, "reason": reason,
+                                       "row": _row_text(record).rstrip("\n")}))
 
     def write(self) -> Path | None:
         if not self.rows or self.path is None:
@@ -140,35 +135,48 @@ class _Rejects:
         return self.path
 
 
+@dataclass(frozen=True)
+class _Options:
+    """What every file of one import is read with."""
+
+    usage_rules: Mapping
+    skip_bad_rows: bool
+    rejects: _Rejects
+    seats_taken_on: int
+    today: int  # UTC: rows of a day after tomorrow are bad rows
+    logins: LoginBook
+    pool: ParsePool
+
+
 def import_paths(store: Store, paths: Iterable[Path], *, usage_rules: Mapping,
                  skip_bad_rows: bool = False, rejects: Path | None = None,
                  covers: tuple[int, int] | None = None, seats_taken_on: int,
-                 progress=None, pool: ParsePool | None = None,
+                 today: int | None = None, progress=None, pool: ParsePool | None = None,
                  logins: LoginBook | None = None) -> ImportSummary:
     """Import every file; a rejected file does not stop the others.
 
-    A caller that imports again and again (a fetch, day by day) passes the same worker
-    `pool` and login book, rather than have each import start workers and read the logins.
+    `today` (default: the current day, UTC) bounds the days of rows. A caller that imports
+    again and again (a fetch, day by day) passes the same worker `pool` and login book,
+    rather than have each import start workers and read the logins.
     """
     summary = ImportSummary(covers=covers)
     sink = _Rejects(rejects if skip_bad_rows else None)
     files = expand_paths(paths)
-    logins = logins or LoginBook(store)
     # a pool given by the caller serves several imports: the caller closes it
     # a thread hashes the next file and archives the current one while this one parses:
     # hashlib, zstandard and file I/O release the GIL
     with contextlib.nullcontext(pool) if pool else ParsePool() as pool, \
             ThreadPoolExecutor(1, thread_name_prefix="enrich-archive") as helper:
+        options = _Options(usage_rules, skip_bad_rows, sink, seats_taken_on,
+                           utc_today() if today is None else today,
+                           logins or LoginBook(store), pool)
         digests = [helper.submit(file_digest, files[0])] if files else []
         for path, following in itertools.zip_longest(files, files[1:]):
             digest = digests.pop()
             if following is not None:
-                _prefetch(pool, store, following, usage_rules)
+                _prefetch(store, following, options)
                 digests.append(helper.submit(file_digest, following))
-            result = _import_one(store, path, digest.result(), helper, usage_rules=usage_rules,
-                                 skip_bad_rows=skip_bad_rows, rejects=sink,
-                                 seats_taken_on=seats_taken_on, logins=logins, pool=pool)
-            summary.files.append(result)
+            summary.files.append(_import_one(store, path, digest.result(), helper, options))
             if progress:
                 progress.advance(1)
     if covers is not None and not summary.failed:
@@ -179,32 +187,35 @@ def import_paths(store: Store, paths: Iterable[Path], *, usage_rules: Mapping,
     return summary
 
 
-def _prefetch(pool: ParsePool, store: Store, path: Path, usage_rules: Mapping) -> None:
+def _prefetch(store: Store, path: Path, options: _Options) -> None:
     """Let the workers start on the next file; a file that turns out bad is left for later."""
     try:
-        if not pool.wants(path):
+        if not options.pool.wants(path):
             return
-        _, first = _first_value(path, records(path))
+        first = _first_value(path, records(path))
     except (InputError, OSError):
         return
-    kind = row_format(first)
+    kind = None if first is None else row_format(first[1])
     if kind is not None:
-        pool.prefetch(kind, usage_rules, path, store.feature_map, compact)
+        options.pool.prefetch(kind, options.usage_rules, options.today, path,
+                              store.feature_map, compact)
 
 
-def _import_one(store, path, sha, helper: ThreadPoolExecutor, *, usage_rules, skip_bad_rows,
-                rejects, seats_taken_on, logins, pool):
+def _import_one(store: Store, path: Path, sha: str, helper: ThreadPoolExecutor,
+                options: _Options) -> FileResult:
     if store.known_file(sha):
         return FileResult(path, "already imported")
     try:
         with store.transaction():
             copying = helper.submit(archive_copy, path, store.archive, sha)
             try:
-                result = _FileImport(store, path, usage_rules, skip_bad_rows, rejects,
-                                     seats_taken_on, sha, logins, pool).run()
+                result = _FileImport(store, path, sha, options).run()
             except BaseException:
                 _discard(copying)
                 raise
+            if result.kind == EMPTY:  # nothing to derive from it: neither kept nor recorded
+                _discard(copying)
+                return result
             archived, _ = copying.result()
             store.record_file(sha, name=path.name, kind=result.kind, size=path.stat().st_size,
                               archive=str(archived.relative_to(store.archive)),
@@ -212,7 +223,7 @@ def _import_one(store, path, sha, helper: ThreadPoolExecutor, *, usage_rules, sk
                                       ("read", "stored", "merged", "rejected")},
                               days=result.days)
     except InputError as exc:
-        logins.forget()
+        options.logins.forget()
         return FileResult(path, "rejected", error=exc.message)
     return result
 
@@ -220,34 +231,42 @@ def _import_one(store, path, sha, helper: ThreadPoolExecutor, *, usage_rules, sk
 class _FileImport:
     """The rows of one file into the store, inside the caller's transaction."""
 
-    def __init__(self, store: Store, path: Path, usage_rules, skip_bad_rows, rejects,
-                 seats_taken_on, sha, logins: LoginBook, pool: ParsePool):
-        self.store, self.path, self.usage_rules = store, path, usage_rules
-        self.skip_bad_rows, self.rejects = skip_bad_rows, rejects
-        self.seats_taken_on, self.sha = seats_taken_on, sha
+    def __init__(self, store: Store, path: Path, sha: str, options: _Options):
+        self.store, self.path, self.sha = store, path, sha
+        self.usage_rules, self.today = options.usage_rules, options.today
+        self.skip_bad_rows, self.rejects = options.skip_bad_rows, options.rejects
+        self.seats_taken_on = options.seats_taken_on
         self.result = FileResult(path, "imported")
         self.measured: dict[int, int] = {}
-        self.logins = logins
-        self.pool = pool
+        self.logins = options.logins
+        self.pool = options.pool
 
     def run(self) -> FileResult:
         stream = records(self.path)
-        line, first = _first_value(self.path, stream)
-        kind = self._kind_of(line, first)
+        first = _first_value(self.path, stream)
+        if first is None:
+            self.result.kind = EMPTY
+            self.result.warning = "the file holds no rows; imported as a file of zero rows"
+            return self.result
+        line, record = first
+        kind = self._kind_of(line, record)
         if kind == SEATS:
-            return self._seats(line, first, stream)
+            return self._seats(line, record, stream)
         if kind == TEAMS:
-            return self._teams(line, first, stream)
+            return self._teams(line, record, stream)
         stream.close()
-        self._store_batches(self._batches(kind))
+        try:
+            self._store_batches(self._batches(kind))
+        except TooManyFeatures as exc:
+            raise InputError(str(exc), path=self.path, line=exc.line) from None
         return self.result
 
     def _batches(self, kind: str) -> Iterator[Block]:
         store = self.store
         if self.pool.wants(self.path):
-            return self.pool.parse(kind, self.usage_rules, self.path, store.feature_map,
-                                   store.feature_bit, compact)
-        parser = make_parser(kind, store.feature_bit, self.usage_rules)
+            return self.pool.parse(kind, self.usage_rules, self.today, self.path,
+                                   store.feature_map, store.feature_bit, compact)
+        parser = make_parser(kind, store.feature_bit, self.usage_rules, self.today)
         items = records(self.path)
         return (compact(parser.parse(chunk))
                 for chunk in iter(lambda: list(itertools.islice(items, _BATCH)), []))
@@ -337,7 +356,7 @@ class _FileImport:
                     raise RowError(row.reason)
                 if not isinstance(row, dict):
                     raise RowError("expected a JSON object")
-                membership = parse_team_row(row)
+                membership = parse_team_row(row, self.today)
             except RowError as exc:
                 self._bad_row(row_line, str(exc), row)
                 continue
@@ -352,8 +371,9 @@ class _FileImport:
         return result
 
 
-def _first_value(path: Path, stream) -> tuple[int, object]:
-    """The first record of a file, decoded, for recognising what the file holds."""
+def _first_value(path: Path, stream) -> tuple[int, object] | None:
+    """The first record of a file and its line, decoded, for recognising what the file
+    holds; None for a file without any."""
     for line, record in stream:
         if isinstance(record, bytes):
             if not record.strip():
@@ -362,7 +382,7 @@ def _first_value(path: Path, stream) -> tuple[int, object]:
         if isinstance(record, RecordError):
             raise InputError(record.reason, path=path, line=line)
         return line, record
-    raise InputError("the file holds no rows", path=path)
+    return None
 
 
 def _value(path: Path, line: int, text: bytes):
@@ -371,6 +391,23 @@ def _value(path: Path, line: int, text: bytes):
     except orjson.JSONDecodeError as exc:
         raise InputError(f"invalid JSON: {str(exc).split(': line ')[0]}", path=path,
                          line=line) from None
+
+
+def _row_text(record) -> str:
+    """A bad row as the rejects file keeps it: its text, or its value written as JSON."""
+    if isinstance(record, RecordError):
+        record = record.text
+    if isinstance(record, bytes):
+        return record.decode("utf-8", "replace")
+    if isinstance(record, str):
+        return record
+    try:
+        return orjson.dumps(record).decode()
+    except TypeError:  # an integer past 64 bits, or nested deeper than orjson writes
+        try:
+            return json.dumps(record)
+        except RecursionError:
+            return "(nested too deeply to show)"
 
 
 def archive_copy(source: Path, archive: Path, sha256: str) -> tuple[Path, bool]:

@@ -26,6 +26,8 @@ import zstandard
 from enrich.dates import Period
 from enrich.errors import StoreError
 from enrich.features import CANONICAL
+from enrich.outputs.files import make_private_folder
+from enrich.sources.engagement import TooManyFeatures
 from enrich.sources.seats import Seat
 from enrich.sources.teams import TeamMembership
 
@@ -128,13 +130,46 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (period, recipient, content_hash)
     ) WITHOUT ROWID;
     """,
+    # 5: a digest handed to the server whose answer has not come is "possibly sent": noted
+    # with sending_since before it goes, and sent_at stays NULL until the server accepts it
+    """
+    CREATE TABLE digest_ledger_5 (
+        period TEXT NOT NULL,
+        recipient TEXT NOT NULL,
+        content_hash TEXT NOT NULL,
+        sent_at TEXT,
+        sending_since TEXT,
+        PRIMARY KEY (period, recipient, content_hash)
+    ) WITHOUT ROWID;
+    INSERT INTO digest_ledger_5 (period, recipient, content_hash, sent_at)
+        SELECT period, recipient, content_hash, sent_at FROM digest_ledger;
+    DROP TABLE digest_ledger;
+    ALTER TABLE digest_ledger_5 RENAME TO digest_ledger;
+    """,
 )
 
 _SEAT_FIELDS = ("user_id", "login", "organization", "assigning_team", "plan_type", "created_at",
                 "last_activity_at", "last_activity_editor", "last_authenticated_at",
                 "pending_cancellation_date")
 
+#: `bits` is a signed 64-bit SQLite integer: one bit per feature, the sign bit unused
+MAX_FEATURES = 63
+
+#: the canonical features, bits in their order, as SQL for the first migration's script
+_CANONICAL_FEATURES = "INSERT INTO features (bit, name) VALUES {};".format(", ".join(
+    f"({bit}, '{name}')" for bit, name in enumerate(CANONICAL)))
+
 _MERGE_BITS = "ON CONFLICT (day, user_id) DO UPDATE SET bits = bits | excluded.bits"
+
+
+class LedgerEntry(NamedTuple):
+    """A digest in the ledger: sent (the server said so), or possibly sent (handed over, and
+    no answer came), or both when it was sent again with `--resend`."""
+
+    #: when the server last accepted it; None: never
+    sent_at: str | None
+    #: when it was last handed to the server with no answer yet; None: no hand-over open
+    sending_since: str | None
 
 
 class UserDays(NamedTuple):
@@ -168,11 +203,14 @@ class Store:
     def __init__(self, path: Path, archive: Path):
         self.path = Path(path)
         self.archive = Path(archive)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        if not self.path.exists():
-            # logins are personal data: the store (and SQLite's WAL files, which inherit the
-            # mode) is readable by its owner only
-            os.close(os.open(self.path, os.O_CREAT | os.O_WRONLY, 0o600))
+        try:
+            if not self.path.exists():
+                # logins are personal data: the store (and SQLite's WAL files, which inherit
+                # the mode) is readable by its owner only, and so is its folder
+                make_private_folder(self.path.parent)
+                os.close(os.open(self.path, os.O_CREAT | os.O_WRONLY, 0o600))
+        except OSError as exc:
+            raise StoreError(f"{self.path}: cannot create the store: {exc.strerror}") from None
         try:
             self._db = sqlite3.connect(self.path, isolation_level=None, timeout=30)
             self._db.execute("PRAGMA journal_mode = WAL")
@@ -202,12 +240,11 @@ class Store:
                 f"understands ({len(MIGRATIONS)})", hint="upgrade enrich")
         for number, script in enumerate(MIGRATIONS[version:], version + 1):
             # executescript commits first; the version is set in the same script so a crash
-            # never leaves a half-migrated store marked as migrated
-            self._db.executescript(f"BEGIN; {script}; PRAGMA user_version = {number}; COMMIT;")
-        if version == 0:
-            with self.transaction():
-                self._db.executemany("INSERT INTO features (bit, name) VALUES (?, ?)",
-                                     enumerate(CANONICAL))
+            # never leaves a half-migrated store marked as migrated, and a new store gets its
+            # features with its first tables (later, a kill in between would leave it none)
+            seed = _CANONICAL_FEATURES if number == 1 else ""
+            self._db.executescript(
+                f"BEGIN; {script}; {seed} PRAGMA user_version = {number}; COMMIT;")
 
     @property
     def schema_version(self) -> int:
@@ -243,8 +280,8 @@ class Store:
         bit = self._features.get(name)
         if bit is None:
             bit = len(self._features)
-            if bit >= 63:
-                raise StoreError(f"{self.path}: too many features (a new one: {name!r})")
+            if bit >= MAX_FEATURES:
+                raise TooManyFeatures(name, MAX_FEATURES)
             self._db.execute("INSERT INTO features (bit, name) VALUES (?, ?)", (bit, name))
             self._features[name] = bit
         return bit
@@ -394,11 +431,23 @@ class Store:
         return self._db.execute(
             "SELECT taken_on, sources FROM directory_snapshots ORDER BY id").fetchall()
 
-    def is_sent(self, period: str, recipient: str, content_hash: str) -> bool:
-        """Whether the ledger has this digest as sent to this recipient for this period."""
-        return self._db.execute(
-            "SELECT 1 FROM digest_ledger WHERE period = ? AND recipient = ? AND content_hash = ?",
-            (period, recipient, content_hash)).fetchone() is not None
+    def ledger_entry(self, period: str, recipient: str, content_hash: str) -> LedgerEntry | None:
+        """What the ledger knows of this digest to this recipient for this period."""
+        row = self._db.execute(
+            "SELECT sent_at, sending_since FROM digest_ledger "
+            "WHERE period = ? AND recipient = ? AND content_hash = ?",
+            (period, recipient, content_hash)).fetchone()
+        return None if row is None else LedgerEntry(*row)
+
+    def record_sending(self, period: str, recipient: str, content_hash: str) -> None:
+        """Note a digest about to be handed to the server, committed before it goes: if the
+        server's answer never comes, or the run is killed, the digest is possibly sent."""
+        with self.transaction():
+            self._db.execute(
+                "INSERT INTO digest_ledger (period, recipient, content_hash, sending_since) "
+                "VALUES (?, ?, ?, ?) ON CONFLICT (period, recipient, content_hash) "
+                "DO UPDATE SET sending_since = excluded.sending_since",
+                (period, recipient, content_hash, _now()))
 
     def record_sent(self, period: str, recipient: str, content_hash: str) -> None:
         """Note a digest the server accepted, committed at once: a crash later in the batch
@@ -407,8 +456,20 @@ class Store:
             self._db.execute(
                 "INSERT INTO digest_ledger (period, recipient, content_hash, sent_at) "
                 "VALUES (?, ?, ?, ?) ON CONFLICT (period, recipient, content_hash) "
-                "DO UPDATE SET sent_at = excluded.sent_at",
+                "DO UPDATE SET sent_at = excluded.sent_at, sending_since = NULL",
                 (period, recipient, content_hash, _now()))
+
+    def clear_sending(self, period: str, recipient: str, content_hash: str) -> None:
+        """Forget a hand-over the server refused: the digest is as it was before it (never
+        sent, so a re-run tries again, or sent by an earlier run)."""
+        key = (period, recipient, content_hash)
+        with self.transaction():
+            self._db.execute(
+                "UPDATE digest_ledger SET sending_since = NULL "
+                "WHERE period = ? AND recipient = ? AND content_hash = ?", key)
+            self._db.execute(
+                "DELETE FROM digest_ledger WHERE period = ? AND recipient = ? "
+                "AND content_hash = ? AND sent_at IS NULL", key)
 
     def covered_days(self, first: int, last: int) -> set[int]:
         """Days from `first` to `last` that a successful fetch or complete import covered."""

@@ -8,6 +8,7 @@
         github.api.script("/enterprises/acme/copilot/user-engagement", Reply(500), Reply(500))
         github.storage.script("/blobs/2026-01-05-0.json", Reply(200, data, action=RESET))
         github.storage.expire("/blobs/2026-01-05-0.json")
+        github.api.delay = github.storage.delay = 0.02   # seconds before each answer
         client = GitHubClient(github.api.url, github.token)
         ...
         github.api.requests        # every request seen: Seen(method, path, query, headers)
@@ -95,6 +96,8 @@ class FakeServer:
                  ssl_context: ssl.SSLContext | None = None):
         self._respond = respond
         self.requests: list[Seen] = []
+        #: seconds to wait before answering, so that a test can stop a client mid-way
+        self.delay = 0.0
         # deque.popleft is atomic, so handler threads need no lock to take scripted replies
         self._scripts: dict[str, deque[Reply]] = {}
         self._httpd = _HTTPServer(("127.0.0.1", 0), _Handler)
@@ -138,6 +141,8 @@ class Storage(FakeServer):
         self.blobs: dict[str, bytes | Path] = {}
         self.violations: list[str] = []
         self._links: dict[str, str] = {}  # signature -> path, while the link is valid
+        #: every signature issued, for tests that check none is shown
+        self.signatures: list[str] = []
 
     def put(self, path: str, data: bytes | Path) -> None:
         self.blobs[path] = data
@@ -146,6 +151,7 @@ class Storage(FakeServer):
         """A fresh signed link to `path`."""
         signature = secrets.token_urlsafe(16)
         self._links[signature] = path
+        self.signatures.append(signature)
         return f"{self.url}{path}?sv=2023-01-03&se={int(time.time()) + 3600}&sp=r&sig={signature}"
 
     def expire(self, path: str) -> None:
@@ -281,6 +287,7 @@ class _Handler(BaseHTTPRequestHandler):
                     {name.lower(): value for name, value in self.headers.items()}, self.path)
         fake = self.server.fake
         fake.requests.append(seen)
+        time.sleep(fake.delay)
         self._send(fake.reply_to(seen))
 
     def _send(self, reply: Reply) -> None:

@@ -15,11 +15,15 @@ maker as the LDAP server's); `other_ca_file` signed nothing here, for the untrus
 Scripted failures of `Mailbox`: `reject` answers 550 to RCPT of those addresses; `defer`
 answers 451 to the first N RCPT of an address, then accepts it; `drop_after=K` closes the
 connection at the MAIL of any transaction once K messages were accepted, `drops` times (None:
-every time).
+every time); `refuse_data` are the answers to the end of the next messages instead of
+accepting them (e.g. `["451 4.3.0 try later"]`); `data_delay` seconds pass between accepting a
+message and saying so, as with a slow server: a client that gives up meanwhile does not know
+that the message was accepted.
 """
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 import ssl
@@ -58,7 +62,8 @@ class Mailbox:
     """The server's handler: keeps each accepted message in `received`."""
 
     def __init__(self, *, reject=(), defer: dict[str, int] | None = None,
-                 drop_after: int | None = None, drops: int | None = None):
+                 drop_after: int | None = None, drops: int | None = None,
+                 refuse_data=(), data_delay: float = 0):
         self.received: list[Received] = []
         self.reject = {address.lower() for address in reject}
         self.defer = {address.lower(): n for address, n in (defer or {}).items()}
@@ -66,6 +71,8 @@ class Mailbox:
         #: RCPT commands per address, refused or not
         self.rcpt_attempts: Counter[str] = Counter()
         self.dropped = 0
+        self.refuse_data = list(refuse_data)
+        self.data_delay = data_delay
 
     @property
     def recipients(self) -> list[str]:
@@ -93,10 +100,13 @@ class Mailbox:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
+        if self.refuse_data:
+            return self.refuse_data.pop(0)
         login = session.auth_data.login.decode() if session.authenticated else None
         self.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos),
                                       envelope.original_content, login,
                                       list(envelope.mail_options)))
+        await asyncio.sleep(self.data_delay)
         return "250 2.0.0 accepted"
 
 

@@ -16,6 +16,10 @@ March 2025, every day covered. Seats: everyone but a5.
 
 import email
 import email.policy
+import signal
+import subprocess
+import sys
+import time
 
 import pytest
 from conftest import seed_row, write_jsonl
@@ -210,7 +214,7 @@ def test_enrich_digest_on_the_command_line(run_cli, company):
     result = run_cli("digest", "--month", "2025-03")
     assert result.status == 0, result.stderr
     assert result.stdout == f"wrote 2 digests to {company / 'out' / 'outbox'}\n"
-    assert run_cli("digest", "--month", "2025-03", "--resend").status == ExitStatus.BAD_CONFIG
+    assert run_cli("digest", "--month", "2025-03", "--resend").status == ExitStatus.USAGE
 
 
 def test_digest_send_delivers_each_lead_once_and_refuses_other_domains(run_cli, company,
@@ -238,10 +242,96 @@ def test_digest_send_delivers_each_lead_once_and_refuses_other_domains(run_cli, 
     received = mailbox.received[0].message
     assert received["Subject"] == "Copilot in Apps and Platform: March 2025"
     assert "Bcc" not in received
-    assert "\nrefused            1\n" in first.stdout
+    assert "\nrefused             1\n" in first.stdout
     assert first.stderr.startswith("refused: lee@elsewhere.test: the domain elsewhere.test is")
     assert "s3cret" not in first.stdout + first.stderr
     assert "already sent" in again.stdout and len(mailbox.received) == 1
+
+
+MARCH = ("digest", "--month", "2025-03", "--send")
+LEE, ZOE = "lee@corp.test", "Z@corp.test"  # the leads, in the order their digests go
+
+
+def send_config(company, server, smtp: str = "") -> None:
+    """A configuration that sends the digests to `server` (plain SMTP), with no pause."""
+    (company / "enrich.yaml").write_text(
+        "company: {name: Initech}\n"
+        "directory:\n  sources:\n    - {type: yaml, path: org.yaml}\n"
+        "digest:\n  from: Copilot team <copilot@corp.test>\n"
+        "  allowed_domains: [corp.test]\n  rate_per_minute: 6000\n"
+        f"  smtp: {{host: {server.host}, port: {server.port}, security: none{smtp}}}\n")
+
+
+def test_11_6_a_slow_server_gets_each_digest_once_and_the_run_names_those_possibly_sent(
+        run_cli, company):
+    mailbox = Mailbox(data_delay=2)  # accepts each message, and says so after 2 s
+    with running_smtp(mailbox) as server:
+        send_config(company, server, ", timeout: 1")
+        slow = run_cli(*MARCH)
+        mailbox.data_delay = 0  # well again: nothing is sent twice all the same
+        again = run_cli(*MARCH)
+        assert [m.recipients for m in mailbox.received] == [[LEE], [ZOE]]
+        resent = run_cli(*MARCH, "--resend", LEE)
+    assert slow.status == again.status == resent.status == ExitStatus.PARTIAL_DATA
+    assert "\npossibly sent       2\n" in slow.stdout
+    hint = ("Hint: the server may have delivered the digests possibly sent without its answer "
+            "reaching enrich (a slow server needs a longer digest.smtp.timeout), so they are "
+            "not sent again by themselves; if they did not arrive, add "
+            f"`--resend {LEE} {ZOE}` to the command to send them again\n")
+    assert slow.stderr == "".join(
+        f"possibly sent: {who}: the server's answer to the message never came: Connection "
+        "unexpectedly closed: timed out\n" for who in (LEE, ZOE)) + hint
+    assert "\nsent                0\n" in again.stdout
+    assert again.stderr.startswith(f"possibly sent: {LEE}: handed to the server at ")
+    assert again.stderr.endswith(hint)
+    assert [m.recipients for m in mailbox.received] == [[LEE], [ZOE], [LEE]]
+    assert "\nsent                1\n" in resent.stdout
+    assert resent.stderr.startswith(f"possibly sent: {ZOE}: handed to the server at ")
+
+
+def test_11_6_a_run_killed_while_the_server_delays_leaves_its_digest_possibly_sent(
+        run_cli, company):
+    mailbox = Mailbox(data_delay=60)  # the first message is accepted, and its answer waits
+    with running_smtp(mailbox) as server:
+        send_config(company, server)
+        enrich = subprocess.Popen([sys.executable, "-m", "enrich", *MARCH], cwd=company,
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        try:
+            deadline = time.monotonic() + 60
+            while not mailbox.received and enrich.poll() is None and time.monotonic() < deadline:
+                time.sleep(0.02)
+            ended = enrich.poll() is not None
+            assert mailbox.received, enrich.stderr.read().decode() if ended else "no message"
+        finally:
+            enrich.kill()  # SIGKILL: no clean-up of any kind
+            enrich.wait()
+            enrich.stderr.close()
+        mailbox.data_delay = 0
+        rerun = run_cli(*MARCH)
+        resent = run_cli(*MARCH, "--resend", LEE)
+    assert enrich.returncode == -signal.SIGKILL
+    assert rerun.status == ExitStatus.PARTIAL_DATA
+    assert rerun.stderr.startswith(f"possibly sent: {LEE}: handed to the server at ")
+    assert f"`--resend {LEE}`" in rerun.stderr
+    assert "\nsent                1\n" in rerun.stdout  # Zoë's
+    assert resent.status == ExitStatus.OK, resent.stderr
+    # each lead got one digest, then Lee a second one, as --resend asked
+    assert [m.recipients for m in mailbox.received] == [[LEE], [ZOE], [LEE]]
+
+
+def test_11_12_security_none_against_a_server_that_requires_starttls_stops_at_once(
+        run_cli, company, smtp_certificates):
+    mailbox = Mailbox()
+    with running_smtp(mailbox, "starttls", smtp_certificates) as server:
+        send_config(company, server)
+        result = run_cli(*MARCH)
+    assert result.status == ExitStatus.BAD_CONFIG
+    assert result.stderr == (
+        f"Error: the SMTP server 127.0.0.1:{server.port} takes no mail over an unencrypted "
+        "connection (530 Must issue a STARTTLS command first), and digest.smtp.security is "
+        "none; no digest was sent\n"
+        "Hint: set digest.smtp.security to starttls\n")
+    assert mailbox.rcpt_attempts == {}
 
 
 def test_leads_without_a_usable_address_are_named_and_skipped(run_cli, company):

@@ -8,6 +8,7 @@ import pytest
 from conftest import seed_row, write_jsonl
 
 from enrich.errors import ExitStatus
+from enrich.store import Store
 
 ORG = """\
 cost_centers: {CC1: Platform}
@@ -30,6 +31,7 @@ def company(tmp_path, monkeypatch):
     (tmp_path / "enrich.yaml").write_text(
         "directory:\n  sources:\n    - {type: yaml, path: org.yaml}\n"
         "    - {type: yaml, path: more.yaml}\n")
+    Store(tmp_path / "enrich.db", tmp_path / "enrich.db.archive").close()
     return tmp_path
 
 

@@ -126,15 +126,22 @@ def test_without_any_unit_cost_center_there_is_none():
 def test_cost_center_ids_need_no_list_of_names():
     directory = load(write("""\
         units: [{id: eng, name: Engineering, cost_center: CC-9}]
-        people: []
+        people: [{id: e1, name: Ada, unit: eng}]
         """))
 
     assert directory.units["eng"].cost_center == "CC-9"
     assert directory.cost_centers == {}
 
 
-def test_an_empty_file_is_an_empty_directory():
-    assert load(write("")).people == {}
+def test_11_11_an_empty_file_is_an_error():
+    assert error_of("") == (
+        "org.yaml: the file is empty; expected emu_short_code, cost_centers, units, people, "
+        "aliases")
+
+
+def test_11_11_an_org_chart_without_people_is_an_error():
+    assert error_of("units: [{id: eng, name: Engineering}]\npeople: []\n") == (
+        "org.yaml: the org chart has no people")
 
 
 @pytest.mark.parametrize(("text", "message"), [

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 from datetime import datetime, timezone
 
@@ -213,8 +214,9 @@ def test_no_token_wrong_token_and_wrong_slug(run_cli, tmp_path, github, monkeypa
     monkeypatch.setenv("TEST_GITHUB_TOKEN", "ghp_wrong")
     result = run_cli("fetch", "--since", "2026-01-01")
     assert result.status == ExitStatus.SOURCE_UNREACHABLE
-    assert result.stderr.startswith("Error: GET /enterprises/acme/copilot/metrics/reports/"
-                                    "users-1-day?day=2026-01-01 answered 401 Unauthorized")
+    assert result.stderr.splitlines()[-2].startswith(
+        "Error: GET /enterprises/acme/copilot/metrics/reports/users-1-day?day=2026-01-01 "
+        "answered 401 Unauthorized")
     assert "ghp_wrong" not in result.stderr + result.stdout
 
     monkeypatch.setenv("TEST_GITHUB_TOKEN", github.token)
@@ -223,7 +225,7 @@ def test_no_token_wrong_token_and_wrong_slug(run_cli, tmp_path, github, monkeypa
         "  token_env: TEST_GITHUB_TOKEN\n")
     result = run_cli("fetch", "--since", "2026-01-01")
     assert result.status == ExitStatus.SOURCE_UNREACHABLE
-    assert "answered 404 Not Found" in result.stderr.splitlines()[0]
+    assert "answered 404 Not Found" in result.stderr.splitlines()[-2]
 
 
 def test_enterprise_or_organization_is_required(run_cli, tmp_path, monkeypatch):
@@ -296,3 +298,254 @@ def test_team_memberships_are_fetched_when_the_org_chart_is_built_on_them(config
     assert not wants_teams(config)
     assert wants_teams(config.with_values(github__teams=True))
     assert wants_teams(config.with_values(directory__sources=[{"type": "github_teams"}]))
+
+
+# -- a day that fails is listed, the others go on; the summary is always printed -------------
+
+REPORTS = "/enterprises/acme/copilot/metrics/reports/users-1-day"
+SEATS_PATH = "/enterprises/acme/copilot/billing/seats"
+
+
+@pytest.fixture
+def three_days(github):
+    """D1, D2 and D3 each with a report of one row, and two seats; returns D2's blob paths."""
+    for day, login, uid in ((D1, "ada", 11), (D3, "cy", 13)):
+        github.add_report("enterprises", "users-1-day", day,
+                          lines(usage_row(day, login, uid, cli=True)))
+    github.set_seats("enterprises", [SEAT, dict(SEAT, assignee={"login": "bob", "id": 12})])
+    return github.add_report("enterprises", "users-1-day", D2,
+                             lines(usage_row(D2, "bob", 12, cli=True)))
+
+
+@pytest.fixture
+def fetch_cli(run_cli, tmp_path, github, monkeypatch):
+    """`enrich fetch` of D1 to D3 through the CLI, on TODAY, with seats; retries wait 0 s."""
+    from enrich import cli
+    from enrich.sources import github as client_module
+    monkeypatch.setattr(cli, "today", lambda: TODAY)
+    monkeypatch.setattr(client_module, "BACKOFF_SECONDS", 0.0)
+    config = make_config(tmp_path, github, monkeypatch)
+    config.path.write_text(config.path.read_text().replace("seats: false", "seats: true"))
+
+    def run():
+        result = run_cli("fetch", "--config", config.path, "--since", D1, "--until", D3)
+        said = result.stdout + result.stderr
+        assert "Traceback" not in said
+        for signature in github.storage.signatures:
+            assert signature not in said
+        assert "sig=" not in said
+        # the summary, without the log of retries and renewals
+        result.stderr = "".join(line for line in result.stderr.splitlines(keepends=True)
+                                if line.startswith(("Error: ", "Hint: ", *"0123456789")))
+        return result
+
+    run.config = config
+    return run
+
+
+def test_11_7_a_day_whose_links_keep_expiring_fails_alone(fetch_cli, github, three_days):
+    github.storage.script(three_days[0], *[Reply(403, "Signature expired")] * 3)
+    result = fetch_cli()
+    assert result.status == ExitStatus.PARTIAL_DATA
+    assert result.stdout == ("fetched 2 days with engagement (2 rows, 0.0 MB) and 0 days "
+                             "without\nstored a seat snapshot of 2 seats\n")
+    assert result.stderr == (
+        f"Error: {D2}: GET {github.storage.url}{three_days[0]}?<redacted> answered 403 "
+        "Forbidden: the signed link has expired or is invalid, and so did the fresh links "
+        "asked for 2 times\n"
+        "1 day(s) could not be fetched; the others are kept. Run `enrich fetch` again to "
+        "fetch the missing days.\n")
+    assert stored(fetch_cli.config)[1] == {D1: "reported", D2: "missing", D3: "reported"}
+
+
+def redirect_loop(github, path):
+    """Replies that send every request for `path` back to itself."""
+    return [Reply(302, headers={"Location": f"{github.storage.url}{path}?sig=again"})] * 40
+
+
+# each bad answer to D2: where it is scripted, the reply (a function of the fake GitHub and
+# D2's blob path), and how the day's error reads after "Error: 2026-01-07: "
+BAD_ANSWERS = {
+    "a JSON list for an object": (
+        "api", lambda g, blob: Reply(200, [{"download_links": []}]),
+        f"GET {REPORTS}?day={D2} answered a list; expected an object with download_links"),
+    "a body that is not JSON": (
+        "api", lambda g, blob: Reply(200, "<html>Sign in</html>"),
+        f"GET {REPORTS}?day={D2} answered 200 OK with a body that is not JSON"),
+    "JSON nested too deep": (
+        "api", lambda g, blob: Reply(200, b"[" * 5000 + b"]" * 5000),
+        f"GET {REPORTS}?day={D2} answered 200 OK with a body that is not JSON"),
+    "no download_links": (
+        "api", lambda g, blob: Reply(200, {"report_day": D2}),
+        f"GET {REPORTS}?day={D2} answered an object without download_links"),
+    "download_links that are not a list": (
+        "api", lambda g, blob: Reply(200, {"download_links": g.storage.sign(blob)}),
+        f"GET {REPORTS}?day={D2} answered download_links that are a string; expected a list "
+        "of links"),
+    "download_links holding a number": (
+        "api", lambda g, blob: Reply(200, {"download_links": [g.storage.sign(blob), 7]}),
+        f"GET {REPORTS}?day={D2} answered download_links holding a number; expected links"),
+    "a huge body": (
+        "api", lambda g, blob: Reply(200, b" " * (17 << 20)),
+        f"GET {REPORTS}?day={D2} answered 200 OK with a body of more than 16 MB; GitHub's "
+        "answers are far smaller"),
+    "an API redirect loop": (
+        "api", lambda g, blob: [Reply(302, headers={"Location": f"{g.api.url}{REPORTS}?day={D2}"})]
+        * 40,
+        f"GET {REPORTS}?day={D2}: redirected again and again (a redirect loop); not following "
+        "it"),
+    "a link of another scheme": (
+        "api", lambda g, blob: Reply(200, {"download_links": [
+            g.storage.sign(blob).replace("http://", "ftp://")]}),
+        f"GET ftp://127.0.0.1:PORT{'{blob}'}?<redacted>: the download link is not an https:// "
+        "link; not following it"),
+    "a link that is no URL": (
+        "api", lambda g, blob: Reply(200, {"download_links": ["http://[::1/x?sig=secret"]}),
+        "GET <a link that is not a valid URL>: the download link is not an https:// link; "
+        "not following it"),
+    "a download redirect loop": (
+        "storage", lambda g, blob: redirect_loop(g, blob),
+        "GET STORAGE{blob}?<redacted>: redirected again and again (a redirect loop); not "
+        "following it"),
+    "a download redirected to another scheme": (
+        "storage", lambda g, blob: Reply(302, headers={"Location": "ftp://127.0.0.1/x?sig=secret"}),
+        "GET STORAGE{blob}?<redacted>: redirected to a link that is not http(s)://; not "
+        "following it"),
+    "a download that is not a report": (
+        "storage", lambda g, blob: Reply(200, "<html>Sign in</html>"),
+        "GET STORAGE{blob}?<redacted> answered a file that is not valid: line 1: invalid JSON: "
+        "unexpected character, expected a JSON value"),
+    "a download that is not there": (
+        "storage", lambda g, blob: Reply(404, "<Error><Code>BlobNotFound</Code></Error>"),
+        "GET STORAGE{blob}?<redacted> answered 404 Not Found"),
+}
+
+
+@pytest.mark.parametrize("case", BAD_ANSWERS)
+def test_11_7_a_bad_answer_fails_its_day_with_a_clear_error(fetch_cli, github, three_days, case):
+    where, reply, message = BAD_ANSWERS[case]
+    replies = reply(github, three_days[0])
+    replies = replies if isinstance(replies, list) else [replies]
+    if where == "api":
+        github.api.script(f"{REPORTS}?day={D2}", *replies)
+    else:
+        github.storage.script(three_days[0], *replies)
+    result = fetch_cli()
+    assert result.status == ExitStatus.PARTIAL_DATA
+    assert result.stdout == ("fetched 2 days with engagement (2 rows, 0.0 MB) and 0 days "
+                             "without\nstored a seat snapshot of 2 seats\n")
+    expected = (message.replace("STORAGE", github.storage.url).replace("{blob}", three_days[0])
+                .replace("127.0.0.1:PORT", github.storage.url.partition("//")[2]))
+    assert result.stderr.splitlines()[0] == f"Error: {D2}: {expected}"
+    assert len(result.stderr.splitlines()) == 2
+    assert "secret" not in result.stderr
+
+
+@pytest.mark.parametrize("answer, message", [
+    ({"date": D2}, "answered a list; expected"),
+    ([{"date": D2, "blob_uri": 7}], f"answered a blob_uri of {D2} that is a number; expected a "
+                                    "link"),
+    ([{"day": D2, "blob_uri": "https://x.example/b?sig=secret"}],
+     "answered an entry without a valid date (an object whose date is null)"),
+    (["https://x.example/b?sig=secret"],
+     "answered an entry without a valid date (a string whose date is null)"),
+])
+def test_11_7_a_bad_user_engagement_listing_is_a_clear_error(
+        tmp_path, github, monkeypatch, answer, message):
+    config = make_config(tmp_path, github, monkeypatch,
+                         "  enterprise: acme\n  source: user-engagement\n")
+    if isinstance(answer, dict):
+        message = "answered an object; expected a list of {date, blob_uri}"
+    github.api.script("/enterprises/acme/copilot/user-engagement", Reply(200, answer))
+    result, _ = fetch(config, since=parse_day(D1), until=parse_day(D3))
+    assert result.status == ExitStatus.PARTIAL_DATA
+    request = f"GET /enterprises/acme/copilot/user-engagement?since={D1}&until={D3}"
+    assert set(result.failed.values()) == {f"{request} {message}"}
+    assert len(result.failed) == 3
+
+
+def test_11_7_seats_failing_for_good_still_list_the_days(fetch_cli, github, three_days):
+    github.storage.script(three_days[0], *[Reply(500)] * 6)
+    github.api.script(SEATS_PATH, *[Reply(500)] * 6)
+    result = fetch_cli()
+    assert result.status == ExitStatus.PARTIAL_DATA
+    assert result.stdout == "fetched 2 days with engagement (2 rows, 0.0 MB) and 0 days without\n"
+    assert result.stderr.splitlines() == [
+        f"Error: {D2}: GET {github.storage.url}{three_days[0]}?<redacted> failed 6 times, last "
+        "with 500 Internal Server Error",
+        f"Error: seats: GET {SEATS_PATH}?per_page=100 failed 6 times, last with 500 Internal "
+        "Server Error",
+        "1 day(s) could not be fetched; the others are kept. Run `enrich fetch` again to fetch "
+        "the missing days."]
+
+
+def test_11_7_a_refusal_of_the_seats_comes_after_the_summary(fetch_cli, github, three_days):
+    github.storage.script(three_days[0], *[Reply(403, "expired")] * 3)
+    github.api.script(SEATS_PATH, Reply(403, {"message": "Resource not accessible by personal "
+                                                         "access token"}))
+    result = fetch_cli()
+    assert result.status == ExitStatus.SOURCE_UNREACHABLE
+    assert result.stdout == "fetched 2 days with engagement (2 rows, 0.0 MB) and 0 days without\n"
+    lines_ = result.stderr.splitlines()
+    assert lines_[0].startswith(f"Error: {D2}: GET {github.storage.url}")
+    assert lines_[1:4] == [
+        "Error: seats: not fetched: the fetch stopped at 403 Forbidden",
+        "1 day(s) could not be fetched; the others are kept. The fetch stopped at this error:",
+        f"Error: GET {SEATS_PATH}?per_page=100 answered 403 Forbidden: Resource not accessible "
+        "by personal access token"]
+    assert lines_[4].startswith("Hint: the token needs the manage_billing:copilot")
+
+
+def test_11_7_a_refusal_lists_the_days_not_tried(fetch_cli, github, three_days):
+    github.api.script(f"{REPORTS}?day={D2}", Reply(401, {"message": "Bad credentials"}))
+    result = fetch_cli()
+    assert result.status == ExitStatus.SOURCE_UNREACHABLE
+    assert result.stdout == "fetched 1 days with engagement (1 rows, 0.0 MB) and 0 days without\n"
+    assert result.stderr.splitlines()[:4] == [
+        f"Error: {D2} to {D3} (2 days): not fetched: the fetch stopped at 401 Unauthorized",
+        "Error: seats: not fetched: the fetch stopped at 401 Unauthorized",
+        "2 day(s) could not be fetched; the others are kept. The fetch stopped at this error:",
+        f"Error: GET {REPORTS}?day={D2} answered 401 Unauthorized: Bad credentials"]
+    assert stored(fetch_cli.config)[1] == {D1: "reported", D2: "missing", D3: "missing"}
+
+
+def test_11_7_three_days_failing_in_a_row_leave_the_rest_untried(config, github):
+    for day in ("2026-01-05", D1, D2):
+        github.api.script(f"{REPORTS}?day={day}", *[Reply(502)] * 6)
+    result, _ = fetch(config, until=parse_day("2026-01-09"))
+    assert result.status == ExitStatus.PARTIAL_DATA
+    assert result.failed[parse_day(D3)] == "not tried: the 3 days before it failed"
+    from enrich.job.inputs import _grouped
+    assert _grouped(result.failed)[-1] == (f"{D3} to 2026-01-09 (2 days)",
+                                           "not tried: the 3 days before it failed")
+
+
+@pytest.mark.parametrize("page, why", [
+    ([SEAT], "answered a list; expected an object with a list of seats"),
+    ({"total_seats": 1, "seats": [{"assignee": {"login": "ada", "id": "eleven"}}]},
+     "answered a file that is not valid: line 1: seats[0].assignee.id is 'eleven'; expected "
+     "a positive integer"),
+])
+def test_11_7_a_seat_list_that_is_not_one_fails_the_seats_only(fetch_cli, github, three_days,
+                                                               page, why):
+    github.api.script(SEATS_PATH, Reply(200, page))
+    result = fetch_cli()
+    assert result.status == ExitStatus.PARTIAL_DATA
+    assert result.stdout == ("fetched 3 days with engagement (3 rows, 0.0 MB) and 0 days "
+                             "without\n")
+    assert result.stderr == f"Error: seats: GET {SEATS_PATH} {why}\n"
+
+
+def test_11_7_team_memberships_that_fail_are_listed_apart(config, github):
+    github.add_report("enterprises", "users-1-day", D1, lines(usage_row(D1, "ada", 11, cli=True)))
+    teams = github.add_report("enterprises", "user-teams-1-day", D1,
+                              lines(team_row(D1, "ada", 11, 501, "platform")))
+    github.storage.script(teams[0], *[Reply(403, "expired")] * 3)
+    result, _ = fetch(config.with_values(github__teams=True), since=parse_day(D1),
+                      until=parse_day(D1))
+    assert result.status == ExitStatus.PARTIAL_DATA
+    assert (result.reported, result.failed) == ([parse_day(D1)], {})
+    assert list(result.teams_failed) == [parse_day(D1)]
+    out, err = io.StringIO(), io.StringIO()
+    job.print_fetch_result(result, out, err)
+    assert err.getvalue().startswith(f"Error: team memberships of {D1}: GET {github.storage.url}")

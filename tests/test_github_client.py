@@ -334,3 +334,23 @@ def test_tls_is_verified_against_the_ca_bundle(self_signed, waits):
         assert waits == []
         with GitHubClient(github.api.url, github.token, ca_bundle=cert) as client:
             assert client.get(ENGAGEMENT) == []
+
+
+def test_11_7_pages_that_loop_are_not_followed(github, client):
+    seats = "/orgs/acme-org/copilot/billing/seats"
+    github.api.script(seats, Reply(200, {"total_seats": 1, "seats": []}, {
+        "Link": f'<{github.api.url}{seats}?per_page=100>; rel="next"'}))
+    with pytest.raises(GitHubError) as failure:
+        list(client.pages(seats))
+    assert str(failure.value) == (f"GET {seats}?per_page=100: the next page is one already "
+                                  "read; not following the pages round in a loop")
+
+
+def test_11_7_a_wait_of_more_than_an_hour_is_not_waited_out(github, client, waits):
+    github.api.script(ENGAGEMENT, Reply(429, {"message": "slow down"},
+                                        {"Retry-After": "999999999"}))
+    with pytest.raises(GitHubError) as failure:
+        client.get(ENGAGEMENT, JANUARY)
+    assert str(failure.value) == (f"GET {SHOWN} answered 429 Too Many Requests (rate limited), "
+                                  "asking to wait 999999999 s (more than 1 hour)")
+    assert waits == []

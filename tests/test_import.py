@@ -442,13 +442,13 @@ def test_a_store_of_a_newer_schema_is_refused(tmp_path):
     with pytest.raises(StoreError) as info:
         Store(tmp_path / "new.db", tmp_path / "archive")
     assert str(info.value) == (f"{tmp_path}/new.db: the store has schema version 99, newer "
-                               "than this enrich understands (4)")
+                               "than this enrich understands (5)")
     assert info.value.hint == "upgrade enrich"
 
 
 def test_a_new_store_is_migrated_to_the_current_schema(tmp_path):
     with Store(tmp_path / "s.db", tmp_path / "archive") as store:
-        assert store.schema_version == 4
+        assert store.schema_version == 5
         assert store.feature_names()[:2] == ["cli", "code_completion"]
 
 

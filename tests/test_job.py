@@ -11,6 +11,7 @@ from enrich import job
 from enrich.config import Config
 from enrich.dates import Period, parse_day
 from enrich.errors import ExitStatus
+from enrich.store import Store
 
 ORG = """\
 units:
@@ -29,6 +30,7 @@ def company(tmp_path, monkeypatch):
     (tmp_path / "org.yaml").write_text(ORG)
     (tmp_path / "enrich.yaml").write_text(
         "directory:\n  sources:\n    - {type: yaml, path: org.yaml}\n")
+    Store(tmp_path / "enrich.db", tmp_path / "enrich.db.archive").close()
     return tmp_path
 
 
@@ -61,7 +63,7 @@ def test_rollup_with_a_bad_org_chart_names_it(run_cli, company):
 def test_month_and_since_until_do_not_mix(run_cli, company):
     result = run_cli("rollup", "--month", "2025-03", "--since", "2025-03-01")
     assert (result.status, result.stderr) == (
-        ExitStatus.BAD_CONFIG, "Error: give --month or --since/--until, not both\n")
+        ExitStatus.USAGE, "Error: give --month or --since/--until, not both\n")
 
 
 def test_run_imports_the_inbox_rolls_up_and_writes_a_summary(run_cli, company):

@@ -1,5 +1,6 @@
 """Delivering the digests: the outbox, SMTP against a real aiosmtpd on loopback, the ledger."""
 
+import contextlib
 import dataclasses
 import hashlib
 import html
@@ -21,6 +22,7 @@ from enrich.errors import ConfigError, ExitStatus, SourceUnreachable
 from enrich.mail import (
     ALREADY_SENT,
     FAILED,
+    POSSIBLY_SENT,
     REFUSED,
     SENT,
     Delivery,
@@ -106,6 +108,12 @@ def statuses(report: DeliveryReport) -> dict[str, str]:
     return {entry.recipient: entry.status for entry in report.entries}
 
 
+def is_sent(store, period: str, recipient: str, content_hash: str) -> bool:
+    """Whether the ledger has the digest as accepted by the server."""
+    entry = store.ledger_entry(period, recipient, content_hash)
+    return entry is not None and entry.sent_at is not None
+
+
 # -- sending
 
 def test_plain_delivery_gives_the_server_each_message_whole_and_dated_now(store):
@@ -135,7 +143,16 @@ def test_plain_delivery_gives_the_server_each_message_whole_and_dated_now(store)
     assert mailbox.received[1].message["Message-ID"].endswith(f"@{DOMAIN}>")
     # the caller's messages are left as they were (the outbox holds them so)
     assert messages[0].message["Date"] == "Thu, 01 Oct 2026 00:00:00 +0000"
-    assert store.is_sent(PERIOD, ADA, messages[0].content_hash)
+    assert is_sent(store, PERIOD, ADA, messages[0].content_hash)
+
+
+def test_lines_that_start_with_a_dot_arrive_whole(store):
+    item = digest(ADA, "Ada Lovelace")
+    item.message.get_body(("plain",)).set_content(".\n..two dots\n.one dot\nend\n")
+    mailbox = Mailbox()
+    with running_smtp(mailbox) as server:
+        send([item], settings_for(server, security="none"), store)
+    assert parts(mailbox.received[0].message)[0] == ".\n..two dots\n.one dot\nend\n"
 
 
 def test_starttls_with_a_login_from_the_environment(tmp_path, store, smtp_certificates,
@@ -144,7 +161,7 @@ def test_starttls_with_a_login_from_the_environment(tmp_path, store, smtp_certif
     with running_smtp(mailbox, "starttls", smtp_certificates, users={USER: PASSWORD}) as server:
         settings = settings_from_config(tmp_path, monkeypatch, server)
         report = send(BATCH[:2], settings, store)
-    assert report.counts == {SENT: 2, ALREADY_SENT: 0, REFUSED: 0, FAILED: 0}
+    assert report.counts == {SENT: 2, ALREADY_SENT: 0, POSSIBLY_SENT: 0, REFUSED: 0, FAILED: 0}
     assert [(r.recipients, r.login) for r in mailbox.received] == [([ADA], USER), ([ZOE], USER)]
 
 
@@ -164,7 +181,7 @@ def test_a_wrong_password_stops_the_batch_with_a_clear_error_and_sends_nothing(
         "digest.smtp.username_env and digest.smtp.password_env name")
     assert info.value.exit_status == ExitStatus.BAD_CONFIG
     assert mailbox.received == []
-    assert not any(store.is_sent(PERIOD, m.key, m.content_hash) for m in BATCH)
+    assert not any(is_sent(store, PERIOD, m.key, m.content_hash) for m in BATCH)
     assert "wrong" not in repr(settings) and PASSWORD not in repr(settings)
 
 
@@ -221,7 +238,7 @@ def test_a_recipient_rejected_with_550_fails_while_the_others_go_through(store):
                                          attempts=1)
     assert mailbox.recipients == [ADA, BOB, CY]
     assert report.status == ExitStatus.PARTIAL_DATA
-    assert not store.is_sent(PERIOD, ZOE, BATCH[1].content_hash)
+    assert not is_sent(store, PERIOD, ZOE, BATCH[1].content_hash)
     assert all(s < 1 for s in time.sleeps)  # pacing only: a permanent failure is not retried
 
 
@@ -283,6 +300,122 @@ def test_after_a_crash_mid_batch_a_rerun_sends_exactly_the_rest(store):
         second = send(BATCH, settings, store)
     assert statuses(second) == {ADA: ALREADY_SENT, ZOE: ALREADY_SENT, BOB: SENT, CY: SENT}
     assert mailbox.recipients == [ADA, ZOE, BOB, CY]
+
+
+# -- possibly sent: the message went, and the server's answer never came
+
+def test_11_6_a_message_whose_answer_never_comes_is_possibly_sent_and_not_sent_again(store):
+    mailbox = Mailbox(data_delay=3)  # accepts each message, and says so after 3 s
+    with running_smtp(mailbox) as server:
+        settings = settings_for(server, security="none", timeout=0.5, retries=1)
+        first = send(BATCH[:2], settings, store)
+        assert [(e.status, e.reason) for e in first.entries] == [
+            (POSSIBLY_SENT, "the server's answer to the message never came: Connection "
+                            "unexpectedly closed: timed out")] * 2
+        assert first.status == ExitStatus.PARTIAL_DATA
+        assert first.possibly_sent == [ADA, ZOE]
+        # noted before the message went, and still so: the server's answer never came
+        entry = store.ledger_entry(PERIOD, ADA, BATCH[0].content_hash)
+        assert entry.sent_at is None and entry.sending_since is not None
+        mailbox.data_delay = 0  # the server is well again: a re-run sends nothing again
+        second = send(BATCH[:2], settings, store)
+        assert [e.status for e in second.entries] == [POSSIBLY_SENT] * 2
+        assert second.entries[0].reason == (
+            f"handed to the server at {entry.sending_since}, and its answer never came")
+        assert mailbox.recipients == [ADA, ZOE]
+        resent = send(BATCH[:2], settings, store, resend=[ZOE.upper(), "nobody@corp.test"])
+    assert statuses(resent) == {ADA: POSSIBLY_SENT, ZOE: SENT}
+    assert resent.unknown_resends == ["nobody@corp.test"]
+    assert mailbox.recipients == [ADA, ZOE, ZOE]
+    assert store.ledger_entry(PERIOD, ZOE, BATCH[1].content_hash).sending_since is None
+
+
+def test_11_6_a_refused_message_leaves_no_note_so_a_rerun_sends_it(store):
+    # the end of the message refused: a 4xx is tried again, a 5xx fails; both are definite
+    mailbox = Mailbox(refuse_data=["451 4.3.0 queue full", "554 5.6.0 message refused"])
+    with running_smtp(mailbox) as server:
+        settings = settings_for(server, security="none", retries=1)
+        first = send(BATCH[:1], settings, store)
+        assert first.entries == [Delivery(ADA, FAILED, "554 5.6.0 message refused", 2)]
+        assert store.ledger_entry(PERIOD, ADA, BATCH[0].content_hash) is None
+        second = send(BATCH[:1], settings, store)
+    assert statuses(second) == {ADA: SENT}
+    assert mailbox.recipients == [ADA]
+
+
+def test_11_6_a_batch_stopped_after_a_message_possibly_sent_names_it(store):
+    with contextlib.ExitStack() as server_running:
+        mailbox = Mailbox(data_delay=3)
+        server = server_running.enter_context(running_smtp(mailbox))
+
+        def stop_the_server_after_the_first_message(seconds):
+            if mailbox.received:
+                server_running.close()
+
+        settings = settings_for(server, security="none", timeout=0.5)
+        with pytest.raises(SourceUnreachable) as info:
+            send_all(BATCH[:2], settings, store, period=PERIOD,
+                     sleep=stop_the_server_after_the_first_message, clock=lambda: 0.0)
+    assert str(info.value).endswith(
+        "; no digest was sent; possibly sent (no answer came), not sent again without "
+        f"--resend: {ADA}")
+
+
+def test_11_12_security_none_against_a_server_that_requires_starttls_stops_at_once(
+        store, smtp_certificates):
+    mailbox = Mailbox()
+    with (running_smtp(mailbox, "starttls", smtp_certificates) as server,
+          pytest.raises(ConfigError) as info):
+        send(BATCH, settings_for(server, security="none"), store)
+    assert str(info.value) == (
+        f"the SMTP server 127.0.0.1:{server.port} takes no mail over an unencrypted connection "
+        "(530 Must issue a STARTTLS command first), and digest.smtp.security is none; no "
+        "digest was sent")
+    assert info.value.hint == "set digest.smtp.security to starttls"
+    assert info.value.exit_status == ExitStatus.BAD_CONFIG
+    assert mailbox.rcpt_attempts == {}
+
+
+def test_11_12_a_server_that_requires_a_login_stops_at_once(store, smtp_certificates):
+    mailbox = Mailbox()
+    with (running_smtp(mailbox, "starttls", smtp_certificates, users={USER: PASSWORD}) as server,
+          pytest.raises(ConfigError) as info):
+        send(BATCH, settings_for(server), store)
+    assert str(info.value) == (
+        f"the SMTP server 127.0.0.1:{server.port} takes mail only after a login (530 5.7.0 "
+        "Authentication required); no digest was sent")
+    assert info.value.hint == (
+        "name the environment variables of the user name and the password in "
+        "digest.smtp.username_env and digest.smtp.password_env")
+    assert mailbox.rcpt_attempts == {}
+
+
+def test_11_12_a_port_that_expects_implicit_tls_is_told_at_once(store, smtp_certificates):
+    mailbox = Mailbox()
+    with running_smtp(mailbox, "tls", smtp_certificates) as server:
+        # no waiting for the whole time-out: the server's silence and its TLS tell
+        settings = settings_for(server, security="starttls", timeout=30)
+        with pytest.raises(ConfigError) as info:
+            send(BATCH, settings, store)
+    assert str(info.value) == (
+        f"the SMTP server 127.0.0.1:{server.port} expects TLS from the first byte (implicit "
+        "TLS), but digest.smtp.security is starttls; no digest was sent")
+    assert info.value.hint == ("set digest.smtp.security to tls, or digest.smtp.port to the "
+                               "server's STARTTLS port (usually 587)")
+    assert mailbox.received == []
+
+
+@pytest.mark.parametrize("security", ["starttls", "none"])
+def test_11_12_implicit_tls_against_a_plain_port_is_told(store, smtp_certificates, security):
+    mailbox = Mailbox()
+    with (running_smtp(mailbox, security, smtp_certificates) as server,
+          pytest.raises(ConfigError) as info):
+        send(BATCH, settings_for(server, security="tls"), store)
+    assert str(info.value) == (
+        f"the SMTP server 127.0.0.1:{server.port} answered in plain text, not TLS, but "
+        "digest.smtp.security is tls (implicit TLS); no digest was sent")
+    assert info.value.hint == ("set digest.smtp.security to starttls, or digest.smtp.port to "
+                               "the server's implicit-TLS port (usually 465)")
 
 
 def test_recipients_outside_the_allowed_domains_are_refused_and_never_reach_the_server(store):
@@ -422,14 +555,43 @@ def test_the_summary_table_counts_each_status_and_explains_the_others():
     out = io.StringIO()
     report.print_summary(out)
     assert out.getvalue() == (
-        "sent               2\n"
-        "already sent       1\n"
-        "refused            1\n"
-        "failed             1\n"
+        "sent                2\n"
+        "already sent        1\n"
+        "possibly sent       0\n"
+        "refused             1\n"
+        "failed              1\n"
         "refused: eve@example.org: the domain example.org is not in digest.allowed_domains\n"
         f"failed: {BOB}: 550 5.1.1 <{BOB}>: mailbox unavailable\n")
     assert report.status == ExitStatus.PARTIAL_DATA == 1
     assert DeliveryReport([Delivery(ADA, ALREADY_SENT)]).status == ExitStatus.OK
+
+
+def test_11_6_the_summary_names_the_digests_possibly_sent_and_how_to_send_them_again():
+    report = DeliveryReport([
+        Delivery(ADA, POSSIBLY_SENT, "the server's answer to the message never came: timed out",
+                 attempts=1),
+        Delivery(ZOE, SENT, attempts=1),
+        Delivery(BOB, POSSIBLY_SENT, "handed to the server at 2026-11-01T08:00:00Z, and its "
+                 "answer never came")], unknown_resends=["cy@corp.test"])
+    out, err = io.StringIO(), io.StringIO()
+    report.print_summary(out, err)
+    assert out.getvalue() == (
+        "sent                1\n"
+        "already sent        0\n"
+        "possibly sent       2\n"
+        "refused             0\n"
+        "failed              0\n")
+    assert err.getvalue() == (
+        f"possibly sent: {ADA}: the server's answer to the message never came: timed out\n"
+        f"possibly sent: {BOB}: handed to the server at 2026-11-01T08:00:00Z, and its answer "
+        "never came\n"
+        "warning: --resend cy@corp.test: no digest of this run goes to it\n"
+        "Hint: the server may have delivered the digests possibly sent without its answer "
+        "reaching enrich (a slow server needs a longer digest.smtp.timeout), so they are not "
+        f"sent again by themselves; if they did not arrive, add `--resend {ADA} {BOB}` to the "
+        "command to send them again\n")
+    # the run did not confirm every digest: a scheduler should look
+    assert report.status == ExitStatus.PARTIAL_DATA
 
 
 # -- the settings
@@ -525,21 +687,31 @@ def test_settings_name_what_is_missing_or_wrong(tmp_path, monkeypatch, changes, 
 
 # -- the ledger
 
-def test_a_store_of_schema_3_is_migrated_to_4_keeping_its_data_and_gaining_the_ledger(tmp_path):
-    path = tmp_path / "v3.db"
+def old_store(tmp_path, version: int):
+    """A store as enrich left it at schema `version`: a user-day, an org chart and, from
+    version 4, a digest sent."""
+    path = tmp_path / f"v{version}.db"
     db = sqlite3.connect(path)
-    for script in MIGRATIONS[:3]:
+    for script in MIGRATIONS[:version]:
         db.executescript(script)
     db.execute("INSERT INTO engagement VALUES (20000, 11, 3)")
     db.execute("INSERT INTO directory_snapshots (taken_on, sources, sha256, content) "
                "VALUES (20000, 'yaml', 'abc', x'00')")
-    db.execute("PRAGMA user_version = 3")
+    if version >= 4:
+        db.execute("INSERT INTO digest_ledger VALUES (?, ?, 'h0', '2026-11-01T08:00:00Z')",
+                   (PERIOD, ZOE))
+    db.execute(f"PRAGMA user_version = {version}")
     db.commit()
     db.close()
+    return path
+
+
+def test_a_store_of_schema_3_is_migrated_keeping_its_data_and_gaining_the_ledger(tmp_path):
+    path = old_store(tmp_path, 3)
     with Store(path, tmp_path / "archive") as store:
-        assert store.schema_version == 4 == len(MIGRATIONS)
+        assert store.schema_version == 5 == len(MIGRATIONS)
         assert store.directory_snapshots() == [(20000, "yaml")]
-        assert not store.is_sent(PERIOD, ADA, "h1")
+        assert store.ledger_entry(PERIOD, ADA, "h1") is None
         store.record_sent(PERIOD, ADA, "h1")
         # committed at once: another connection sees it while the store is open
         reader = sqlite3.connect(path)
@@ -549,8 +721,34 @@ def test_a_store_of_schema_3_is_migrated_to_4_keeping_its_data_and_gaining_the_l
                 "content_hash = ?", (PERIOD, ADA, "h1")).fetchone()
         finally:
             reader.close()
-        assert store.is_sent(PERIOD, ADA, "h1")
-        assert not store.is_sent(PERIOD, ADA, "h2") and not store.is_sent("2026-11", ADA, "h1")
+        assert is_sent(store, PERIOD, ADA, "h1")
+        assert not is_sent(store, PERIOD, ADA, "h2") and not is_sent(store, "2026-11", ADA, "h1")
         store.record_sent(PERIOD, ADA, "h1")  # sent again (--resend): one row
     sent = datetime.strptime(sent_at, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)
     assert abs(datetime.now(timezone.utc) - sent) < timedelta(minutes=1)
+
+
+def test_11_6_a_store_of_schema_4_keeps_its_ledger_and_gains_the_possibly_sent(tmp_path):
+    path = old_store(tmp_path, 4)
+    with Store(path, tmp_path / "archive") as store:
+        assert store.schema_version == 5
+        assert store.ledger_entry(PERIOD, ZOE, "h0") == ("2026-11-01T08:00:00Z", None)
+        assert store.directory_snapshots() == [(20000, "yaml")]
+        store.record_sending(PERIOD, ADA, "h1")
+        # committed before the message goes: a kill now leaves the digest possibly sent
+        reader = sqlite3.connect(path)
+        try:
+            assert reader.execute(
+                "SELECT sent_at IS NULL, sending_since IS NOT NULL FROM digest_ledger "
+                "WHERE recipient = ?", (ADA,)).fetchone() == (1, 1)
+        finally:
+            reader.close()
+        store.record_sent(PERIOD, ADA, "h1")
+        assert store.ledger_entry(PERIOD, ADA, "h1").sending_since is None
+        # a hand-over the server refused: forgotten, unless an earlier run had sent it
+        store.record_sending(PERIOD, CY, "h2")
+        store.clear_sending(PERIOD, CY, "h2")
+        assert store.ledger_entry(PERIOD, CY, "h2") is None
+        store.record_sending(PERIOD, ZOE, "h0")
+        store.clear_sending(PERIOD, ZOE, "h0")
+        assert store.ledger_entry(PERIOD, ZOE, "h0") == ("2026-11-01T08:00:00Z", None)

@@ -155,7 +155,7 @@ class CsvSource:
         else:  # what the UTF-16 and UTF-32 codecs say of a file without a byte order mark
             problem = f"cannot decode the file as {label}: {exc}"
         return DirectoryError(problem, path=self.path,
-                              line=_first_undecodable_line(self.path, codec),
+                              line=first_undecodable_line(self.path, codec),
                               hint="set the source's `encoding` to the file's encoding")
 
 
@@ -203,7 +203,7 @@ def _checked_delimiter(delimiter: str, source: str) -> str:
     return delimiter
 
 
-def _first_undecodable_line(path: Path, codec: str) -> int:
+def first_undecodable_line(path: Path, codec: str) -> int:
     """The line of the first byte `codec` cannot decode. Reading decodes blocks of the file,
     which tells no line, so a file found undecodable is decoded again line by line."""
     decoder = codecs.getincrementaldecoder(codec)()
@@ -266,6 +266,14 @@ class _Columns:
                                 f"header has: {', '.join(header)}", 1)
                 indexes.append(len(header))  # the empty cell `cells` appends
                 continue
+            for index in found:
+                same = [i for i, name in enumerate(header)
+                        if _normalized(name) == _normalized(header[index])]
+                if len(same) > 1:
+                    # which of them holds the field would be a guess
+                    raise error(f"{len(same)} columns for {field}: " + ", ".join(
+                        f"{header[i]!r} (column {i + 1})" for i in same)
+                        + "; rename or remove all but one", 1)
             self.names[field] = " + ".join(repr(name) for name in names)
             if isinstance(wanted, list):
                 indexes.append(len(header) + 1 + len(self.joined))

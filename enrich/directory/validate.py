@@ -45,6 +45,7 @@ def validate(directory: Directory, origins: Origins | None = None) -> Directory:
     _check_no_unit_loop(directory, locate)
     _check_no_manager_loop(directory, locate)
     _check_logins_claimed_once(directory, locate)
+    _check_someone(directory)
     return directory
 
 
@@ -101,6 +102,13 @@ def _check_no_manager_loop(directory: Directory, locate: _Locator) -> None:
     loop = _find_loop(directory.people, lambda person_id: directory.people[person_id].manager)
     if loop:
         raise locate.error(f"manager loop: {' -> '.join(loop)}", "person", loop[0], "manager")
+
+
+def _check_someone(directory: Directory) -> None:
+    # Read from sources, an org chart without people is a mistake (a file left empty, a
+    # filter that finds nobody), not a company: every GitHub user would be unmatched.
+    if directory.source and not directory.people:
+        raise DirectoryError("the org chart has no people", path=directory.source)
 
 
 def _find_loop(ids: Iterable[str], next_of: Callable[[str], str | None]) -> list[str] | None:

@@ -63,7 +63,8 @@ def _read_file(path: Path):
         # The same message, but reported as a bad input file rather than a bad configuration.
         raise DirectoryError(exc.message) from None
     if data is None:
-        return {}
+        raise DirectoryError(f"the file is empty; expected {', '.join(_TOP_LEVEL_KEYS)}",
+                             path=path)
     if not isinstance(data, dict):
         raise DirectoryError(f"expected a mapping with {', '.join(_TOP_LEVEL_KEYS)}", path=path)
     return data

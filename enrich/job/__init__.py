@@ -24,7 +24,8 @@ from enrich.job.licensing import (
     licenses,
     print_licenses_result,
 )
-from enrich.job.org import Org, load_org_chart, load_seats, open_store, period_input
+from enrich.job.org import Org, load_org_chart, load_seats, period_input
+from enrich.job.places import open_store
 from enrich.job.reporting import ReportResult, monthly_trend, print_report_result, report
 from enrich.job.rolling import RollupResult, print_rollup_result, rollup
 from enrich.job.running import DEMO_MONTHS, RunResult, demo, print_run_result, run

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections import deque
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -11,11 +12,13 @@ from pathlib import Path
 from enrich.config import Config
 from enrich.dates import Period, to_date
 from enrich.errors import ExitStatus
-from enrich.job.org import Org, open_store, period_input
+from enrich.job.org import Org, period_input
+from enrich.job.places import open_store, outbox_folder
 from enrich.job.rolling import RollupResult
 from enrich.mail import DeliveryReport, Outbox, Outgoing, SmtpSettings, send_all
 from enrich.outputs.digest import build_digests, unreachable
 from enrich.outputs.digest_mail import Letterhead, build_message
+from enrich.outputs.files import prepare_folders
 from enrich.progress import Progress
 from enrich.rollup import Thresholds
 from enrich.rollup.people import segments_of_people
@@ -39,13 +42,17 @@ class DigestResult:
 
 
 def digest(config: Config, period: Period, *, as_of: int, output: Path | None = None,
-           send: bool = False, resend: bool = False, rolled: RollupResult | None = None,
-           sleep=time.sleep, progress: bool = False) -> DigestResult:
+           send: bool = False, resend: bool | Collection[str] = False,
+           rolled: RollupResult | None = None, sleep=time.sleep,
+           progress: bool = False) -> DigestResult:
     """`enrich digest`: one e-mail per lead into the outbox; with `send`, through SMTP too,
-    each recipient at most once per content (the ledger in the store)."""
+    each recipient at most once per content (the ledger in the store). `resend` sends again
+    what the ledger has: True, every digest; addresses, theirs."""
     settings = SmtpSettings.from_config(config) if send else None  # before any work
     head = Letterhead.from_config(config, period.title())
+    folder = outbox_folder(config, output)
     with open_store(config) as store:
+        prepare_folders(folder)
         org = rolled.org if rolled else Org.load(config, store, as_of)
         rolled_up = rolled.rollup if rolled else org.roll_up(config, store, period)
         segments = segments_of_people(org.directory, org.matching.person_of,
@@ -54,7 +61,7 @@ def digest(config: Config, period: Period, *, as_of: int, output: Path | None = 
     audience = config.get("digest.audience")
     letters = build_digests(org.directory, rolled_up, segments, audience)
     written = datetime(*to_date(as_of).timetuple()[:3], tzinfo=timezone.utc)
-    outbox = Outbox(config.get("digest.outbox") or Path(output or config.get("output")) / "outbox")
+    outbox = Outbox(folder.path)
 
     bar = Progress("sending digests" if send else "writing digests", len(letters),
                    enabled=None if progress else False, unit=" digests")

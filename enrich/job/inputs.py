@@ -14,24 +14,32 @@ from enrich.directory.check import CheckReport
 from enrich.errors import ExitStatus
 from enrich.fetch import FetchResult
 from enrich.importer import ImportSummary, expand_paths, import_paths
-from enrich.job.org import open_store
-from enrich.outputs.files import atomic_open
+from enrich.job.places import open_store, output_folder, store_folders
+from enrich.outputs.files import Folder, atomic_open, prepare_folders
 from enrich.outputs.rollup_files import cell as neutral_cell
 from enrich.progress import Progress
+from enrich.scratch import scratch_folder
 
 
 def import_files(config: Config, paths, *, covers=None, skip_bad_rows=False, rejects=None,
-                 seats_taken_on: int, progress: bool = False) -> ImportSummary:
-    """`enrich import`: files and folders into the store."""
+                 seats_taken_on: int, today: int, progress: bool = False) -> ImportSummary:
+    """`enrich import`: files and folders into the store; `today` (UTC) bounds their days."""
     paths = [Path(p) for p in paths]
-    if rejects is None:
-        rejects = config.get("output") / "rejects.jsonl"
+    folders = list(store_folders(config))
+    if skip_bad_rows:
+        if rejects is None:
+            rejects = output_folder(config).path / "rejects.jsonl"
+            folders.append(Folder.of_file("output", rejects, config.where("output")))
+        else:
+            folders.append(Folder.of_file("--rejects", rejects))
+    prepare_folders(*folders)
     files = expand_paths(paths)
-    with open_store(config) as store, Progress(
+    # the scratch folder stays empty, but what a killed run left in the archive goes
+    with open_store(config, create=True) as store, scratch_folder(store), Progress(
             "importing", len(files), enabled=None if progress else False, unit=" files") as bar:
         return import_paths(store, files, usage_rules=config.get("usage_metrics.features"),
                             skip_bad_rows=skip_bad_rows, rejects=rejects, covers=covers,
-                            seats_taken_on=seats_taken_on, progress=bar)
+                            seats_taken_on=seats_taken_on, today=today, progress=bar)
 
 
 def import_status(summary: ImportSummary) -> ExitStatus:
@@ -51,6 +59,8 @@ def print_import_summary(summary: ImportSummary, out, err) -> None:
         else:
             print(f"imported  {f.path} ({f.kind}): {f.read} read, {f.stored} stored, "
                   f"{f.merged} merged, {f.rejected} rejected", file=out)
+        if f.warning:
+            print(f"warning: {f.path}: {f.warning}", file=err)
     totals = {k: summary.total(k) for k in ("read", "stored", "merged", "rejected")}
     imported = sum(1 for f in summary.files if f.status == "imported")
     print(f"{imported} of {len(summary.files)} files imported; rows: {totals['read']} read, "
@@ -70,32 +80,59 @@ def fetch(config: Config, *, today: int, refresh: int = 0, since: int | None = N
           client_options: dict | None = None) -> FetchResult:
     """`enrich fetch`: the days the store lacks, from GitHub's API, and the seats."""
     fetching.Scope.of(config)  # a configuration without one says so before anything else
-    with open_store(config) as store, fetching.open_client(config, **(client_options or {})) \
-            as client:
+    # the client checks the token before a new store is made
+    with fetching.open_client(config, **(client_options or {})) as client, \
+            open_store(config, create=True) as store:
         return fetching.fetch(config, store, client, today=today, refresh=refresh, since=since,
                               until=until, progress=progress)
 
 
 def print_fetch_result(result: FetchResult, out, err) -> None:
+    """What was fetched, then each failure with its reason; the refusal that stopped the
+    fetch, if any, is left to the caller to report as the error."""
     print(f"fetched {len(result.reported)} days with engagement ({result.rows} rows, "
           f"{result.downloaded_bytes / 1e6:.1f} MB) and {len(result.empty)} days without",
           file=out)
+    if result.team_days:
+        print(f"stored the team memberships of {len(result.team_days)} days", file=out)
     if result.seats is not None:
         print(f"stored a seat snapshot of {result.seats} seats", file=out)
-    for day, why in sorted(result.failed.items()):
-        print(f"Error: {day_str(day)}: {why}", file=err)
-    if result.failed:
-        print(f"{len(result.failed)} day(s) could not be fetched; the others are kept. Run "
-              "`enrich fetch` again to fetch the missing days.", file=err)
+    for days, why in _grouped(result.failed):
+        print(f"Error: {days}: {why}", file=err)
+    for days, why in _grouped(result.teams_failed):
+        print(f"Error: team memberships of {days}: {why}", file=err)
+    if result.seats_failed:
+        print(f"Error: seats: {result.seats_failed}", file=err)
+    missing = len(result.failed) + len(result.teams_failed)
+    if missing:
+        print(f"{missing} day(s) could not be fetched; the others are kept. " + (
+            "The fetch stopped at this error:" if result.stopped else
+            "Run `enrich fetch` again to fetch the missing days."), file=err)
+
+
+def _grouped(reasons: dict[int, str]) -> list[tuple[str, str]]:
+    """Runs of consecutive days that failed for the same reason, each with the reason:
+    a fetch stopped early lists its days not fetched on one line."""
+    runs: list[list] = []  # [first, last, why]
+    for day, why in sorted(reasons.items()):
+        if runs and runs[-1][2] == why and runs[-1][1] == day - 1:
+            runs[-1][1] = day
+        else:
+            runs.append([day, day, why])
+    return [(day_str(first) if first == last else
+             f"{day_str(first)} to {day_str(last)} ({last - first + 1} days)", why)
+            for first, last, why in runs]
 
 
 def check_directory(config: Config, *, today: int) -> tuple[CheckReport, Path]:
     """`enrich directory check`: the report, also written as a CSV in the output folder."""
+    folder = output_folder(config)
     with open_store(config) as store:
+        prepare_folders(folder)
         report = directory_check.check_directory(
             config.get("directory.sources"), config.get("directory.overrides"), store,
             today=today, match_email_local_part=config.get("identity.match_email_local_part"))
-    path = config.get("output") / "directory-check.csv"
+    path = folder.path / "directory-check.csv"
     with atomic_open(path, "w") as fh:
         writer = csv.writer(fh)
         writer.writerow(("severity", "kind", "subject", "detail"))

@@ -8,11 +8,13 @@ from pathlib import Path
 from enrich.config import Config
 from enrich.dates import Period
 from enrich.errors import ConfigError, ExitStatus
-from enrich.job.org import Org, load_seats, open_store
+from enrich.job.org import Org, load_seats
+from enrich.job.places import open_store, output_folder
 from enrich.job.rolling import RollupResult
 from enrich.licenses import HeldSeat, Review, Summary, Terms, merge_holders, review_held
 from enrich.licenses import review as review_seats
 from enrich.licenses.review import window_start
+from enrich.outputs.files import prepare_folders
 from enrich.outputs.license_files import LicenseFiles, write_license_files
 from enrich.outputs.report_files import Look
 from enrich.processes import forked
@@ -76,7 +78,9 @@ def licenses(config: Config, period: Period, *, as_of: int, output: Path | None 
              export: bool = False, rolled: RollupResult | None = None) -> LicensesResult:
     """`enrich licenses`: the license review of the seats on the period's last day."""
     terms = Terms.from_config(config)
+    folder = output_folder(config, output)
     with open_store(config) as store:
+        prepare_folders(folder)
         # For a large enterprise, reading and merging the seats with everyone's last active
         # day takes as long as loading the org chart: it is done on the side.
         seats = forked(lambda: _held_seats_apart(config, as_of, period.until, terms))
@@ -88,7 +92,7 @@ def licenses(config: Config, period: Period, *, as_of: int, output: Path | None 
     review = review_held(held, org.directory, org.matching.person_of, until=period.until,
                          last_active=last_active, terms=terms)
     files = write_license_files(
-        review, Look.from_config(config), Path(output or config.get("output")),
+        review, Look.from_config(config), folder.path,
         rows=config.get("licenses.pdf_rows"), per_cost_center=config.get(
             "licenses.per_cost_center"), export=export)
     return LicensesResult(period, files, review)

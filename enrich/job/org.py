@@ -15,10 +15,6 @@ from enrich.sources.seats import Seat
 from enrich.store import Store
 
 
-def open_store(config: Config) -> Store:
-    return Store(config.get("store.path"), config.get("store.archive"))
-
-
 def period_input(store: Store, period: Period, excluded: set[int] = frozenset()) -> PeriodInput:
     rows = store.engagement(period)
     if excluded:

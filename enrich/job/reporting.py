@@ -10,8 +10,10 @@ from enrich.config import Config
 from enrich.dates import Period, day_ranges
 from enrich.errors import ExitStatus
 from enrich.job.licensing import license_summary
-from enrich.job.org import Org, open_store
+from enrich.job.org import Org
+from enrich.job.places import open_store, output_folder
 from enrich.job.rolling import RollupResult
+from enrich.outputs.files import prepare_folders
 from enrich.outputs.report import Options as ReportOptions
 from enrich.outputs.report import build_report
 from enrich.outputs.report_files import Look, ReportFiles, write_report
@@ -65,7 +67,9 @@ def report(config: Config, period: Period, *, output: Path | None = None, as_of:
     """`enrich report`: the leadership report (HTML, PDF and the CSVs of its tables).
 
     `rolled` is the rollup of the same period when the job has just made it."""
+    folder = output_folder(config, output)
     with open_store(config) as store:
+        prepare_folders(folder)
         org = rolled.org if rolled else Org.load(config, store, as_of)
         # the license summary is worked out on the side, while the rollup takes its time
         licenses = forked(lambda: license_summary(config, org, period.until, as_of))
@@ -74,7 +78,7 @@ def report(config: Config, period: Period, *, output: Path | None = None, as_of:
     licenses = licenses()
     content = build_report(rolled_up, period, months, ReportOptions.from_config(config),
                            licenses=licenses)
-    files = write_report(content, Look.from_config(config), output or config.get("output"))
+    files = write_report(content, Look.from_config(config), folder.path)
     return ReportResult(period, files, rolled_up["period"]["missing_days"])
 
 

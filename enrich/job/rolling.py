@@ -8,7 +8,9 @@ from pathlib import Path
 from enrich.config import Config
 from enrich.dates import Period, day_ranges
 from enrich.errors import ExitStatus
-from enrich.job.org import Org, open_store
+from enrich.job.org import Org
+from enrich.job.places import open_store, output_folder
+from enrich.outputs.files import prepare_folders
 from enrich.outputs.rollup_files import write_rollup
 
 
@@ -31,10 +33,12 @@ class RollupResult:
 def rollup(config: Config, period: Period, *, output: Path | None = None, as_of: int,
            keep_directory: bool = False) -> RollupResult:
     """`enrich rollup`: the per-unit metrics of a period, written as rollup files."""
+    folder = output_folder(config, output)
     with open_store(config) as store:
+        prepare_folders(folder)
         org = Org.load(config, store, as_of, keep_directory=keep_directory)
         result = org.roll_up(config, store, period)
-    files = write_rollup(result, output or config.get("output"))
+    files = write_rollup(result, folder.path)
     return RollupResult(period, result, files, org)
 
 

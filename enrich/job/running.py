@@ -8,25 +8,28 @@ from pathlib import Path
 
 from enrich.config import Config
 from enrich.dates import Period
-from enrich.errors import EnrichError, ExitStatus
+from enrich.errors import EnrichError, ExitStatus, print_error
 from enrich.job.digesting import digest, print_digest_result
 from enrich.job.inputs import fetch, import_files, import_status
 from enrich.job.licensing import licenses, print_licenses_result
+from enrich.job.places import outbox_folder, output_folder, store_folders
 from enrich.job.reporting import print_report_result, report
 from enrich.job.rolling import print_rollup_result, rollup
-from enrich.outputs.files import write_text
+from enrich.outputs.files import Folder, prepare_folders, write_text
 from enrich.sample import SampleSpec, write_sample
 
 
 def _fetch_stage(config, period, output, as_of, progress, state) -> dict:
     result = fetch(config, today=as_of, progress=progress)
+    if result.stopped:
+        raise result.stopped  # the stages after it would work on stale data
     return {"stage": "fetch", "status": result.status.name.lower(), **result.as_json()}
 
 
 def _import_stage(config, period, output, as_of, progress, state) -> dict:
     inbox = config.get("inbox")
     summary = import_files(config, [inbox] if inbox.exists() else [], seats_taken_on=as_of,
-                           progress=progress, rejects=output / "rejects.jsonl")
+                           today=as_of, progress=progress, rejects=output / "rejects.jsonl")
     return {"stage": "import", "status": import_status(summary).name.lower(),
             **summary.as_json()}
 
@@ -75,16 +78,18 @@ class RunResult:
 def run(config: Config, period: Period, *, output: Path | None = None, as_of: int,
         progress: bool = False) -> RunResult:
     """`enrich run`: the configured stages of the monthly job, then a run summary (JSON)."""
-    output = Path(output or config.get("output"))
+    names = config.get("run.stages")
+    prepare_folders(*_folders_of_run(config, output, names))
+    output = output_folder(config, output).path
     stages: list[dict] = []
     state: dict = {}  # what a stage hands to the next: the rollup, for the report
-    for stage in config.get("run.stages"):
+    for stage in names:
         try:
             stages.append(_STAGES[stage](config, period, output, as_of, progress, state))
         except EnrichError as exc:
             # a failed stage is reported in the summary; the stages after it need its output
             stages.append({"stage": stage, "status": exc.exit_status.name.lower(),
-                           "error": exc.message})
+                           "error": exc.message, **({"hint": exc.hint} if exc.hint else {})})
             break
     statuses = [ExitStatus[s["status"].upper()] for s in stages]
     worst = max(statuses, default=ExitStatus.OK)
@@ -94,9 +99,22 @@ def run(config: Config, period: Period, *, output: Path | None = None, as_of: in
     return RunResult(summary, path, worst)
 
 
-def print_run_result(result: RunResult, out) -> None:
+def _folders_of_run(config: Config, output: Path | None, stages: list[str]) -> list[Folder]:
+    """Every folder the stages write to, made before the first stage: a stage must not fail
+    for a folder after the ones before it have written their files."""
+    folders = [output_folder(config, output)]
+    if {"fetch", "import"} & set(stages):
+        folders += store_folders(config)
+    if "digest" in stages:
+        folders.append(outbox_folder(config, output))
+    return folders
+
+
+def print_run_result(result: RunResult, out, err) -> None:
     for stage in result.summary["stages"]:
         print(f"{stage['stage']}: {stage['status']}", file=out)
+        if "error" in stage:
+            print_error(stage["error"], stage.get("hint"), err)
     print(f"wrote {result.path}", file=out)
 
 
@@ -113,6 +131,7 @@ def demo(folder: Path, *, month: str, seed: int = 7, people: int = 300, out=None
     month, and the run happens that day.
     """
     folder = Path(folder)
+    prepare_folders(Folder("--output", folder))
     period = Period.month(month)
     spec = SampleSpec(last_month=month, people=people, seed=seed, months=DEMO_MONTHS)
     sample = write_sample(folder, spec)
@@ -124,7 +143,7 @@ def demo(folder: Path, *, month: str, seed: int = 7, people: int = 300, out=None
     generated = spec.generated_days()
     summary = import_files(config, [sample.inbox, sample.seats],
                            covers=(generated[0], generated[-1]), seats_taken_on=run_day,
-                           progress=progress)
+                           today=run_day, progress=progress)
     rows = sum(f.read for f in summary.files if f.kind != "seats")
     print(f"imported {rows} engagement rows from {len(sample.engagement)} files, and "
           "the seat list", file=out)

@@ -2,7 +2,8 @@
 
 The digests arrive ready (`Outgoing`: a recipient, an `EmailMessage`, a content hash);
 `write_outbox` writes them as files, `send_all` sends them to allowed domains only, each at
-most once per period and content (the ledger in the store), and reports what happened.
+most once per period and content (the ledger in the store, which notes a message before it
+goes), and reports what happened.
 """
 
 from enrich.mail.outbox import Outbox, outbox_name, write_outbox
@@ -10,6 +11,7 @@ from enrich.mail.outgoing import Outgoing
 from enrich.mail.report import (
     ALREADY_SENT,
     FAILED,
+    POSSIBLY_SENT,
     REFUSED,
     SENT,
     STATUSES,
@@ -19,6 +21,6 @@ from enrich.mail.report import (
 from enrich.mail.settings import SmtpSettings
 from enrich.mail.smtp import send_all
 
-__all__ = ["ALREADY_SENT", "FAILED", "REFUSED", "SENT", "STATUSES", "Delivery",
+__all__ = ["ALREADY_SENT", "FAILED", "POSSIBLY_SENT", "REFUSED", "SENT", "STATUSES", "Delivery",
            "DeliveryReport", "Outbox", "Outgoing", "SmtpSettings", "outbox_name", "send_all",
            "write_outbox"]

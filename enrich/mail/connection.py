@@ -1,12 +1,71 @@
-"""Opening a session with the SMTP server: secured, verified, logged in, or a clear error."""
+"""Opening a session with the SMTP server: secured, verified, logged in, or a clear error.
+
+A mistake in the settings (a TLS mode the port does not speak, a login the server refuses or
+demands) is a ConfigError that names the setting to change; a server that cannot be reached,
+or whose certificate is not trusted, is SourceUnreachable.
+"""
 
 from __future__ import annotations
 
 import smtplib
+import socket
 import ssl
 
 from enrich.errors import ConfigError, EnrichError, SourceUnreachable
 from enrich.mail.settings import SmtpSettings
+
+#: seconds to wait for the server's greeting before asking whether the port expects TLS
+GREETING_PATIENCE = 1.0
+
+
+class ExpectsTls(OSError):
+    """The server sent no greeting, and answers a TLS hello: its port is for implicit TLS."""
+
+
+class _PlainFirst(smtplib.SMTP):
+    """smtplib's client, which notices at once a port that expects TLS from the first byte.
+
+    Such a server sends no greeting: it waits for the client's TLS hello, and the client would
+    wait for its whole time-out, then blame the host. When no greeting comes within
+    GREETING_PATIENCE, a second connection tries a TLS hello; the first keeps waiting for a
+    server that is merely slow to greet.
+    """
+
+    def _get_socket(self, host, port, timeout):
+        sock = super()._get_socket(host, port, timeout)
+        patience = min(timeout, GREETING_PATIENCE)
+        if not _greets(sock, patience, timeout) and _speaks_tls(host, port, patience):
+            sock.close()
+            raise ExpectsTls(f"{host}:{port} sent no greeting, and speaks TLS")
+        return sock
+
+
+def _greets(sock: socket.socket, patience: float, timeout: float) -> bool:
+    """Whether the server has said something (or closed) within `patience` seconds; what it
+    said is left for smtplib to read."""
+    sock.settimeout(patience)
+    try:
+        sock.recv(1, socket.MSG_PEEK)
+        return True
+    except TimeoutError:
+        return False
+    finally:
+        sock.settimeout(timeout)
+
+
+def _speaks_tls(host: str, port: int, timeout: float) -> bool:
+    # this connection only asks whether the port speaks TLS and carries nothing: the server's
+    # certificate does not matter here (the session's own connection verifies it)
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    try:
+        with socket.create_connection((host, port), timeout) as raw, context.wrap_socket(raw):
+            return True
+    except ssl.SSLError as exc:  # a TLS alert is TLS too
+        return "ALERT" in (exc.reason or "")
+    except OSError:
+        return False
 
 
 def connect(settings: SmtpSettings) -> smtplib.SMTP:
@@ -27,7 +86,7 @@ def connect(settings: SmtpSettings) -> smtplib.SMTP:
             smtp = smtplib.SMTP_SSL(settings.host, settings.port, timeout=settings.timeout,
                                     context=context)
         else:
-            smtp = smtplib.SMTP(settings.host, settings.port, timeout=settings.timeout)
+            smtp = _PlainFirst(settings.host, settings.port, timeout=settings.timeout)
         smtp.ehlo()
         if settings.security == "starttls":
             step = "starttls"
@@ -44,7 +103,19 @@ def connect(settings: SmtpSettings) -> smtplib.SMTP:
 
 
 def _error(settings: SmtpSettings, step: str, exc: OSError) -> EnrichError:
-    where = f"the SMTP server {settings.host}:{settings.port}"
+    where = _where(settings)
+    if isinstance(exc, ExpectsTls):
+        return ConfigError(
+            f"{where} expects TLS from the first byte (implicit TLS), but "
+            f"digest.smtp.security is {settings.security}",
+            hint="set digest.smtp.security to tls, or digest.smtp.port to the server's "
+                 "STARTTLS port (usually 587)")
+    if isinstance(exc, ssl.SSLError) and exc.reason == "WRONG_VERSION_NUMBER" and step == "connect":
+        return ConfigError(
+            f"{where} answered in plain text, not TLS, but digest.smtp.security is tls "
+            "(implicit TLS)",
+            hint="set digest.smtp.security to starttls, or digest.smtp.port to the server's "
+                 "implicit-TLS port (usually 465)")
     if isinstance(exc, ssl.SSLCertVerificationError):
         return SourceUnreachable(
             f"the certificate of {where} is not trusted: {exc.verify_message}",
@@ -75,6 +146,26 @@ def _error(settings: SmtpSettings, step: str, exc: OSError) -> EnrichError:
     return SourceUnreachable(f"cannot reach {where}: {exc}",
                              hint="check digest.smtp.host and digest.smtp.port, and that the "
                                   "server accepts connections from this machine")
+
+
+def session_refused(settings: SmtpSettings, smtp: smtplib.SMTP, code: int, reply) -> EnrichError:
+    """The error of a server that takes no mail from this session (530, RFC 3207 and 4954):
+    it wants TLS or a login first, which no message of the batch will get either."""
+    said = f"{code} {reply_text(reply)}"
+    if settings.security == "none" and smtp.has_extn("starttls"):
+        return ConfigError(
+            f"{_where(settings)} takes no mail over an unencrypted connection ({said}), and "
+            "digest.smtp.security is none", hint="set digest.smtp.security to starttls")
+    if not settings.username:
+        return ConfigError(
+            f"{_where(settings)} takes mail only after a login ({said})",
+            hint="name the environment variables of the user name and the password in "
+                 "digest.smtp.username_env and digest.smtp.password_env")
+    return SourceUnreachable(f"{_where(settings)} refused the session: {said}")
+
+
+def _where(settings: SmtpSettings) -> str:
+    return f"the SMTP server {settings.host}:{settings.port}"
 
 
 def reply_text(reply) -> str:

@@ -17,7 +17,7 @@ from enrich.dates import day_str
 from enrich.licenses import CostCenterReview, Review, ReviewedSeat
 from enrich.licenses.review import GRACE, LEAVER, NEVER_USED, PENDING
 from enrich.outputs.files import atomic_open, write_bytes, write_text
-from enrich.outputs.render import logo_uri, render_html, render_pdf
+from enrich.outputs.render import logo_uri, render_html
 from enrich.outputs.report_files import Look
 from enrich.outputs.rollup_files import cell
 from enrich.processes import forked
@@ -121,6 +121,8 @@ def _file_part(text: str) -> str:
 
 
 def _pdf(html: str, path: Path, review: Review, look: Look, refused: list[str]) -> Path:
+    from enrich.outputs.pdf import render_pdf  # see its module: loaded when needed
+
     pdf, urls = render_pdf(html, folders=[look.templates] if look.templates else [],
                            created=review.until,
                            title=f"{look.company}: GitHub Copilot licenses, "

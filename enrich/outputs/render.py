@@ -1,24 +1,18 @@
-"""Jinja2 templates to HTML, and HTML to PDF with WeasyPrint, for every rendered output.
+"""Jinja2 templates to HTML for every rendered output (and to PDF: enrich.outputs.pdf).
 
 The shipped templates live in the repository's `templates/` folder (in the wheel as
 `enrich/templates`); a configured folder comes first, so a company can override any of them.
 The HTML is self-contained: styles inline, charts as inline SVG, the logo as a data URI.
-WeasyPrint may read only local files of the template folders and data URIs, never the
-network.
 """
 
 from __future__ import annotations
 
 import base64
 import functools
-import logging
 import mimetypes
-from datetime import datetime, timezone
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
 
 import jinja2
-import weasyprint
 from markupsafe import Markup
 
 from enrich.dates import day_ranges, to_date
@@ -51,55 +45,6 @@ def render_html(template: str, context: dict, folder: Path | None = None, *,
         where = getattr(exc, "filename", None) or template
         line = getattr(exc, "lineno", None)
         raise ConfigError(f"template error: {exc.message}", path=Path(where), line=line) from exc
-
-
-class LocalOnly(weasyprint.URLFetcher):
-    """Fetches data URIs and files under the given folders; refuses, and notes, the rest."""
-
-    def __init__(self, folders: list[Path]):
-        super().__init__(allowed_protocols={"data", "file"})
-        self.folders = [Path(f).resolve() for f in folders]
-        self.refused: list[str] = []
-
-    def fetch(self, url, headers=None):
-        parts = urlsplit(url)
-        if parts.scheme == "data":
-            return super().fetch(url, headers)
-        if parts.scheme == "file":
-            path = Path(unquote(parts.path)).resolve()
-            if any(path.is_relative_to(folder) for folder in self.folders):
-                return super().fetch(url, headers)
-        self.refused.append(url)
-        raise ValueError(_REFUSED)
-
-
-_REFUSED = "only the report's own files are read"
-
-
-def _not_refused(record: logging.LogRecord) -> bool:
-    return _REFUSED not in record.getMessage()
-
-
-def render_pdf(html: str, *, folders: list[Path], created: int,
-               title: str) -> tuple[bytes, list[str]]:
-    """The PDF of `html`, and the URLs it referred to but was refused.
-
-    The PDF's dates are the day `created` (from the period), never the clock, so the same
-    HTML gives the same bytes.
-    """
-    fetcher = LocalOnly([SHIPPED, *folders])
-    stamp = datetime(*to_date(created).timetuple()[:3], tzinfo=timezone.utc).isoformat()
-    weasyprint_log = logging.getLogger("weasyprint")
-    weasyprint_log.addFilter(_not_refused)  # the caller reports each refused URL, once
-    try:
-        document = weasyprint.HTML(string=html, base_url=str(SHIPPED) + "/",
-                                   url_fetcher=fetcher).render()
-    finally:
-        weasyprint_log.removeFilter(_not_refused)
-    document.metadata.created = document.metadata.modified = stamp
-    document.metadata.title = title
-    document.metadata.generator = "enrich"
-    return document.write_pdf(), fetcher.refused
 
 
 def logo_uri(path: Path | None) -> str | None:

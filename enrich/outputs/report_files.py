@@ -13,7 +13,7 @@ from pathlib import Path
 from enrich.outputs import charts
 from enrich.outputs.files import atomic_open, write_bytes, write_text
 from enrich.outputs.findings import findings
-from enrich.outputs.render import logo_uri, month_name, render_html, render_pdf
+from enrich.outputs.render import logo_uri, month_name, render_html
 from enrich.outputs.report import Report, Row
 from enrich.outputs.rollup_files import cell
 from enrich.rollup.person import SEGMENTS
@@ -66,6 +66,7 @@ def write_report(report: Report, look: Look, folder: Path, *, licenses_context=N
     folder = Path(folder)
     html = render_report_html(report, look)
     html_path = write_text(folder / HTML_NAME, html)
+    from enrich.outputs.pdf import render_pdf  # see its module: loaded when needed
     pdf, refused = render_pdf(
         html, folders=[look.templates] if look.templates else [],
         created=report.coverage.period.until,

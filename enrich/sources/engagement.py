@@ -14,7 +14,7 @@ from operator import itemgetter
 
 import orjson
 
-from enrich.dates import parse_day
+from enrich.dates import day_str, parse_day
 from enrich.features import seed_feature
 
 SEED = "seed"
@@ -23,6 +23,9 @@ USAGE_METRICS = "usage-metrics"
 _LOGIN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,99}")
 #: the largest id the store holds: SQLite's INTEGER is 64-bit signed
 MAX_ID = (1 << 63) - 1
+#: No engagement data is older: GitHub Copilot had no users before 2021. An earlier day is a
+#: typo or a placeholder (1900-01-01, 1970-01-01), and would stretch every history back to it.
+EARLIEST_DAY = parse_day("2021-01-01")
 
 
 class RowError(ValueError):
@@ -30,7 +33,45 @@ class RowError(ValueError):
 
 
 FeatureBits = Callable[[str], int]
-"""Returns the bit of a feature name, allocating one for a feature not seen before."""
+"""Returns the bit of a feature name, allocating one for a feature not seen before; raises
+NoFeatureBit when it has none to give."""
+
+
+class NoFeatureBit(Exception):
+    """A `FeatureBits` has no bit for feature `name`; the parser adds the `line` of the row
+    that brought the feature."""
+
+    def __init__(self, name: str, line: int | None = None):
+        super().__init__(name, line)
+        self.name, self.line = name, line
+
+
+class TooManyFeatures(NoFeatureBit):
+    """A new feature, past the `limit` of features that a user-day can hold."""
+
+    def __init__(self, name: str, limit: int):
+        super().__init__(name)
+        self.limit = limit
+
+    def __str__(self) -> str:
+        return (f'a new feature, "{self.name}", past the {self.limit} features that a store '
+                "can hold")
+
+
+def engagement_day(text, today: int) -> int:
+    """The day of an engagement row, from `EARLIEST_DAY` to tomorrow (UTC: a day ahead of UTC
+    has begun somewhere); RowError for anything else."""
+    try:
+        day = parse_day(text)
+    except ValueError as exc:
+        raise RowError(f'"day" is {show_value(text)}: {exc}') from None
+    if day < EARLIEST_DAY:
+        raise RowError(f'"day" is {show_value(text)}: before {day_str(EARLIEST_DAY)}, the '
+                       "earliest day enrich accepts (Copilot had no users before)")
+    if day > today + 1:
+        raise RowError(f'"day" is {show_value(text)}: in the future (after tomorrow, '
+                       f"{day_str(today + 1)} UTC)")
+    return day
 
 
 def row_format(row: object) -> str | None:
@@ -47,8 +88,8 @@ def row_format(row: object) -> str | None:
 class _Identity:
     """Checks of the fields every row has; caches what repeats (days, logins)."""
 
-    def __init__(self, login_field: str):
-        self.login_field = login_field
+    def __init__(self, login_field: str, today: int):
+        self.login_field, self.today = login_field, today
         self.days: dict[str, int] = {}
         self.logins: set[str] = set()
 
@@ -58,10 +99,7 @@ class _Identity:
         if day is None:
             if text is None:
                 raise RowError('missing "day"')
-            try:
-                day = parse_day(text)
-            except ValueError as exc:
-                raise RowError(f'"day" is {text!r}: {exc}') from None
+            day = engagement_day(text, self.today)
             self.days[text] = day
         return day
 
@@ -99,6 +137,11 @@ def _json_text(value) -> str:
         return "false"
     if value is None:
         return "null"
+    if isinstance(value, (list, dict)):
+        try:
+            return orjson.dumps(value).decode()
+        except TypeError:  # nested deeper than orjson writes
+            return "[...]" if isinstance(value, list) else "{...}"
     return str(value)
 
 
@@ -184,9 +227,9 @@ class SeedRows:
 
     format = SEED
 
-    def __init__(self, feature_bits: FeatureBits):
+    def __init__(self, feature_bits: FeatureBits, today: int):
         self._feature_bits = feature_bits
-        self._identity = _Identity("login")
+        self._identity = _Identity("login", today)
         self._layouts: dict[tuple, _Layout] = {}
 
     def parse(self, items: Iterable[tuple[int, object]]) -> Batch:
@@ -229,7 +272,7 @@ class SeedRows:
                 except KeyError:
                     values = None
                 if values is None:
-                    layout = self._layout(tuple(row))
+                    layout = self._layout(tuple(row), line)
                     size, values_of, known = layout.size, layout.values, layout.known
                     values = values_of(row)
                 # keyed by the values' JSON text, since true == 1.0 == 1 in Python
@@ -248,10 +291,14 @@ class SeedRows:
                 last_day, last_layout = day, layout
         return batch
 
-    def _layout(self, keys: tuple) -> _Layout:
+    def _layout(self, keys: tuple, line: int) -> _Layout:
         layout = self._layouts.get(keys)
         if layout is None:
-            layout = self._layouts[keys] = _Layout(keys, self._feature_bits)
+            try:
+                layout = self._layouts[keys] = _Layout(keys, self._feature_bits)
+            except NoFeatureBit as exc:
+                exc.line = line
+                raise
         return layout
 
 
@@ -260,8 +307,8 @@ class UsageMetricsRows:
 
     format = USAGE_METRICS
 
-    def __init__(self, feature_bits: FeatureBits, rules: Mapping[str, Mapping]):
-        self._identity = _Identity("user_login")
+    def __init__(self, feature_bits: FeatureBits, rules: Mapping[str, Mapping], today: int):
+        self._identity = _Identity("user_login", today)
         self._flags: list[tuple[str, int]] = []
         self._counts: list[tuple[str | None, str | None, str, int, int]] = []
         self.measured = 0

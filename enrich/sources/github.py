@@ -11,7 +11,13 @@ untrusted certificate) is `SOURCE_UNREACHABLE` (5), because `ExitStatus` defines
 source that "could not be reached or refused us", while `BAD_CONFIG` (3) is about the
 configuration file, which was read fine. A missing token is found before any request, from
 the environment variable the configuration names: that is a `ConfigError` (3). Callers that
-keep the other days when one fails can tell errors apart by `GitHubError.status`.
+keep the other days when one fails can tell errors apart by `GitHubError.status`, and
+the storage host's answers (`DownloadError`) from the API's.
+
+Answers are not trusted to be well formed: a link or redirect that cannot be followed, a
+redirect loop, an API body too large or not JSON, pages that loop, a wait of more than an
+hour all become a `GitHubError` naming the request, never a traceback, and never showing a
+signed link's query string.
 """
 
 from __future__ import annotations
@@ -27,6 +33,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
+import orjson
 import requests
 
 from enrich import __version__
@@ -44,10 +51,17 @@ BACKOFF_SECONDS = 1.0
 #: a rate limit that does not say when it ends is waited out for at least this long
 RATE_LIMIT_SECONDS = 60.0
 CHUNK_BYTES = 1 << 20
+#: the largest API answer read: a page of 100 seats is about 100 KB
+MAX_API_BYTES = 16 << 20
+#: a rate limit asking to wait longer than this is not waited out (GitHub's reset hourly)
+MAX_WAIT_SECONDS = 3600.0
 #: a connection that failed, timed out or broke before the end of the body
 _NETWORK_ERRORS = (requests.ConnectionError, requests.Timeout,
                    requests.exceptions.ChunkedEncodingError)
 _LOOPBACK = {"localhost", "127.0.0.1", "::1"}
+#: for an API answer that cannot be GitHub's
+_NOT_GITHUB_HINT = ("check api_url: it must be GitHub's API (https://api.github.com, "
+                    "https://api.SUBDOMAIN.ghe.com or https://HOST/api/v3)")
 
 T = TypeVar("T")
 
@@ -64,15 +78,31 @@ class GitHubError(SourceUnreachable):
         self.status = status
 
 
-class ExpiredLink(GitHubError):
+class DownloadError(GitHubError):
+    """The storage host refused a signed link or kept failing, or the link is not one: this
+    concerns the files of one day, never the API."""
+
+
+class ExpiredLink(DownloadError):
     """The storage host refused a signed link (403): ask the API for fresh links."""
 
 
 def redact(url: str) -> str:
     """`url` without the secrets it may carry: the query string and any user:password@."""
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return "<a link that is not a valid URL>"
     host = parts.netloc.rpartition("@")[2]
     return f"{parts.scheme}://{host}{parts.path}" + ("?<redacted>" if parts.query else "")
+
+
+def status_text(status: int | None) -> str:
+    """`404 Not Found`, or the bare number of a status HTTP does not define."""
+    try:
+        return f"{status} {HTTPStatus(status).phrase}"
+    except ValueError:
+        return str(status)
 
 
 class _Transient(Exception):
@@ -145,7 +175,7 @@ class GitHubClient:
                 hint=f"create a personal access token (classic) with the manage_billing:copilot "
                      f"or read:enterprise scope (read:org for an organization) and export "
                      f"{token_env}=<token>")
-        self.api_url = _checked_api_url(api_url)
+        self.api_url = checked_api_url(api_url)
         self.token_env = token_env
         self.max_tries = max(1, max_tries)
         self._sleep, self._now = sleep, now
@@ -177,44 +207,71 @@ class GitHubClient:
     def pages(self, path: str, params: dict | None = None) -> Iterator[Any]:
         """The decoded body of every page, following the `Link` header's `rel="next"`."""
         url, params = self.api_url + path, {"per_page": MAX_PER_PAGE, **(params or {})}
+        read = set()
         while url:
             body, response = self._api_get(url, params)
+            read.add(response.url)
             yield body
             url, params = response.links.get("next", {}).get("url"), None
             if url and not url.startswith(self.api_url + "/"):
                 # the token goes with every API request: never to a server we were not given
                 raise GitHubError(f"GET {self._shown(response.url)}: the next page is on "
                                   f"another server ({redact(url)}); not following it")
+            if url in read:
+                raise GitHubError(f"GET {self._shown(response.url)}: the next page is one "
+                                  "already read; not following the pages round in a loop")
 
     def _api_get(self, url: str, params: dict | None) -> tuple[Any, requests.Response]:
         def attempt():
-            response = self._send(self._api, url, params=params)
-            self._check_api_answer(response)
-            return response
+            with self._send(self._api, url, params=params, stream=True) as response:
+                body = self._api_body(response)
+                self._check_api_answer(response, body)
+                return body, response
 
-        response = self._retrying(f"GET {self._shown(url, params)}", attempt)
+        body, response = self._retrying(f"GET {self._shown(url, params)}", attempt)
         if response.status_code == HTTPStatus.NO_CONTENT:
             return None, response
         try:
-            return response.json(), response
-        except requests.JSONDecodeError:
+            return orjson.loads(body), response
+        except orjson.JSONDecodeError:
             raise GitHubError(
-                f"GET {self._shown(response.url)} answered {_status_text(response.status_code)} "
+                f"GET {self._shown(response.url)} answered {status_text(response.status_code)} "
                 "with a body that is not JSON", status=response.status_code,
-                hint="check api_url: it must be GitHub's API (https://api.github.com, "
-                     "https://api.SUBDOMAIN.ghe.com or https://HOST/api/v3)") from None
+                hint=_NOT_GITHUB_HINT) from None
 
-    def _check_api_answer(self, response: requests.Response) -> None:
+    def _api_body(self, response: requests.Response) -> bytes:
+        """The whole body of an API answer, refused beyond `MAX_API_BYTES`."""
+        announced = response.headers.get("Content-Length", "")
+        if announced.isdigit() and int(announced) > MAX_API_BYTES:
+            raise self._too_large(response)
+        body = bytearray()
+        try:
+            for chunk in response.iter_content(CHUNK_BYTES):
+                body += chunk
+                if len(body) > MAX_API_BYTES:
+                    raise self._too_large(response)
+        except _NETWORK_ERRORS as exc:
+            raise _Transient(_describe_network_error(exc)) from None
+        _check_complete(response)
+        return bytes(body)
+
+    def _too_large(self, response: requests.Response) -> GitHubError:
+        return GitHubError(
+            f"GET {self._shown(response.url)} answered {status_text(response.status_code)} "
+            f"with a body of more than {MAX_API_BYTES >> 20} MB; GitHub's answers are far "
+            "smaller", status=response.status_code, hint=_NOT_GITHUB_HINT)
+
+    def _check_api_answer(self, response: requests.Response, body: bytes) -> None:
         status = response.status_code
         if status < 400:
             return
-        if _is_rate_limit(response):
-            raise _Transient(f"{_status_text(status)} (rate limited)", status=status,
+        if _is_rate_limit(response, body):
+            raise _Transient(f"{status_text(status)} (rate limited)", status=status,
                              wait=self._rate_limit_wait(response), rate_limited=True)
         if status >= 500:
-            raise _Transient(_status_text(status), status=status)
-        said = _github_message(response)
-        answered = f"GET {self._shown(response.url)} answered {_status_text(status)}"
+            raise _Transient(status_text(status), status=status)
+        said = _github_message(body)
+        answered = f"GET {self._shown(response.url)} answered {status_text(status)}"
         # GitHub's message adds something unless it only repeats the status ("Not Found")
         if said and not answered.lower().endswith(said.lower()):
             answered += f": {said}"
@@ -256,33 +313,40 @@ class GitHubClient:
         The body goes to a temporary file beside `dest`, renamed only once complete, so a
         crash never leaves half a file under the real name.
         """
+        _check_link(url)
+
         def attempt():
-            with self._send(self._downloads, url, stream=True) as response:
+            with self._send(self._downloads, url, stream=True, error=DownloadError) as response:
                 _check_storage_answer(response)
                 return _save_body(response, Path(dest))
 
-        return self._retrying(f"GET {redact(url)}", attempt)
+        return self._retrying(f"GET {redact(url)}", attempt, error=DownloadError)
 
     # -- retries
 
     def _send(self, session: requests.Session, url: str, *, params: dict | None = None,
-              stream: bool = False) -> requests.Response:
-        """One GET; a broken connection becomes a `_Transient`."""
+              stream: bool = False, error: type[GitHubError] = GitHubError) -> requests.Response:
+        """One GET; a broken connection becomes a `_Transient`, any other failure an `error`
+        that says what happened: requests' own text would show the signed URL."""
         try:
             response = session.get(url, params=params, stream=stream, timeout=TIMEOUT,
                                    verify=self._verify)
         except requests.exceptions.SSLError:
-            # not transient, and its text holds the full URL: say what it means instead
-            raise GitHubError(f"GET {self._shown(url, params)}: the server's TLS certificate "
-                              "is not trusted",
-                              hint="if the server uses a private certificate authority, set "
-                                   "ca_bundle to its PEM file") from None
+            # not transient: say what it means instead
+            raise error(f"GET {self._shown(url, params)}: the server's TLS certificate "
+                        "is not trusted",
+                        hint="if the server uses a private certificate authority, set "
+                             "ca_bundle to its PEM file") from None
         except _NETWORK_ERRORS as exc:
             raise _Transient(_describe_network_error(exc)) from None
+        except requests.RequestException as exc:
+            raise error(f"GET {self._shown(url, params)}: {_describe_request_error(exc)}") \
+                from None
         log.debug("GET %s -> %s", self._shown(response.url), response.status_code)
         return response
 
-    def _retrying(self, request: str, attempt: Callable[[], T]) -> T:
+    def _retrying(self, request: str, attempt: Callable[[], T], *,
+                  error: type[GitHubError] = GitHubError) -> T:
         """`attempt()`, tried again after each `_Transient` failure, up to `max_tries` times."""
         for tries in range(1, self.max_tries + 1):
             try:
@@ -291,9 +355,14 @@ class GitHubClient:
                 last = failure
             if tries < self.max_tries:
                 wait = self._wait_after(last, tries)
+                if wait > MAX_WAIT_SECONDS:
+                    raise error(f"{request} answered {last.reason}, asking to wait {wait:.0f} s "
+                                f"(more than {MAX_WAIT_SECONDS / 3600:.0f} hour)",
+                                status=last.status, hint="run again later: what was already "
+                                                         "fetched is kept")
                 log.info("%s: %s; trying again in %.0f s", request, last.reason, wait)
                 self._sleep(wait)
-        raise GitHubError(
+        raise error(
             f"{request} failed {self.max_tries} times, last with {last.reason}",
             status=last.status,
             hint="GitHub, its storage host or the network is in trouble, or the rate limit is "
@@ -325,7 +394,7 @@ def _session(user_agent: str, auth) -> requests.Session:
     return session
 
 
-def _checked_api_url(api_url: str) -> str:
+def checked_api_url(api_url: str) -> str:
     parts = urlsplit(api_url)
     if parts.scheme != "https" and not (parts.scheme == "http" and parts.hostname in _LOOPBACK):
         raise ConfigError(f"the API URL {redact(api_url)} does not start with https://",
@@ -334,30 +403,23 @@ def _checked_api_url(api_url: str) -> str:
     return api_url.rstrip("/")
 
 
-def _is_rate_limit(response: requests.Response) -> bool:
+def _is_rate_limit(response: requests.Response, body: bytes) -> bool:
     """429, or a 403 that says it is one: a 403 for missing scopes carries none of this."""
     if response.status_code == HTTPStatus.TOO_MANY_REQUESTS:
         return True
     headers = response.headers
     return response.status_code == HTTPStatus.FORBIDDEN and (
         "retry-after" in headers or headers.get("x-ratelimit-remaining") == "0"
-        or "rate limit" in (_github_message(response) or "").lower())
+        or "rate limit" in (_github_message(body) or "").lower())
 
 
-def _github_message(response: requests.Response) -> str | None:
+def _github_message(body: bytes) -> str | None:
     """The `message` of GitHub's JSON error body, on one line and not too long."""
     try:
-        message = response.json().get("message")
-    except (requests.JSONDecodeError, AttributeError):
+        message = orjson.loads(body).get("message")
+    except (orjson.JSONDecodeError, AttributeError):
         return None
     return " ".join(message.split())[:300] if isinstance(message, str) else None
-
-
-def _status_text(status: int) -> str:
-    try:
-        return f"{status} {HTTPStatus(status).phrase}"
-    except ValueError:
-        return str(status)
 
 
 def _describe_network_error(exc: Exception) -> str:
@@ -369,19 +431,44 @@ def _describe_network_error(exc: Exception) -> str:
     return "a connection error"
 
 
+def _describe_request_error(exc: requests.RequestException) -> str:
+    """Words for a request that could not be made or followed, without its URL."""
+    if isinstance(exc, requests.TooManyRedirects):
+        return "redirected again and again (a redirect loop); not following it"
+    if isinstance(exc, requests.exceptions.InvalidSchema):
+        return "redirected to a link that is not http(s)://; not following it"
+    if isinstance(exc, requests.exceptions.MissingSchema | requests.exceptions.InvalidURL):
+        return "redirected to a link that is not a valid URL; not following it"
+    return f"the request could not be made ({type(exc).__name__})"
+
+
+def _check_link(url: str) -> None:
+    """A download link must be https (http on this machine, for tests); anything else is not
+    sent, since a signed link's query string is its password."""
+    try:
+        parts = urlsplit(url)
+        sendable = bool(parts.hostname) and (
+            parts.scheme == "https" or parts.scheme == "http" and parts.hostname in _LOOPBACK)
+    except ValueError:
+        sendable = False
+    if not sendable:
+        raise DownloadError(f"GET {redact(url)}: the download link is not an https:// link; "
+                            "not following it")
+
+
 def _check_storage_answer(response: requests.Response) -> None:
     status = response.status_code
     if status == HTTPStatus.FORBIDDEN:
-        raise ExpiredLink(f"GET {redact(response.url)} answered {_status_text(status)}: the "
+        raise ExpiredLink(f"GET {redact(response.url)} answered {status_text(status)}: the "
                           "signed link has expired or is invalid", status=status,
                           hint="ask the API for fresh links: fetch again")
     if status == HTTPStatus.TOO_MANY_REQUESTS or status >= 500:
         retry_after = response.headers.get("retry-after", "")
-        raise _Transient(_status_text(status), status=status,
+        raise _Transient(status_text(status), status=status,
                          wait=float(retry_after) if retry_after.isdigit() else None)
     if status >= 400:
-        raise GitHubError(f"GET {redact(response.url)} answered {_status_text(status)}",
-                          status=status, hint="ask the API for fresh links: fetch again")
+        raise DownloadError(f"GET {redact(response.url)} answered {status_text(status)}",
+                            status=status, hint="ask the API for fresh links: fetch again")
 
 
 def _save_body(response: requests.Response, dest: Path) -> int:

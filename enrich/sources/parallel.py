@@ -18,25 +18,22 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from enrich.errors import InputError
-from enrich.sources.engagement import SEED, Batch, SeedRows, UsageMetricsRows
-from enrich.sources.records import LINES, layout, line_chunks
+from enrich.sources.engagement import SEED, Batch, NoFeatureBit, SeedRows, UsageMetricsRows
+from enrich.sources.records import LINES, layout, line_chunks, split_lines
 
 #: files smaller than this are parsed in the importing process: a pool costs more than it saves
 PARALLEL_MIN_BYTES = 1 << 20
 
 
-class UnknownFeature(Exception):
+class UnknownFeature(NoFeatureBit):
     """A worker met a feature the store has no bit for yet."""
 
-    def __init__(self, name: str):
-        super().__init__(name)
-        self.name = name
 
-
-def make_parser(kind: str, feature_bits: Callable[[str], int], rules: Mapping):
+def make_parser(kind: str, feature_bits: Callable[[str], int], rules: Mapping, today: int):
+    """A parser of rows of `kind`; `today` (UTC) bounds the days of rows."""
     if kind == SEED:
-        return SeedRows(feature_bits)
-    return UsageMetricsRows(feature_bits, rules)
+        return SeedRows(feature_bits, today)
+    return UsageMetricsRows(feature_bits, rules, today)
 
 
 # A worker keeps its parsers, and with them their caches of days, logins and column
@@ -53,19 +50,18 @@ def _known_bits(features: dict[str, int]) -> Callable[[str], int]:
 
 
 def _parse_block(job: _Job, features: tuple, first: int, block: bytes):
-    key = (job.kind, job.rules_json, features)
-    parser = _worker_parsers.get(key)
-    if parser is None:
-        parser = make_parser(job.kind, _known_bits(dict(features)), json.loads(job.rules_json))
-        _worker_parsers.clear()
-        _worker_parsers[key] = parser
-    lines = block.split(b"\n")
-    if lines and not lines[-1]:
-        lines.pop()
+    """The block's `job.finish(batch)`, or the UnknownFeature that stopped it."""
+    key = (job.kind, job.rules_json, job.today, features)
     try:
-        return job.finish(parser.parse(enumerate(lines, first)))
+        parser = _worker_parsers.get(key)
+        if parser is None:
+            parser = make_parser(job.kind, _known_bits(dict(features)),
+                                 json.loads(job.rules_json), job.today)
+            _worker_parsers.clear()
+            _worker_parsers[key] = parser
+        return job.finish(parser.parse(enumerate(split_lines(first, block), first)))
     except UnknownFeature as exc:
-        return exc.name
+        return exc
 
 
 @dataclass(frozen=True)
@@ -74,6 +70,7 @@ class _Job:
 
     kind: str
     rules_json: str
+    today: int
     path: Path
     finish: Callable[[Batch], object]
 
@@ -108,15 +105,15 @@ class ParsePool:
         """Whether a file is worth parsing in the workers."""
         return path.stat().st_size >= self.min_file_bytes and layout(path) == LINES
 
-    def prefetch(self, kind: str, rules: Mapping, path: Path,
+    def prefetch(self, kind: str, rules: Mapping, today: int, path: Path,
                  features: Callable[[], dict[str, int]], finish: Callable[[Batch], object]):
         """Start parsing a file that `parse` will likely be asked for next."""
         self._features = features
-        job = _job(kind, rules, path, finish)
+        job = _job(kind, rules, today, path, finish)
         if job not in self._jobs():
             self._feeds.append(self._feed(job))
 
-    def parse(self, kind: str, rules: Mapping, path: Path,
+    def parse(self, kind: str, rules: Mapping, today: int, path: Path,
               features: Callable[[], dict[str, int]], allocate: Callable[[str], int],
               finish: Callable[[Batch], object]) -> Iterator:
         """`finish(batch)` of the file's blocks, in order.
@@ -124,7 +121,7 @@ class ParsePool:
         New features are allocated as they appear; `finish` runs in the worker, so that what
         comes back is small.
         """
-        job = _job(kind, rules, path, finish)
+        job = _job(kind, rules, today, path, finish)
         self._features = features
         if not self._skip_to(job):
             # blocks already sent of other files would come out first: parse them again later
@@ -177,9 +174,14 @@ class ParsePool:
     def _result(self, task: _Task, allocate: Callable[[str], int]):
         result = task.future.result()
         # a block parsed ahead may know a feature that a rolled-back file allocated
-        while isinstance(result, str) or not set(task.features) <= self._features().items():
-            if isinstance(result, str):
-                allocate(result)
+        while isinstance(result, UnknownFeature) or \
+                not set(task.features) <= self._features().items():
+            if isinstance(result, UnknownFeature):
+                try:
+                    allocate(result.name)
+                except NoFeatureBit as exc:
+                    exc.line = result.line
+                    raise
             task = self._submit(task.job, task.block)
             result = task.future.result()
         return result
@@ -215,5 +217,6 @@ class ParsePool:
         self.close()
 
 
-def _job(kind: str, rules: Mapping, path: Path, finish: Callable[[Batch], object]) -> _Job:
-    return _Job(kind, json.dumps(rules, sort_keys=True), path, finish)
+def _job(kind: str, rules: Mapping, today: int, path: Path,
+         finish: Callable[[Batch], object]) -> _Job:
+    return _Job(kind, json.dumps(rules, sort_keys=True), today, path, finish)

@@ -31,12 +31,12 @@ from enrich.dates import parse_day
 from enrich.directory.csv_source import (
     _codec,
     _first_index,
-    _first_undecodable_line,
     _is_header,
     _normalized,
     _sniffed,
     csv_header,
     csv_rows,
+    first_undecodable_line,
 )
 from enrich.errors import ConfigError, InputError, did_you_mean
 from enrich.sources.engagement import MAX_ID, show_value
@@ -92,7 +92,7 @@ def read_seat_csv(path: str | Path, columns: dict | None = None) -> list[Seat]:
         raise InputError(
             f"cannot decode byte 0x{exc.object[exc.start]:02x} as UTF-8 or Windows-1252 "
             f"({exc.reason})", path=reader.path,
-            line=_first_undecodable_line(reader.path, "cp1252"),
+            line=first_undecodable_line(reader.path, "cp1252"),
             hint="save the file as UTF-8") from None
 
 

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from enrich.dates import parse_day
-from enrich.sources.engagement import MAX_ID, RowError, show_value
+from enrich.sources.engagement import MAX_ID, RowError, engagement_day, show_value
 
 
 @dataclass(frozen=True)
@@ -22,11 +21,9 @@ def is_team_row(record: object) -> bool:
     return isinstance(record, dict) and "team_id" in record and "user_id" in record
 
 
-def parse_team_row(row: dict) -> TeamMembership:
-    try:
-        day = parse_day(row.get("day"))
-    except ValueError as exc:
-        raise RowError(f'"day" is {show_value(row.get("day"))}: {exc}') from None
+def parse_team_row(row: dict, today: int) -> TeamMembership:
+    """A row's membership; its day as an engagement row's (`engagement_day`)."""
+    day = engagement_day(row.get("day"), today)
     values = {}
     for field in ("user_id", "team_id"):
         value = row.get(field)
