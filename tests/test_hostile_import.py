@@ -298,8 +298,23 @@ def test_11_10_a_value_past_the_cap_in_an_array_is_bad_input(run_cli, tmp_path):
     assert result.status == ExitStatus.BAD_INPUT
     assert result.stderr.splitlines()[0] == (
         "Error: d.json, line 2: a value longer than 1,048,576 characters starts on this line, "
-        "more than a row or page may take (a real row takes a few KB)")
+        "more than a row or page may take (a real row takes a few KB, a seats API page of "
+        "100 seats about 100 KB); give a seat list as the API's pages, one document each, as "
+        "`gh api --paginate` writes them")
     assert stored(tmp_path)["rows"] == {}
+
+
+def test_11_10_a_seat_list_merged_into_one_document_says_so(run_cli, tmp_path):
+    seats = [{"assignee": {"login": f"u{i}", "id": 1000 + i}, "plan_type": "business",
+              "created_at": "2025-01-01T00:00:00Z"} for i in range(40_000)]
+    (tmp_path / "seats.json").write_text(
+        json.dumps({"total_seats": len(seats), "seats": seats}, indent=2))
+    result = run_cli("import", "seats.json")
+    assert result.status == ExitStatus.BAD_INPUT
+    assert result.stderr.splitlines()[0].startswith(
+        "Error: seats.json, line 1: a value longer than 1,048,576 characters starts on this "
+        "line")
+    assert "as `gh api --paginate` writes them" in result.stderr
 
 
 def test_11_10_a_syntax_error_early_in_a_large_array_is_named_as_such(run_cli, tmp_path):

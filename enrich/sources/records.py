@@ -41,6 +41,10 @@ MAX_FILE_BYTES = 16 << 30
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 
 
+class ValueTooLong(InputError):
+    """A value of an array or document longer than `MAX_LINE_BYTES`."""
+
+
 class RecordError(ValueError):
     """A record that cannot be decoded; carries its line."""
 
@@ -84,7 +88,8 @@ def layout(path: Path) -> str | None:
             return None
         if first.startswith(b"["):
             return ARRAY
-        if _is_complete_json(first) or not _starts_a_document(path, fh):
+        if (_is_complete_json(first) or len(first) > MAX_LINE_BYTES
+                or not _starts_a_document(path, fh)):
             return LINES
         return DOCUMENTS
 
@@ -205,6 +210,8 @@ def _starts_a_document(path: Path, fh) -> bool:
     fh.seek(0)
     try:
         _, value = next(_documents(path, fh, in_array=False, text_only=False), (0, None))
+    except ValueTooLong:
+        raise  # a document, but too long one: that is what is wrong with the file
     except InputError:  # the file is not one of documents: its lines will say what is wrong
         return False
     return value is not None and not isinstance(value, RecordError)
@@ -312,9 +319,11 @@ class _Documents:
         """Read on: at least as much as is buffered, so that a large value is tried again
         log(n) times."""
         if len(self.buf) - self.pos > MAX_LINE_BYTES:
-            raise InputError(f"a value longer than {MAX_LINE_BYTES:,} characters starts on "
-                             "this line, more than a row or page may take (a real row takes "
-                             "a few KB)", path=self.path, line=self.line)
+            raise ValueTooLong(
+                f"a value longer than {MAX_LINE_BYTES:,} characters starts on this line, more "
+                "than a row or page may take (a real row takes a few KB, a seats API page of "
+                "100 seats about 100 KB); give a seat list as the API's pages, one document "
+                "each, as `gh api --paginate` writes them", path=self.path, line=self.line)
         raw = self.fh.read(max(_CHUNK, len(self.buf) - self.pos))
         self.read_bytes += len(raw)
         if self.read_bytes > MAX_FILE_BYTES:
