@@ -17,7 +17,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from enrich import __version__, job
-from enrich.config import Config
+from enrich.config import CONFIG_ENV, DEFAULT_CONFIG, Config
 from enrich.dates import (
     LONGEST_PERIOD,
     Period,
@@ -30,9 +30,6 @@ from enrich.errors import ConfigError, EnrichError, ExitStatus, UsageError, prin
 
 log = logging.getLogger("enrich")
 
-CONFIG_ENV = "ENRICH_CONFIG"
-DEFAULT_CONFIG = "enrich.yaml"
-
 EXIT_HELP = """exit status:
     0  ok
     1  partial data: days were missing, rows were skipped, or digests were not confirmed sent
@@ -41,6 +38,7 @@ EXIT_HELP = """exit status:
     4  bad input: an input file or the org chart is invalid
     5  a source could not be reached (GitHub, a directory server, the SMTP server)
     6  the history store is unusable, or there is none yet
+    7  no data for the period: no day of it reported, or it is not over yet; nothing written
   130  interrupted (Ctrl-C)
 """
 

@@ -162,6 +162,11 @@ SETTINGS: dict[str, Setting] = {
 
 REQUIRED = object()
 
+#: where a command looks for its configuration when `--config` is not given: this variable,
+#: else this file in the working folder, else the built-in defaults
+CONFIG_ENV = "ENRICH_CONFIG"
+DEFAULT_CONFIG = "enrich.yaml"
+
 _COLOR = re.compile(r"#[0-9a-fA-F]{6}|#[0-9a-fA-F]{3}")
 
 #: `directory.sources[]`: the settings of each type of source (besides `type`)

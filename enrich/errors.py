@@ -25,6 +25,8 @@ class ExitStatus(IntEnum):
     SOURCE_UNREACHABLE = 5
     #: the history store is unusable (locked, corrupt, newer schema)
     STORE_ERROR = 6
+    #: the period has no reported day in the store, or is not over yet: nothing was written
+    NO_DATA = 7
     #: interrupted by the user (Ctrl-C)
     INTERRUPTED = 130
 
@@ -103,3 +105,10 @@ class SourceUnreachable(EnrichError):
 
 class StoreError(EnrichError):
     exit_status = ExitStatus.STORE_ERROR
+
+
+class NoData(EnrichError):
+    """The period asked about has no figures to publish: no day of it reported, or not over
+    yet; the message names the period and what the store holds."""
+
+    exit_status = ExitStatus.NO_DATA

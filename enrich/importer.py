@@ -36,6 +36,12 @@ TEAMS = "user-teams"
 EMPTY = "empty"
 _BATCH = 20_000
 _SUFFIXES = (".json", ".jsonl", ".ndjson", ".json.gz", ".jsonl.gz", ".ndjson.gz")
+#: the files a folder is searched for, as a message names them
+PATTERNS = "*.json, *.jsonl or *.ndjson (each optionally .gz)"
+
+
+class BadRow(InputError):
+    """A row that rejects its file, which `--skip-bad-rows` would skip instead."""
 
 
 @dataclass
@@ -50,6 +56,8 @@ class FileResult:
     days: list[int] = field(default_factory=list)
     error: str | None = None
     warning: str | None = None
+    #: rejected for a bad row: `--skip-bad-rows` would store the other rows
+    bad_row: bool = False
 
     def as_json(self) -> dict:
         return {"file": str(self.path), "status": self.status, "kind": self.kind,
@@ -224,7 +232,7 @@ def _import_one(store: Store, path: Path, sha: str, helper: ThreadPoolExecutor,
                               days=result.days)
     except InputError as exc:
         options.logins.forget()
-        return FileResult(path, "rejected", error=exc.message)
+        return FileResult(path, "rejected", error=exc.message, bad_row=isinstance(exc, BadRow))
     return result
 
 
@@ -308,9 +316,7 @@ class _FileImport:
 
     def _bad_row(self, line: int, reason: str, text) -> None:
         if not self.skip_bad_rows:
-            raise InputError(reason, path=self.path, line=line,
-                             hint="nothing from this file was stored; fix the file, or use "
-                                  "--skip-bad-rows to store the other rows")
+            raise BadRow(reason, path=self.path, line=line)
         self.result.rejected += 1
         self.rejects.add(self.path, line, reason, text)
 

@@ -23,7 +23,7 @@ def test_import_summary_and_status(run_cli, tmp_path):
     assert result.status == ExitStatus.OK
     assert result.stdout == (
         "imported  in/d1.jsonl (seed): 2 read, 1 stored, 1 merged, 0 rejected\n"
-        "1 of 1 files imported; rows: 2 read, 1 stored, 1 merged, 0 rejected\n")
+        "1 of 1 file imported; rows: 2 read, 1 stored, 1 merged, 0 rejected\n")
     assert (tmp_path / "enrich.db").exists()
     again = run_cli("import", "in")
     assert again.stdout.startswith("skipped   in/d1.jsonl: already imported\n")
@@ -37,8 +37,8 @@ def test_a_bad_value_names_file_line_and_what(run_cli, tmp_path):
     assert result.status == ExitStatus.BAD_INPUT
     assert result.stderr == (
         'Error: day.jsonl, line 2: "cli_engagement" is 7; expected 0 or 1\n'
-        "1 file(s) rejected: nothing from them was stored. Fix them, or import with "
-        "--skip-bad-rows to store their good rows.\n")
+        "1 file rejected: nothing of it was stored. Fix it, or import with --skip-bad-rows to "
+        "store its good rows.\n")
 
 
 def test_invalid_json_names_the_line(run_cli, tmp_path):
@@ -118,3 +118,42 @@ def test_each_kind_of_bad_row_gets_an_exact_message(run_cli, tmp_path, line, rea
     result = run_cli("import", "day.jsonl")
     assert result.status == ExitStatus.BAD_INPUT
     assert result.stderr.splitlines()[0] == f"Error: day.jsonl, line 2: {reason}"
+
+
+@pytest.mark.parametrize("layout", ["empty", "wrong"])
+def test_14_7_an_import_that_finds_no_file_is_bad_input(run_cli, tmp_path, layout):
+    (tmp_path / "in").mkdir()
+    if layout == "wrong":  # files, but none that enrich imports
+        (tmp_path / "in" / "notes.txt").write_text("not data\n")
+        (tmp_path / "other").mkdir()
+    paths = ["in", "other"] if layout == "wrong" else ["in"]
+    result = run_cli("import", *paths)
+    assert result.status == ExitStatus.BAD_INPUT
+    assert result.stderr == (
+        "Error: nothing to import: no *.json, *.jsonl or *.ndjson (each optionally .gz) file "
+        f"in {', '.join(paths)}\n"
+        "Hint: give the files, or the folders that hold them\n")
+    assert result.stdout == ""
+    assert not (tmp_path / "enrich.db").exists()
+
+
+def test_14_7_a_csv_is_not_told_to_skip_bad_rows(run_cli, tmp_path):
+    (tmp_path / "seats.csv").write_text("login,plan\nada,business\n")
+    result = run_cli("import", "seats.csv")
+    assert result.status == ExitStatus.BAD_INPUT
+    assert result.stderr == (
+        "Error: seats.csv, line 1: invalid JSON: unexpected character, expected a JSON value\n"
+        "1 file rejected: nothing of it was stored. Fix it, and import it again.\n"
+        "Hint: enrich imports the JSON of GitHub's APIs; a seat CSV export is read through the "
+        "seats.csv setting instead\n")
+    assert "--skip-bad-rows" not in result.stderr
+
+
+def test_14_7_the_run_imports_an_empty_inbox_as_nothing(run_cli, tmp_path):
+    """The inbox of a run is often empty (the data comes from a fetch): no error there."""
+    write_jsonl(tmp_path / "a.jsonl", [seed_row("2025-03-03", "ada", 11, "cli")])
+    assert run_cli("import", "a.jsonl").status == ExitStatus.OK
+    (tmp_path / "inbox").mkdir()
+    result = run_cli("run", "--month", "2025-03")
+    assert result.status == ExitStatus.PARTIAL_DATA, result.stderr
+    assert result.stdout.splitlines()[0] == "import: ok"

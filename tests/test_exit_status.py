@@ -87,6 +87,11 @@ def store_error(run_cli, company, monkeypatch):
     return run_cli("import", "march.jsonl")
 
 
+def no_data(run_cli, company, monkeypatch):
+    run_cli("import", "march.jsonl")
+    return run_cli("report", "--month", "2025-04")  # the store has March only
+
+
 def interrupted(run_cli, company, monkeypatch):
     """A fetch from a server that accepts the connection and never answers, interrupted as
     Ctrl-C does: a real process, since a signal cannot be sent to a function."""
@@ -118,6 +123,7 @@ SCENARIOS = {
     ExitStatus.BAD_INPUT: bad_input,
     ExitStatus.SOURCE_UNREACHABLE: source_unreachable,
     ExitStatus.STORE_ERROR: store_error,
+    ExitStatus.NO_DATA: no_data,
     ExitStatus.INTERRUPTED: interrupted,
 }
 

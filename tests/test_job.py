@@ -53,6 +53,8 @@ def test_rollup_of_a_month_with_missing_days_is_partial_data(run_cli, company):
 
 
 def test_rollup_with_a_bad_org_chart_names_it(run_cli, company):
+    write_jsonl(company / "a.jsonl", [seed_row("2025-03-03", "ada", 11, "cli")])
+    assert run_cli("import", "a.jsonl").status == ExitStatus.OK
     (company / "org.yaml").write_text(ORG.replace("manager: e1", "manager: e9"))
     result = run_cli("rollup", "--month", "2025-03")
     assert result.status == ExitStatus.BAD_INPUT
@@ -79,6 +81,7 @@ def test_run_imports_the_inbox_rolls_up_and_writes_a_summary(run_cli, company):
 
 
 def test_run_reports_a_failed_stage_in_its_summary(run_cli, company):
+    write_jsonl(company / "inbox" / "a.jsonl", [seed_row("2025-03-03", "ada", 11, "cli")])
     (company / "org.yaml").write_text("people: [}")
     result = run_cli("run", "--month", "2025-03")
     assert result.status == ExitStatus.BAD_INPUT

@@ -11,20 +11,32 @@ from enrich.config import Config
 from enrich.dates import day_str
 from enrich.directory import check as directory_check
 from enrich.directory.check import CheckReport
-from enrich.errors import ExitStatus
+from enrich.errors import ExitStatus, InputError
 from enrich.fetch import FetchResult
-from enrich.importer import ImportSummary, expand_paths, import_paths
+from enrich.importer import PATTERNS, ImportSummary, expand_paths, import_paths
 from enrich.job.places import open_store, output_folder, store_folders
 from enrich.outputs.files import Folder, atomic_open, prepare_folders
 from enrich.outputs.rollup_files import cell as neutral_cell
 from enrich.progress import Progress
 from enrich.scratch import scratch_folder
+from enrich.wording import counted
 
 
 def import_files(config: Config, paths, *, covers=None, skip_bad_rows=False, rejects=None,
-                 seats_taken_on: int, today: int, progress: bool = False) -> ImportSummary:
-    """`enrich import`: files and folders into the store; `today` (UTC) bounds their days."""
+                 seats_taken_on: int, today: int, progress: bool = False,
+                 optional: bool = False) -> ImportSummary:
+    """`enrich import`: files and folders into the store; `today` (UTC) bounds their days.
+
+    Paths without a file to import are bad input, unless `optional` (the inbox of a run):
+    then nothing is imported, and no store made."""
     paths = [Path(p) for p in paths]
+    files = expand_paths(paths)
+    if not files:
+        if optional:
+            return ImportSummary()
+        raise InputError(f"nothing to import: no {PATTERNS} file in "
+                         f"{', '.join(map(str, paths))}",
+                         hint="give the files, or the folders that hold them")
     folders = list(store_folders(config))
     if skip_bad_rows:
         if rejects is None:
@@ -33,7 +45,6 @@ def import_files(config: Config, paths, *, covers=None, skip_bad_rows=False, rej
         else:
             folders.append(Folder.of_file("--rejects", rejects))
     prepare_folders(*folders)
-    files = expand_paths(paths)
     # the scratch folder stays empty, but what a killed run left in the archive goes
     with open_store(config, create=True) as store, scratch_folder(store), Progress(
             "importing", len(files), enabled=None if progress else False, unit=" files") as bar:
@@ -63,16 +74,33 @@ def print_import_summary(summary: ImportSummary, out, err) -> None:
             print(f"warning: {f.path}: {f.warning}", file=err)
     totals = {k: summary.total(k) for k in ("read", "stored", "merged", "rejected")}
     imported = sum(1 for f in summary.files if f.status == "imported")
-    print(f"{imported} of {len(summary.files)} files imported; rows: {totals['read']} read, "
-          f"{totals['stored']} stored, {totals['merged']} merged, "
+    print(f"{imported} of {counted(len(summary.files), 'file')} imported; rows: "
+          f"{totals['read']} read, {totals['stored']} stored, {totals['merged']} merged, "
           f"{totals['rejected']} rejected", file=out)
     if summary.failed:
-        print(f"{len(summary.failed)} file(s) rejected: nothing from them was stored. Fix them, "
-              "or import with --skip-bad-rows to store their good rows.", file=err)
+        print(_rejected_advice(summary.failed), file=err)
         if summary.covers and summary.covered is None:
             print("--covers was not applied, since the files are not all imported.", file=err)
+        if any(f.path.suffix.lower() == ".csv" for f in summary.failed):
+            print("Hint: enrich imports the JSON of GitHub's APIs; a seat CSV export is read "
+                  "through the seats.csv setting instead", file=err)
     if summary.rejects_file:
         print(f"bad rows written to {summary.rejects_file}", file=out)
+
+
+def _rejected_advice(failed: list) -> str:
+    """What to do about rejected files: `--skip-bad-rows` is offered only for those rejected
+    for a bad row, the only ones it would import."""
+    them, their = ("it", "its") if len(failed) == 1 else ("them", "their")
+    said = f"{counted(len(failed), 'file')} rejected: nothing of {them} was stored."
+    skippable = [str(f.path) for f in failed if f.bad_row]
+    if len(skippable) == len(failed):
+        return f"{said} Fix {them}, or import with --skip-bad-rows to store {their} good rows."
+    if skippable:
+        more = len(skippable) - 3
+        names = ", ".join(skippable[:3]) + (f" and {more} more" if more > 0 else "")
+        return f"{said} Fix {them}; --skip-bad-rows would store the good rows of {names}."
+    return f"{said} Fix {them}, and import {them} again."
 
 
 def fetch(config: Config, *, today: int, refresh: int = 0, since: int | None = None,

@@ -9,6 +9,7 @@ from enrich.config import Config
 from enrich.dates import Period
 from enrich.errors import ConfigError, ExitStatus
 from enrich.job.org import Org, load_seats
+from enrich.job.period_check import require_data
 from enrich.job.places import open_store, output_folder
 from enrich.job.rolling import RollupResult
 from enrich.licenses import HeldSeat, Review, Summary, Terms, merge_holders, review_held
@@ -80,6 +81,7 @@ def licenses(config: Config, period: Period, *, as_of: int, output: Path | None 
     terms = Terms.from_config(config)
     folder = output_folder(config, output)
     with open_store(config) as store:
+        require_data(store, period, as_of)
         prepare_folders(folder)
         # For a large enterprise, reading and merging the seats with everyone's last active
         # day takes as long as loading the org chart: it is done on the side.

@@ -11,6 +11,7 @@ from enrich.dates import Period, day_ranges
 from enrich.errors import ExitStatus
 from enrich.job.licensing import license_summary
 from enrich.job.org import Org
+from enrich.job.period_check import require_data
 from enrich.job.places import open_store, output_folder
 from enrich.job.rolling import RollupResult
 from enrich.outputs.files import prepare_folders
@@ -69,6 +70,7 @@ def report(config: Config, period: Period, *, output: Path | None = None, as_of:
     `rolled` is the rollup of the same period when the job has just made it."""
     folder = output_folder(config, output)
     with open_store(config) as store:
+        require_data(store, period, as_of)
         prepare_folders(folder)
         org = rolled.org if rolled else Org.load(config, store, as_of)
         # the license summary is worked out on the side, while the rollup takes its time

@@ -9,6 +9,7 @@ from enrich.config import Config
 from enrich.dates import Period, day_ranges
 from enrich.errors import ExitStatus
 from enrich.job.org import Org
+from enrich.job.period_check import require_data
 from enrich.job.places import open_store, output_folder
 from enrich.outputs.files import prepare_folders
 from enrich.outputs.rollup_files import write_rollup
@@ -35,6 +36,7 @@ def rollup(config: Config, period: Period, *, output: Path | None = None, as_of:
     """`enrich rollup`: the per-unit metrics of a period, written as rollup files."""
     folder = output_folder(config, output)
     with open_store(config) as store:
+        require_data(store, period, as_of)
         prepare_folders(folder)
         org = Org.load(config, store, as_of, keep_directory=keep_directory)
         result = org.roll_up(config, store, period)

@@ -12,6 +12,7 @@ from enrich.errors import EnrichError, ExitStatus, print_error
 from enrich.job.digesting import digest, print_digest_result
 from enrich.job.inputs import fetch, import_files, import_status
 from enrich.job.licensing import licenses, print_licenses_result
+from enrich.job.period_check import require_over
 from enrich.job.places import outbox_folder, output_folder, store_folders
 from enrich.job.reporting import print_report_result, report
 from enrich.job.rolling import print_rollup_result, rollup
@@ -29,7 +30,8 @@ def _fetch_stage(config, period, output, as_of, progress, state) -> dict:
 def _import_stage(config, period, output, as_of, progress, state) -> dict:
     inbox = config.get("inbox")
     summary = import_files(config, [inbox] if inbox.exists() else [], seats_taken_on=as_of,
-                           today=as_of, progress=progress, rejects=output / "rejects.jsonl")
+                           today=as_of, progress=progress, rejects=output / "rejects.jsonl",
+                           optional=True)
     return {"stage": "import", "status": import_status(summary).name.lower(),
             **summary.as_json()}
 
@@ -79,6 +81,7 @@ def run(config: Config, period: Period, *, output: Path | None = None, as_of: in
         progress: bool = False) -> RunResult:
     """`enrich run`: the configured stages of the monthly job, then a run summary (JSON)."""
     names = config.get("run.stages")
+    require_over(period, as_of)  # before a fetch or an import: waiting is what would help
     prepare_folders(*_folders_of_run(config, output, names))
     output = output_folder(config, output).path
     stages: list[dict] = []
