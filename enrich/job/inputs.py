@@ -118,13 +118,14 @@ def fetch(config: Config, *, today: int, refresh: int = 0, since: int | None = N
 def print_fetch_result(result: FetchResult, out, err) -> None:
     """What was fetched, then each failure with its reason; the refusal that stopped the
     fetch, if any, is left to the caller to report as the error."""
-    print(f"fetched {len(result.reported)} days with engagement ({result.rows} rows, "
-          f"{result.downloaded_bytes / 1e6:.1f} MB) and {len(result.empty)} days without",
-          file=out)
+    print(f"fetched {counted(len(result.reported), 'day')} with engagement "
+          f"({counted(result.rows, 'row')}, {result.downloaded_bytes / 1e6:.1f} MB) and "
+          f"{counted(len(result.empty), 'day')} without", file=out)
     if result.team_days:
-        print(f"stored the team memberships of {len(result.team_days)} days", file=out)
+        print(f"stored the team memberships of {counted(len(result.team_days), 'day')}",
+              file=out)
     if result.seats is not None:
-        print(f"stored a seat snapshot of {result.seats} seats", file=out)
+        print(f"stored a seat snapshot of {counted(result.seats, 'seat')}", file=out)
     for days, why in _grouped(result.failed):
         print(f"Error: {days}: {why}", file=err)
     for days, why in _grouped(result.teams_failed):
@@ -133,7 +134,7 @@ def print_fetch_result(result: FetchResult, out, err) -> None:
         print(f"Error: seats: {result.seats_failed}", file=err)
     missing = len(result.failed) + len(result.teams_failed)
     if missing:
-        print(f"{missing} day(s) could not be fetched; the others are kept. " + (
+        print(f"{counted(missing, 'day')} could not be fetched; the others are kept. " + (
             "The fetch stopped at this error:" if result.stopped else
             "Run `enrich fetch` again to fetch the missing days."), file=err)
 
