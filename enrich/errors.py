@@ -44,6 +44,12 @@ def did_you_mean(name, choices) -> str:
     return f" (did you mean {close[0]}?)" if close else ""
 
 
+def unknown_name(name, known, noun: str) -> str:
+    """`unknown NOUN 'name' (did you mean X?); expected some of A, B`, for a closed set."""
+    return (f"unknown {noun} {name!r}{did_you_mean(name, known)}; expected some of "
+            f"{', '.join(known)}")
+
+
 def located(message: str, path=None, line: int | None = None, key: str | None = None) -> str:
     """`file, line N: key: message`, with whatever of the place is known."""
     if key:
