@@ -27,6 +27,7 @@ from enrich.dates import (
     utc_today,
 )
 from enrich.errors import ConfigError, EnrichError, ExitStatus, UsageError, print_error
+from enrich.sample import PROFILES
 
 log = logging.getLogger("enrich")
 
@@ -131,8 +132,10 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--output", metavar="DIR", type=Path, default=Path("enrich-demo"),
                       help="folder for the sample data and the outputs (default: enrich-demo)")
     demo.add_argument("--seed", type=int, default=7, help="random seed of the sample")
-    demo.add_argument("--people", type=_at_least(1), default=300,
-                      help="size of the sample enterprise")
+    least = PROFILES["demo"].min_people
+    demo.add_argument("--people", type=_at_least(least, "the smallest sample enterprise"),
+                      default=300, help=f"size of the sample enterprise, at least {least} "
+                                        "(default: 300)")
     demo.add_argument("--month", metavar="YYYY-MM", type=_month,
                       help="the month the sample reports on (default: the previous month)")
     return parser
@@ -165,13 +168,14 @@ def _month(text: str) -> Period:
     return month
 
 
-def _at_least(least: int):
-    """The type of a whole number, `least` or more."""
+def _at_least(least: int, why: str = ""):
+    """The type of a whole number, `least` or more (`why`, when that is not obvious)."""
 
     def whole_number(text: str) -> int:
         if not (text.isascii() and text.isdigit()) or int(text) < least:
             raise argparse.ArgumentTypeError(
-                f"expected a whole number, {least} or more, got {text!r}")
+                f"expected a whole number, {least} or more{f' ({why})' if why else ''}, "
+                f"got {text!r}")
         return int(text)
 
     return whole_number

@@ -154,6 +154,17 @@ def test_14_7_the_run_imports_an_empty_inbox_as_nothing(run_cli, tmp_path):
     write_jsonl(tmp_path / "a.jsonl", [seed_row("2025-03-03", "ada", 11, "cli")])
     assert run_cli("import", "a.jsonl").status == ExitStatus.OK
     (tmp_path / "inbox").mkdir()
+    (tmp_path / "enrich.yaml").write_text("run: {stages: [import, rollup]}\n")
     result = run_cli("run", "--month", "2025-03")
     assert result.status == ExitStatus.PARTIAL_DATA, result.stderr
     assert result.stdout.splitlines()[0] == "import: ok"
+
+
+def test_14_7_a_demo_smaller_than_the_smallest_sample_is_a_usage_error(run_cli, tmp_path):
+    result = run_cli("demo", "--people", "46", "--output", "demo")
+    assert result.status == ExitStatus.USAGE
+    assert result.stderr.splitlines()[-1] == (
+        "enrich demo: error: argument --people: expected a whole number, 47 or more (the "
+        "smallest sample enterprise), got '46'")
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "demo").exists()

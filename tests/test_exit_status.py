@@ -142,7 +142,8 @@ def test_11_5_each_documented_exit_status(run_cli, company, monkeypatch, code, m
     (("report", "--month", "2026/10"), "argument --month: not a month (YYYY-MM): '2026/10'"),
     (("digest", "--since", "2026-10-32", "--until", "2026-11-01"),
      "argument --since: not a date or timestamp: '2026-10-32'"),
-    (("demo", "--people", "0"), "argument --people: expected a whole number, 1 or more, got '0'"),
+    (("demo", "--people", "0"), "argument --people: expected a whole number, 47 or more (the "
+                                "smallest sample enterprise), got '0'"),
 ])
 def test_11_5_a_malformed_option_is_a_usage_error_naming_it(run_cli, company, argv, message):
     result = run_cli(*argv)

@@ -139,7 +139,7 @@ def test_11_2b_a_rejects_file_that_cannot_be_written(run_cli, company, rejects, 
 
 
 def test_11_2b_the_demo_folder_that_cannot_be_made(run_cli, tmp_path):
-    result = run_cli("demo", "--output", f"{UNDER_PROC}/demo", "--people", "20")
+    result = run_cli("demo", "--output", f"{UNDER_PROC}/demo", "--people", "47")
     assert (result.status, result.stderr) == (
         ExitStatus.BAD_CONFIG,
         f"Error: --output: cannot create the folder {UNDER_PROC}/demo: {NO_SUCH}\n")
