@@ -1,11 +1,12 @@
 """The documentation keeps up with the code."""
 
+import re
 from pathlib import Path
 
 import yaml
 
 from enrich.cli import build_parser
-from enrich.config import SETTINGS, Config
+from enrich.config import SETTINGS, Config, key_line, load_yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -44,3 +45,33 @@ def test_the_readme_opens_with_the_demo_and_the_test_command():
     block = lines[lines.index("```sh") + 1:lines.index("```")]
     assert block[0].startswith("bash .ci/setup && .venv/bin/enrich demo")
     assert block[1].startswith("bash .ci/run")
+
+
+EXAMPLE_MARK = re.compile(r"#\s*example, default: (.+)$")
+
+
+def _shown_with_lines(data, prefix=""):
+    """(setting, value, line) of each setting the example configuration sets."""
+    for key, value in data.items():
+        if isinstance(value, dict) and f"{prefix}{key}" not in SETTINGS:
+            yield from _shown_with_lines(value, f"{prefix}{key}.")
+        else:
+            yield f"{prefix}{key}", value, key_line(data, key)
+
+
+def test_14_7_the_example_configuration_shows_each_default_or_marks_an_example():
+    """A value that is not the default says so on its line, with the default, which must be
+    the declared one (`none` for a setting without a default)."""
+    path = ROOT / "config" / "example.yaml"
+    lines = path.read_text().splitlines()
+    wrong = []
+    for key, value, line in _shown_with_lines(load_yaml(path)):
+        mark = EXAMPLE_MARK.search(lines[line - 1])
+        default = SETTINGS[key].default
+        if mark:
+            said = mark[1].strip()
+            if (None if said == "none" else yaml.safe_load(said)) != default:
+                wrong.append(f"line {line}: {key}: the default is {default!r}, not {said}")
+        elif value != default:
+            wrong.append(f"line {line}: {key}: {value!r} is not the default {default!r}")
+    assert wrong == []
