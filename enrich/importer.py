@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import itertools
 import json
+import logging
 import shutil
 from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -29,6 +30,8 @@ from enrich.sources.records import RecordError, file_digest, is_gzip, records
 from enrich.sources.seats import is_seat_page, parse_page
 from enrich.sources.teams import is_team_row, parse_team_row
 from enrich.store import Store, UserDays, pack_user_days
+
+log = logging.getLogger("enrich")
 
 SEATS = "seats"
 TEAMS = "user-teams"
@@ -181,6 +184,7 @@ def import_paths(store: Store, paths: Iterable[Path], *, usage_rules: Mapping,
         digests = [helper.submit(file_digest, files[0])] if files else []
         for path, following in itertools.zip_longest(files, files[1:]):
             digest = digests.pop()
+            log.debug("importing %s", path)
             if following is not None:
                 _prefetch(store, following, options)
                 digests.append(helper.submit(file_digest, following))

@@ -2,11 +2,13 @@
 
 import json
 import os
+import re
 
 import pytest
 from conftest import seed_row, write_jsonl
 from test_import import BAD_ROWS
 
+from enrich.cli import build_parser
 from enrich.errors import ExitStatus
 
 
@@ -168,3 +170,41 @@ def test_14_7_a_demo_smaller_than_the_smallest_sample_is_a_usage_error(run_cli, 
         "smallest sample enterprise), got '46'")
     assert "Traceback" not in result.stderr
     assert not (tmp_path / "demo").exists()
+
+
+def _commands(parser=None, prefix=()):
+    """(words, parser) of every command that does something, `directory check` included."""
+    parser = parser or build_parser()
+    for name, sub in parser._subparsers._group_actions[0].choices.items():
+        if sub._subparsers is not None:
+            yield from _commands(sub, (*prefix, name))
+        else:
+            yield (*prefix, name), sub
+
+
+@pytest.mark.parametrize(("words", "parser"), list(_commands()),
+                         ids=[" ".join(words) for words, _ in _commands()])
+def test_14_7_every_command_has_a_description_and_every_option_a_help(run_cli, words, parser):
+    assert parser.description and parser.description[0].isupper()
+    undocumented = [action.dest for action in parser._actions if not action.help]
+    assert undocumented == []
+    result = run_cli(*words, "--help")
+    assert result.status == ExitStatus.OK
+    assert " ".join(parser.description.split()[:6]) in " ".join(result.stdout.split())
+
+
+def test_14_7_verbose_says_what_is_used_and_how_long_it_took(run_cli, tmp_path):
+    write_jsonl(tmp_path / "in" / "a.jsonl", [seed_row("2025-03-03", "ada", 11, "cli")])
+    (tmp_path / "enrich.yaml").write_text("run: {stages: [rollup]}\n")
+    quiet = run_cli("import", "in")
+    assert quiet.stderr == ""
+    said = run_cli("import", "--verbose", "in").stderr.splitlines()
+    assert said[:3] == [f"configuration: {tmp_path}/enrich.yaml",
+                        f"store: {tmp_path}/enrich.db", "importing in/a.jsonl"]
+    assert re.fullmatch(r"import: \d+\.\d s in all", said[-1])
+    said = run_cli("run", "-v", "--month", "2025-03").stderr.splitlines()
+    assert [line for line in said if re.fullmatch(r"rollup: \d+\.\d s", line)] != []
+    (tmp_path / "enrich.yaml").unlink()
+    said = run_cli("rollup", "-v", "--month", "2025-03").stderr.splitlines()
+    assert said[0] == ("configuration: none found (no --config, no $ENRICH_CONFIG, no "
+                       "./enrich.yaml): the built-in defaults")

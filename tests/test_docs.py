@@ -75,3 +75,39 @@ def test_14_7_the_example_configuration_shows_each_default_or_marks_an_example()
         elif value != default:
             wrong.append(f"line {line}: {key}: {value!r} is not the default {default!r}")
     assert wrong == []
+
+
+#: the options every command takes, which the README names once under the table
+COMMON = {"-h", "--help", "-c", "--config", "-v", "--verbose", "-q", "--quiet", "--traceback"}
+
+
+def _leaf_commands(parser, prefix=""):
+    for name, sub in parser._subparsers._group_actions[0].choices.items():
+        if sub._subparsers is not None:
+            yield from _leaf_commands(sub, f"{prefix}{name} ")
+        else:
+            yield f"{prefix}{name}", sub
+
+
+def _table_of_commands() -> dict[str, str]:
+    """Command -> its usage cell, from the README's Commands table."""
+    readme = (ROOT / "README.md").read_text()
+    table = readme.split("## Commands\n", 1)[1].strip().split("\n\n", 1)[0]
+    rows = {}
+    for line in table.splitlines()[2:]:
+        usage = re.match(r"\| `enrich ([^`]*)`", line)[1]
+        words = [word for word in usage.split() if re.fullmatch(r"[a-z]+", word)]
+        rows[" ".join(words[:2] if words[0] == "directory" else words[:1])] = usage
+    return rows
+
+
+def test_14_7_the_commands_table_shows_every_option_of_every_command():
+    table = _table_of_commands()
+    commands = dict(_leaf_commands(build_parser()))
+    assert set(table) == set(commands)
+    for name, parser in commands.items():
+        options = {option for action in parser._actions for option in action.option_strings}
+        assert set(re.findall(r"--[a-z-]+", table[name])) == options - COMMON, name
+    readme = (ROOT / "README.md").read_text()
+    assert ("Every command takes `--config FILE`, `--verbose`, `--quiet` and `--traceback`"
+            in " ".join(readme.split()))

@@ -6,12 +6,15 @@ of the configuration that set it, so that a user knows what to change.
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from enrich.config import CONFIG_ENV, DEFAULT_CONFIG, Config
 from enrich.errors import StoreError, located
 from enrich.outputs.files import Folder, prepare_folders
 from enrich.store import Store
+
+log = logging.getLogger("enrich")
 
 NO_STORE_HINT = "run `enrich import` or `enrich fetch` first, or set store.path to the store"
 NO_CONFIG_HINT = ("copy the example configuration and edit it (`cp config/example.yaml "
@@ -51,6 +54,7 @@ def open_store(config: Config, *, create: bool = False) -> Store:
         prepare_folders(*store_folders(config))
     elif not path.exists():
         raise _no_store(config)
+    log.debug("store: %s", path)
     return Store(path, config.get("store.archive"))
 
 
