@@ -10,6 +10,7 @@ from test_import import BAD_ROWS
 
 from enrich.cli import build_parser
 from enrich.errors import ExitStatus
+from enrich.wording import counted
 
 
 @pytest.fixture(autouse=True)
@@ -208,3 +209,9 @@ def test_14_7_verbose_says_what_is_used_and_how_long_it_took(run_cli, tmp_path):
     said = run_cli("rollup", "-v", "--month", "2025-03").stderr.splitlines()
     assert said[0] == ("configuration: none found (no --config, no $ENRICH_CONFIG, no "
                        "./enrich.yaml): the built-in defaults")
+
+
+def test_14_7_a_count_of_one_takes_the_singular():
+    assert [counted(n, "file") for n in (0, 1, 2, 12345)] == [
+        "0 files", "1 file", "2 files", "12,345 files"]
+    assert [counted(n, "person", "people") for n in (1, 3)] == ["1 person", "3 people"]

@@ -215,7 +215,7 @@ def test_11_11_an_org_chart_without_anyone(run_cli, company, org, message):
         ExitStatus.BAD_INPUT, f"Error: {company}/org.yaml: {message}\n")
 
 
-@pytest.mark.parametrize("command", COMMANDS, ids=lambda c: c[0])
+@pytest.mark.parametrize("command", WRITERS, ids=lambda c: c[0])  # directory check needs none
 def test_11_11_only_fetch_and_import_make_a_store(run_cli, company, command):
     configure(company, "store:\n  path: nowhere/enrich.db\nrun:\n  stages: [rollup, report]\n")
     result = run_cli(*command)

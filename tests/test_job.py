@@ -44,7 +44,7 @@ def test_rollup_of_a_month_with_missing_days_is_partial_data(run_cli, company):
     assert result.stdout.splitlines()[:3] == [
         "period 2025-03: 2 days reported, 28 empty, 1 missing",
         "missing days: 2025-03-31",
-        "enterprise: 3 engaged of 3 (100.0%); 1 unmatched logins"]
+        "enterprise: 3 engaged of 3 (100.0%); 1 unmatched login"]
     rollup = json.loads((company / "out" / "rollup.json").read_text())
     assert rollup["period"]["days"] == {"reported": 2, "empty": 28, "missing": 1}
     assert rollup["unmapped"] == [{"user_id": 13, "login": "stranger", "active_days": 1}]

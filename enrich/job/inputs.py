@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
-from collections import Counter
 from pathlib import Path
 
 from enrich import fetch as fetching
@@ -156,7 +156,9 @@ def _grouped(reasons: dict[int, str]) -> list[tuple[str, str]]:
 def check_directory(config: Config, *, today: int) -> tuple[CheckReport, Path]:
     """`enrich directory check`: the report, also written as a CSV in the output folder."""
     folder = output_folder(config)
-    with open_store(config) as store:
+    # before the first import there is no store: the org chart is checked alone
+    stored = config.get("store.path").exists()
+    with open_store(config) if stored else contextlib.nullcontext() as store:
         prepare_folders(folder)
         report = directory_check.check_directory(
             config.get("directory.sources"), config.get("directory.overrides"), store,
@@ -170,20 +172,38 @@ def check_directory(config: Config, *, today: int) -> tuple[CheckReport, Path]:
     return report, path
 
 
+#: findings listed under the heading of their kind; the CSV has them all
+LISTED = 10
+
+
 def print_directory_check(report: CheckReport, path: Path, out, err) -> None:
+    """The counts of each source, the errors, then each kind of warning under a heading of
+    its own with its first findings, and the notes."""
     for name, people, units in report.layers:
-        print(f"{name}: {people} people, {units} units", file=out)
+        print(f"{name}: {_people_and_units(people, units)}", file=out)
     if report.layers:
-        print(f"after layering and overrides: {report.people} people, {report.units} units",
+        print(f"after layering and overrides: {_people_and_units(report.people, report.units)}",
               file=out)
     for finding in report.errors:
         print(f"Error: {finding.detail}", file=err)
-    warnings = Counter(f.kind for f in report.findings if f.severity == "warning")
-    for kind, count in sorted(warnings.items()):
-        print(f"warning: {count} {kind}", file=out)
-    unmatched = [f for f in report.findings if f.kind == directory_check.UNMATCHED]
-    for finding in unmatched[:10]:
-        print(f"  {finding.subject}: {finding.detail}", file=out)
-    if len(unmatched) > 10:
-        print(f"  ... and {len(unmatched) - 10} more", file=out)
+    warnings: dict[str, list] = {}
+    for finding in report.findings:
+        if finding.severity == directory_check.WARNING:
+            warnings.setdefault(finding.kind, []).append(finding)
+    for kind, findings in sorted(warnings.items()):
+        print(f"warning: {counted(len(findings), *directory_check.KIND_NOUNS[kind])}:",
+              file=out)
+        for finding in findings[:LISTED]:
+            said = finding.detail if kind == directory_check.SOURCE else \
+                f"{finding.subject}: {finding.detail}"
+            print(f"  {said}", file=out)
+        if len(findings) > LISTED:
+            print(f"  ... and {len(findings) - LISTED} more", file=out)
+    for finding in report.findings:
+        if finding.severity == directory_check.NOTE:
+            print(f"note: {finding.subject} {finding.kind}: {finding.detail}", file=out)
     print(f"wrote {path}", file=out)
+
+
+def _people_and_units(people: int, units: int) -> str:
+    return f"{counted(people, 'person', 'people')}, {counted(units, 'unit')}"

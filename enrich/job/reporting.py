@@ -22,6 +22,7 @@ from enrich.processes import forked
 from enrich.rollup.inputs import EMPTY, MISSING, REPORTED
 from enrich.rollup.trend import MonthAdoption, enterprise_adoption, trend_months
 from enrich.store import Store
+from enrich.wording import counted
 
 
 def monthly_trend(store: Store, org: Org, period: Period, rolled_up: dict
@@ -87,7 +88,8 @@ def report(config: Config, period: Period, *, output: Path | None = None, as_of:
 def print_report_result(result: ReportResult, out, err) -> None:
     if result.missing_days:
         print(f"warning: the report of {result.period.label()} misses "
-              f"{len(result.missing_days)} days of data: {day_ranges(result.missing_days)}",
+              f"{counted(len(result.missing_days), 'day')} of data: "
+              f"{day_ranges(result.missing_days)}",
               file=err)
     for url in result.files.refused:
         print(f"warning: the templates refer to {url}, which was not fetched: a report reads "

@@ -29,6 +29,7 @@ from enrich.job.reporting import print_report_result, report
 from enrich.job.rolling import print_rollup_result, rollup
 from enrich.outputs.files import Folder, prepare_folders, write_text
 from enrich.sample import SampleSpec, write_sample
+from enrich.wording import counted
 
 log = logging.getLogger("enrich")
 
@@ -183,7 +184,7 @@ def demo(folder: Path, *, month: str, seed: int = 7, people: int = 300, out=None
     spec = SampleSpec(last_month=month, people=people, seed=seed, months=DEMO_MONTHS)
     sample = write_sample(folder, spec)
     print(f"wrote a sample enterprise of {people} people to {folder}: {sample.org.name}, "
-          f"{sample.seats.name}, {len(sample.engagement)} engagement files in "
+          f"{sample.seats.name}, {counted(len(sample.engagement), 'engagement file')} in "
           f"{sample.inbox.name}/", file=out)
     config = Config.load(sample.config)
     run_day = period.until + 1
@@ -192,8 +193,8 @@ def demo(folder: Path, *, month: str, seed: int = 7, people: int = 300, out=None
                            covers=(generated[0], generated[-1]), seats_taken_on=run_day,
                            today=run_day, progress=progress)
     rows = sum(f.read for f in summary.files if f.kind != "seats")
-    print(f"imported {rows} engagement rows from {len(sample.engagement)} files, and "
-          "the seat list", file=out)
+    print(f"imported {counted(rows, 'engagement row')} from "
+          f"{counted(len(sample.engagement), 'file')}, and the seat list", file=out)
     result = rollup(config, period, as_of=run_day)
     print_rollup_result(result, out)
     made = report(config, period, as_of=run_day, rolled=result)
