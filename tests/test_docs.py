@@ -3,6 +3,7 @@
 import re
 from pathlib import Path
 
+import pytest
 import yaml
 
 from enrich.cli import build_parser
@@ -111,3 +112,24 @@ def test_14_7_the_commands_table_shows_every_option_of_every_command():
     readme = (ROOT / "README.md").read_text()
     assert ("Every command takes `--config FILE`, `--verbose`, `--quiet` and `--traceback`"
             in " ".join(readme.split()))
+
+
+LINK = re.compile(r"\]\(([^)\s]+)\)|src=\"([^\"]+)\"")
+
+
+@pytest.mark.parametrize("document", ["README.md", "docs/METRICS.md"])
+def test_14_7_links_point_to_files_in_the_repository(document):
+    """What a user reads is in the repository: no link to a file outside it, or missing."""
+    path = ROOT / document
+    targets = [a or b for a, b in LINK.findall(path.read_text())]
+    local = [t.split("#")[0] for t in targets
+             if not t.startswith(("http://", "https://", "mailto:", "#"))]
+    assert local, "the document links to the repository's files"
+    wrong = [t for t in local if not (path.parent / t).resolve().is_relative_to(ROOT)
+             or not (path.parent / t).exists()]
+    assert wrong == []
+
+
+def test_14_7_the_readme_links_the_metric_definitions():
+    assert "](docs/METRICS.md)" in (ROOT / "README.md").read_text()
+    assert (ROOT / "docs" / "METRICS.md").read_text().startswith("# Metric definitions\n")
