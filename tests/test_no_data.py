@@ -137,10 +137,11 @@ def test_14_1_digest_send_sends_nothing_without_data(run_cli, company):
     assert mailbox.received == []
 
 
+@pytest.mark.parametrize("command", PUBLISHING)
 def test_14_1_without_a_configuration_file_a_missing_store_says_where_it_looked(
-        run_cli, company):
+        run_cli, company, command):
     (company / "enrich.yaml").unlink()
-    result = run_cli("report", "--month", "2025-06")
+    result = run_cli(command, "--month", "2025-06")
     assert result.status == ExitStatus.STORE_ERROR
     assert result.stderr == (
         f"Error: no store at {company}/enrich.db, and no configuration file: --config was not "

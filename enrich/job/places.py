@@ -53,12 +53,12 @@ def open_store(config: Config, *, create: bool = False) -> Store:
     if create:
         prepare_folders(*store_folders(config))
     elif not path.exists():
-        raise _no_store(config)
+        raise no_store(config)
     log.debug("store: %s", path)
     return Store(path, config.get("store.archive"))
 
 
-def _no_store(config: Config) -> StoreError:
+def no_store(config: Config) -> StoreError:
     """Without a configuration file, the store the defaults name is rarely the one meant:
     the message says which files were looked for."""
     path = config.get("store.path")

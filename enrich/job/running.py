@@ -24,7 +24,7 @@ from enrich.job.inputs import (
 )
 from enrich.job.licensing import licenses, print_licenses_result
 from enrich.job.period_check import require_over
-from enrich.job.places import outbox_folder, output_folder, store_folders
+from enrich.job.places import no_store, outbox_folder, output_folder, store_folders
 from enrich.job.reporting import print_report_result, report
 from enrich.job.rolling import print_rollup_result, rollup
 from enrich.outputs.files import Folder, prepare_folders, write_text
@@ -125,6 +125,8 @@ def run(config: Config, period: Period, *, output: Path | None = None, as_of: in
     """`enrich run`: the configured stages of the monthly job, then a run summary (JSON)."""
     names = config.get("run.stages")
     require_over(period, as_of)  # before a fetch or an import: waiting is what would help
+    if config.path is None and not config.get("store.path").exists():
+        raise no_store(config)  # the defaults' store and inbox are rarely the ones meant
     prepare_folders(*_folders_of_run(config, output, names))
     output = output_folder(config, output).path
     stages: list[Stage] = []
