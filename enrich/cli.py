@@ -51,8 +51,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help=f"configuration file (default: ${CONFIG_ENV}, else ./{DEFAULT_CONFIG}"
                              " if it exists, else built-in defaults)")
     common.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS,
-                        help="say more: the configuration, store and folders used, each "
-                             "file imported, the time each stage took")
+                        help="say more: the configuration file and store used, each file "
+                             "imported, the time each stage took")
     common.add_argument("-q", "--quiet", action="store_true", default=argparse.SUPPRESS,
                         help="only errors")
     common.add_argument("--traceback", action="store_true", default=argparse.SUPPRESS,
@@ -112,7 +112,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     roll = command("rollup", "compute the per-unit metrics and write rollup files",
                    "Compute every metric of a period per unit (team, cost center, management "
-                   f"chain) and write rollup.json, a CSV per dimension and unmatched.csv. "
+                   "chain) and write rollup.json, a CSV per dimension and unmatched.csv. "
                    f"{NO_DATA_RULE}")
     _period_options(roll)
     _output_option(roll)
@@ -149,7 +149,7 @@ def build_parser() -> argparse.ArgumentParser:
     run = command("run", "the monthly job, end to end",
                   "Run the stages of run.stages (fetch, import of the inbox, rollup, report, "
                   "digest, licenses) for a period and write run-summary.json; each stage's "
-                  f"warnings and errors are printed as its own command prints them. "
+                  "warnings and errors are printed as its own command prints them. "
                   f"{NO_DATA_RULE}")
     _period_options(run)
     _output_option(run)

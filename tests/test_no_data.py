@@ -104,9 +104,11 @@ def test_14_1_a_period_that_is_not_over_is_refused(run_cli, company, command, pe
 
 def test_14_1_a_period_that_ended_yesterday_with_days_missing_is_published(run_cli, company):
     imported(run_cli, company, "2025-07-01")
-    result = run_cli("report", "--since", "2025-07-01", "--until", "2025-07-14")
+    result = run_cli("rollup", "--since", "2025-07-01", "--until", "2025-07-14")
     assert result.status == ExitStatus.PARTIAL_DATA, result.stderr
-    assert (company / "out" / "report.pdf").exists()
+    assert result.stdout.splitlines()[0] == (
+        "period 2025-07-01..2025-07-14: 1 day reported, 0 empty, 13 missing")
+    assert (company / "out" / "rollup.json").exists()
 
 
 def test_14_1_the_run_stops_before_its_first_output_without_data(run_cli, company):
