@@ -12,12 +12,13 @@ import io
 import logging
 import os
 import sys
+import time
 import traceback
 from datetime import datetime, timezone
 from pathlib import Path
 
 from enrich import __version__, job
-from enrich.config import Config
+from enrich.config import CONFIG_ENV, DEFAULT_CONFIG, Config
 from enrich.dates import (
     LONGEST_PERIOD,
     Period,
@@ -27,11 +28,9 @@ from enrich.dates import (
     utc_today,
 )
 from enrich.errors import ConfigError, EnrichError, ExitStatus, UsageError, print_error
+from enrich.sample import PROFILES
 
 log = logging.getLogger("enrich")
-
-CONFIG_ENV = "ENRICH_CONFIG"
-DEFAULT_CONFIG = "enrich.yaml"
 
 EXIT_HELP = """exit status:
     0  ok
@@ -41,6 +40,7 @@ EXIT_HELP = """exit status:
     4  bad input: an input file or the org chart is invalid
     5  a source could not be reached (GitHub, a directory server, the SMTP server)
     6  the history store is unusable, or there is none yet
+    7  no data for the period: no day of it reported, or it is not over yet; nothing written
   130  interrupted (Ctrl-C)
 """
 
@@ -51,7 +51,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help=f"configuration file (default: ${CONFIG_ENV}, else ./{DEFAULT_CONFIG}"
                              " if it exists, else built-in defaults)")
     common.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS,
-                        help="say more")
+                        help="say more: the configuration file and store used, each file "
+                             "imported, the time each stage took")
     common.add_argument("-q", "--quiet", action="store_true", default=argparse.SUPPRESS,
                         help="only errors")
     common.add_argument("--traceback", action="store_true", default=argparse.SUPPRESS,
@@ -64,8 +65,14 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"enrich {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
-    fetch = commands.add_parser("fetch", parents=[common],
-                                help="bring the store up to date from GitHub's API")
+    def command(name, summary, description, within=commands):
+        """A command: `summary` in the list of commands, `description` atop its --help."""
+        return within.add_parser(name, parents=[common], help=summary, description=description)
+
+    fetch = command("fetch", "bring the store up to date from GitHub's API",
+                    "Fetch every day the store lacks, up to yesterday (UTC), from GitHub's API, "
+                    "and the seats. A day that fails is listed and the others kept: run it "
+                    "again to fetch what is missing.")
     fetch.add_argument("--refresh", metavar="DAYS", type=_at_least(0), default=0,
                        help="fetch the last DAYS days again, even those the store has")
     fetch.add_argument("--since", metavar="YYYY-MM-DD", type=_day,
@@ -74,9 +81,13 @@ def build_parser() -> argparse.ArgumentParser:
     fetch.add_argument("--until", metavar="YYYY-MM-DD", type=_day,
                        help="fetch no day after this one (default: yesterday)")
 
-    imp = commands.add_parser("import", parents=[common],
-                              help="load engagement files and seat lists into the store")
-    imp.add_argument("paths", nargs="+", metavar="FILE|DIR", type=Path)
+    imp = command("import", "load engagement files and seat lists into the store",
+                  "Load engagement files (GitHub's user-engagement or usage-metrics JSON) and "
+                  "seat lists (the seats API's JSON) into the store. Folders are searched for "
+                  "*.json, *.jsonl and *.ndjson files, each optionally gzipped; a file already "
+                  "imported is recognised by its content.")
+    imp.add_argument("paths", nargs="+", metavar="FILE|DIR", type=Path,
+                     help="files, and folders to search for them")
     imp.add_argument("--covers", metavar="SINCE..UNTIL", type=_covered_days,
                      help="the files are everything the source had for these days (up to "
                           "yesterday, UTC): days without rows become empty instead of missing")
@@ -88,63 +99,93 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("--seats-date", metavar="YYYY-MM-DD", type=_day,
                      help="the day a seat list was taken (default: today, UTC)")
 
-    directory = commands.add_parser("directory", parents=[common], help="the org chart")
+    directory = command("directory", "the org chart",
+                        "The org chart that the configured directory sources make.")
     directory_commands = directory.add_subparsers(dest="directory_command", metavar="COMMAND",
                                                   required=True)
-    directory_commands.add_parser(
-        "check", parents=[common],
-        help="what the sources yield and what does not fit (writes directory-check.csv)")
+    command("check", "what the sources yield and what does not fit (writes "
+            "directory-check.csv)",
+            "Show what each org-chart source yields, the errors that stop the job, and the "
+            "warnings: people without a cost center or a manager, engaged GitHub users who "
+            "match nobody (these need a store). Writes them all to directory-check.csv.",
+            within=directory_commands)
 
-    roll = commands.add_parser("rollup", parents=[common],
-                               help="compute the per-unit metrics and write rollup files")
+    roll = command("rollup", "compute the per-unit metrics and write rollup files",
+                   "Compute every metric of a period per unit (team, cost center, management "
+                   "chain) and write rollup.json, a CSV per dimension and unmatched.csv. "
+                   f"{NO_DATA_RULE}")
     _period_options(roll)
-    roll.add_argument("--output", metavar="DIR", type=Path, help="default: the configured output")
+    _output_option(roll)
 
-    rep = commands.add_parser("report", parents=[common],
-                              help="write the leadership report: HTML, PDF and CSV tables")
+    rep = command("report", "write the leadership report: HTML, PDF and CSV tables",
+                  "Write the leadership report of a period: report.html, report.pdf and the "
+                  f"CSVs of its tables. {NO_DATA_RULE}")
     _period_options(rep)
-    rep.add_argument("--output", metavar="DIR", type=Path, help="default: the configured output")
+    _output_option(rep)
 
-    dig = commands.add_parser("digest", parents=[common],
-                              help="write the team-lead e-mail digests to the outbox, or send "
-                                   "them (--send)")
+    dig = command("digest", "write the team-lead e-mail digests to the outbox, or send them "
+                  "(--send)",
+                  "Write one e-mail per team lead, about their own people, into the outbox; "
+                  "with --send, send them through the configured SMTP server, each at most "
+                  f"once. {NO_DATA_RULE}")
     _period_options(dig)
-    dig.add_argument("--output", metavar="DIR", type=Path, help="default: the configured output")
+    _output_option(dig)
     dig.add_argument("--send", action="store_true",
                      help="send through the configured SMTP server, to allowed domains only")
     dig.add_argument("--resend", nargs="*", metavar="ADDRESS",
                      help="with --send: send again what the ledger has as sent or possibly "
                           "sent: every digest, or only those to the addresses given")
 
-    lic = commands.add_parser("licenses", parents=[common],
-                              help="write the cost-center license review: CSV, HTML and PDF")
-    _period_options(lic)  # the seats are reviewed as of the period's last day
-    lic.add_argument("--output", metavar="DIR", type=Path, help="default: the configured output")
+    lic = command("licenses", "write the cost-center license review: CSV, HTML and PDF",
+                  "Review the seats as of the period's last day, per cost center: "
+                  "licenses.csv, reclaim.csv, licenses.html and licenses.pdf. "
+                  f"{NO_DATA_RULE}")
+    _period_options(lic)
+    _output_option(lic)
     lic.add_argument("--export-reclaim", action="store_true",
                      help="also write the candidates per organization as JSON for GitHub's "
                           "seat-removal API, to review and apply by hand")
 
-    run = commands.add_parser("run", parents=[common], help="the monthly job, end to end")
+    run = command("run", "the monthly job, end to end",
+                  "Run the stages of run.stages (fetch, import of the inbox, rollup, report, "
+                  "digest, licenses) for a period and write run-summary.json; each stage's "
+                  "warnings and errors are printed as its own command prints them. "
+                  f"{NO_DATA_RULE}")
     _period_options(run)
-    run.add_argument("--output", metavar="DIR", type=Path, help="default: the configured output")
+    _output_option(run)
 
-    demo = commands.add_parser("demo", parents=[common],
-                               help="generate a sample enterprise and run the job on it")
+    demo = command("demo", "generate a sample enterprise and run the job on it",
+                   "Generate a sample enterprise (an org chart, seats and six months of "
+                   "engagement), import it and run the whole job on it.")
     demo.add_argument("--output", metavar="DIR", type=Path, default=Path("enrich-demo"),
                       help="folder for the sample data and the outputs (default: enrich-demo)")
     demo.add_argument("--seed", type=int, default=7, help="random seed of the sample")
-    demo.add_argument("--people", type=_at_least(1), default=300,
-                      help="size of the sample enterprise")
+    least = PROFILES["demo"].min_people
+    demo.add_argument("--people", type=_at_least(least, "the smallest sample enterprise"),
+                      default=300, help=f"size of the sample enterprise, at least {least} "
+                                        "(default: 300)")
     demo.add_argument("--month", metavar="YYYY-MM", type=_month,
                       help="the month the sample reports on (default: the previous month)")
     return parser
 
 
+#: what the commands that publish figures refuse
+NO_DATA_RULE = ("A period without a reported day, or not over yet, is refused (exit status 7) "
+                "and nothing is written.")
+
+
 def _period_options(parser) -> None:
     parser.add_argument("--month", metavar="YYYY-MM", type=_month,
-                        help="default: the previous calendar month")
-    parser.add_argument("--since", metavar="YYYY-MM-DD", type=_day)
-    parser.add_argument("--until", metavar="YYYY-MM-DD", type=_day)
+                        help="a calendar month (default: the previous one)")
+    parser.add_argument("--since", metavar="YYYY-MM-DD", type=_day,
+                        help="the first day of the period, instead of --month (with --until)")
+    parser.add_argument("--until", metavar="YYYY-MM-DD", type=_day,
+                        help="the last day of the period, before today (with --since)")
+
+
+def _output_option(parser) -> None:
+    parser.add_argument("--output", metavar="DIR", type=Path,
+                        help="folder of the files written (default: the output setting)")
 
 
 # Option types: a malformed value is a usage error (exit status 2) naming the option.
@@ -167,13 +208,14 @@ def _month(text: str) -> Period:
     return month
 
 
-def _at_least(least: int):
-    """The type of a whole number, `least` or more."""
+def _at_least(least: int, why: str = ""):
+    """The type of a whole number, `least` or more (`why`, when that is not obvious)."""
 
     def whole_number(text: str) -> int:
         if not (text.isascii() and text.isdigit()) or int(text) < least:
             raise argparse.ArgumentTypeError(
-                f"expected a whole number, {least} or more, got {text!r}")
+                f"expected a whole number, {least} or more{f' ({why})' if why else ''}, "
+                f"got {text!r}")
         return int(text)
 
     return whole_number
@@ -234,10 +276,14 @@ def load_config(args) -> Config:
     if path:
         if not Path(path).exists():
             raise ConfigError("no such configuration file", path=path)
-        return Config.load(path)
-    if Path(DEFAULT_CONFIG).exists():
-        return Config.load(DEFAULT_CONFIG)
-    return Config.defaults(Path.cwd())
+    elif Path(DEFAULT_CONFIG).exists():
+        path = DEFAULT_CONFIG
+    else:
+        log.debug("configuration: none found (no --config, no $%s, no ./%s): the built-in "
+                  "defaults", CONFIG_ENV, DEFAULT_CONFIG)
+        return Config.defaults(Path.cwd())
+    log.debug("configuration: %s", Path(path).resolve())
+    return Config.load(path)
 
 
 def _configure_logging(args, stderr) -> None:
@@ -264,6 +310,7 @@ def main(argv=None, stdout=None, stderr=None) -> int:
     except SystemExit as exc:
         return int(exc.code or 0)
     _configure_logging(args, stderr)
+    started = time.monotonic()
     try:
         return int(_dispatch(args, stdout, stderr))
     except EnrichError as exc:
@@ -274,6 +321,8 @@ def main(argv=None, stdout=None, stderr=None) -> int:
     except KeyboardInterrupt:
         print("Interrupted.", file=stderr)
         return int(ExitStatus.INTERRUPTED)
+    finally:
+        log.debug("%s: %.1f s in all", args.command, time.monotonic() - started)
 
 
 _PERIOD_COMMANDS = ("rollup", "report", "digest", "licenses", "run")

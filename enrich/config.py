@@ -17,17 +17,19 @@ import yaml
 
 from enrich.directory.csv_source import check_columns, first_undecodable_line
 from enrich.directory.ldap_source import check_attributes, check_left, check_seat
-from enrich.errors import ConfigError, did_you_mean
+from enrich.errors import ConfigError, did_you_mean, unknown_name
 from enrich.features import USAGE_METRICS_DEFAULT
 from enrich.sources.engagement import check_usage_rules
 from enrich.sources.github import checked_api_url
 from enrich.sources.seat_csv import check_seat_columns
+from enrich.sources.seats import PLANS
 
 
 def check_prices(prices: dict) -> list[str]:
-    return [f"the price of {plan!r} must be a number, at least 0, got {price!r}"
-            for plan, price in prices.items()
-            if isinstance(price, bool) or not isinstance(price, int | float) or price < 0]
+    return [unknown_name(plan, PLANS, "plan") if plan not in PLANS else
+            f"the price of {plan!r} must be a number, at least 0, got {price!r}"
+            for plan, price in prices.items() if plan not in PLANS or
+            isinstance(price, bool) or not isinstance(price, int | float) or price < 0]
 
 
 def check_api_url(url: str) -> list[str]:
@@ -161,6 +163,11 @@ SETTINGS: dict[str, Setting] = {
 }
 
 REQUIRED = object()
+
+#: where a command looks for its configuration when `--config` is not given: this variable,
+#: else this file in the working folder, else the built-in defaults
+CONFIG_ENV = "ENRICH_CONFIG"
+DEFAULT_CONFIG = "enrich.yaml"
 
 _COLOR = re.compile(r"#[0-9a-fA-F]{6}|#[0-9a-fA-F]{3}")
 
@@ -421,6 +428,8 @@ def _check(key, setting: Setting, value, path, line, base):
     elif kind == "mapping":
         if not isinstance(value, dict):
             fail("expected a mapping")
+        if setting.check and setting.check(value):
+            line = _entry_line(setting.check, value, line)
         value = {k: dict(v) if isinstance(v, dict) else v for k, v in value.items()}
     elif kind == "sources":
         return _check_sources(key, value, path, line, base)
@@ -433,6 +442,15 @@ def _check(key, setting: Setting, value, path, line, base):
         if problems:
             fail(problems[0])
     return value
+
+
+def _entry_line(check, mapping, line: int | None) -> int | None:
+    """The line of the first entry of a mapping that is wrong on its own (a misspelt key in
+    a block mapping), else the setting's `line`."""
+    for name, entry in mapping.items():
+        if check({name: entry}):
+            return key_line(mapping, name) or line
+    return line
 
 
 def _check_sources(key, value, path, line, base):

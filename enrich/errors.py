@@ -25,6 +25,8 @@ class ExitStatus(IntEnum):
     SOURCE_UNREACHABLE = 5
     #: the history store is unusable (locked, corrupt, newer schema)
     STORE_ERROR = 6
+    #: the period has no reported day in the store, or is not over yet: nothing was written
+    NO_DATA = 7
     #: interrupted by the user (Ctrl-C)
     INTERRUPTED = 130
 
@@ -40,6 +42,12 @@ def did_you_mean(name, choices) -> str:
     """` (did you mean X?)` for the closest of `choices`, or nothing."""
     close = difflib.get_close_matches(str(name), list(choices), n=1)
     return f" (did you mean {close[0]}?)" if close else ""
+
+
+def unknown_name(name, known, noun: str) -> str:
+    """`unknown NOUN 'name' (did you mean X?); expected some of A, B`, for a closed set."""
+    return (f"unknown {noun} {name!r}{did_you_mean(name, known)}; expected some of "
+            f"{', '.join(known)}")
 
 
 def located(message: str, path=None, line: int | None = None, key: str | None = None) -> str:
@@ -103,3 +111,10 @@ class SourceUnreachable(EnrichError):
 
 class StoreError(EnrichError):
     exit_status = ExitStatus.STORE_ERROR
+
+
+class NoData(EnrichError):
+    """The period asked about has no figures to publish: no day of it reported, or not over
+    yet; the message names the period and what the store holds."""
+
+    exit_status = ExitStatus.NO_DATA

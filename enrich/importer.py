@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import itertools
 import json
+import logging
 import shutil
 from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -30,12 +31,20 @@ from enrich.sources.seats import is_seat_page, parse_page
 from enrich.sources.teams import is_team_row, parse_team_row
 from enrich.store import Store, UserDays, pack_user_days
 
+log = logging.getLogger("enrich")
+
 SEATS = "seats"
 TEAMS = "user-teams"
 #: a file without rows: a day GitHub had no rows for, saved as it came
 EMPTY = "empty"
 _BATCH = 20_000
 _SUFFIXES = (".json", ".jsonl", ".ndjson", ".json.gz", ".jsonl.gz", ".ndjson.gz")
+#: the files a folder is searched for, as a message names them
+PATTERNS = "*.json, *.jsonl or *.ndjson (each optionally .gz)"
+
+
+class BadRow(InputError):
+    """A row that rejects its file, which `--skip-bad-rows` would skip instead."""
 
 
 @dataclass
@@ -50,6 +59,8 @@ class FileResult:
     days: list[int] = field(default_factory=list)
     error: str | None = None
     warning: str | None = None
+    #: rejected for a bad row: `--skip-bad-rows` would store the other rows
+    bad_row: bool = False
 
     def as_json(self) -> dict:
         return {"file": str(self.path), "status": self.status, "kind": self.kind,
@@ -173,6 +184,7 @@ def import_paths(store: Store, paths: Iterable[Path], *, usage_rules: Mapping,
         digests = [helper.submit(file_digest, files[0])] if files else []
         for path, following in itertools.zip_longest(files, files[1:]):
             digest = digests.pop()
+            log.debug("importing %s", path)
             if following is not None:
                 _prefetch(store, following, options)
                 digests.append(helper.submit(file_digest, following))
@@ -224,7 +236,7 @@ def _import_one(store: Store, path: Path, sha: str, helper: ThreadPoolExecutor,
                               days=result.days)
     except InputError as exc:
         options.logins.forget()
-        return FileResult(path, "rejected", error=exc.message)
+        return FileResult(path, "rejected", error=exc.message, bad_row=isinstance(exc, BadRow))
     return result
 
 
@@ -308,9 +320,7 @@ class _FileImport:
 
     def _bad_row(self, line: int, reason: str, text) -> None:
         if not self.skip_bad_rows:
-            raise InputError(reason, path=self.path, line=line,
-                             hint="nothing from this file was stored; fix the file, or use "
-                                  "--skip-bad-rows to store the other rows")
+            raise BadRow(reason, path=self.path, line=line)
         self.result.rejected += 1
         self.rejects.add(self.path, line, reason, text)
 

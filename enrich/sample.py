@@ -163,6 +163,15 @@ class Profile:
     #: faster, which matters at benchmark size
     org_file: str = "org.yaml"
 
+    @property
+    def min_people(self) -> int:
+        """The fewest people that staff the smallest tree, where every unit above the leaves
+        has two teams: a lead per unit (the CEO leads the executive office), the executive
+        staff, and one member per leaf team."""
+        units = 2 ** self.depth - 1  # per division, from the division down to the leaves
+        leaves = 2 ** (self.depth - 1)
+        return 1 + EXEC_STAFF + len(DIVISIONS) * (units + leaves)
+
 
 PROFILES = {
     "demo": Profile(3, 9, {CHAMPION: 20, REGULAR: 30, NARROW: 15, LAGGING: 15, INACTIVE: 20},
@@ -171,7 +180,6 @@ PROFILES = {
     "bench": Profile(5, 10, {CHAMPION: 50, REGULAR: 35, NARROW: 8, LAGGING: 4, INACTIVE: 3},
                      0.08, False, 0.005, "org.json"),
 }
-MIN_PEOPLE = 60
 
 # --- names ---------------------------------------------------------------------------------
 
@@ -265,8 +273,9 @@ class SampleSpec:
         if self.profile not in PROFILES:
             raise ValueError(f"unknown profile {self.profile!r}; expected one of "
                              f"{', '.join(PROFILES)}")
-        if self.people < MIN_PEOPLE:
-            raise ValueError(f"a sample needs at least {MIN_PEOPLE} people, got {self.people}")
+        least = PROFILES[self.profile].min_people
+        if self.people < least:
+            raise ValueError(f"a sample needs at least {least} people, got {self.people}")
         if self.months < 1:
             raise ValueError(f"months must be at least 1, got {self.months}")
         if self.days is not None and not 1 <= self.days <= 31:

@@ -397,6 +397,12 @@ class Store:
     def latest_reported_day(self) -> int | None:
         return self._db.execute("SELECT max(day) FROM days WHERE reported = 1").fetchone()[0]
 
+    def reported_span(self) -> tuple[int, int] | None:
+        """The first and the last reported day of the whole history; None before any."""
+        first, last = self._db.execute(
+            "SELECT min(day), max(day) FROM days WHERE reported = 1").fetchone()
+        return None if first is None else (first, last)
+
     def latest_team_day(self) -> int | None:
         """The latest day with team memberships stored."""
         return self._db.execute("SELECT max(day) FROM team_memberships").fetchone()[0]

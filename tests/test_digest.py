@@ -188,13 +188,16 @@ def test_the_same_store_gives_the_same_outbox_bytes(company):
 
 
 def test_a_digest_says_when_days_are_missing(company, run_cli):
+    # one day of April reported, the 29 others missing
+    write_jsonl(company / "apr.jsonl", [seed_row("2025-04-02", "p1", uid("p1"), "cli")])
+    assert run_cli("import", "apr.jsonl").status == 0
     config = Config.load(company / "enrich.yaml")
     result = job.digest(config, Period.month("2025-04"), as_of=parse_day("2025-05-01"))
     assert result.status == ExitStatus.PARTIAL_DATA
     message = email.message_from_bytes(result.outbox[0].read_bytes(),
                                        policy=email.policy.default)
     text, _ = parts(message)
-    assert "Some days of April 2025 have no data yet (30:" in text
+    assert "Some days of April 2025 have no data yet (29:" in text
 
 
 def test_change_in_words():

@@ -166,6 +166,7 @@ def test_each_run_keeps_the_org_chart_when_it_changed(run_cli, tmp_path, monkeyp
     monkeypatch.delenv("ENRICH_CONFIG", raising=False)
     write(tmp_path / "org.yaml", BASE)
     write(tmp_path / "enrich.yaml", "directory:\n  sources: [{type: yaml, path: org.yaml}]\n")
+    write_jsonl(tmp_path / "inbox" / "march.jsonl", [seed_row("2025-03-03", "ada", 1, "cli")])
     run_cli("run", "--month", "2025-03")
     run_cli("run", "--month", "2025-03")
     write(tmp_path / "org.yaml", BASE.replace("name: Bob", "name: Robert"))

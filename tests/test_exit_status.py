@@ -87,6 +87,11 @@ def store_error(run_cli, company, monkeypatch):
     return run_cli("import", "march.jsonl")
 
 
+def no_data(run_cli, company, monkeypatch):
+    run_cli("import", "march.jsonl")
+    return run_cli("report", "--month", "2025-04")  # the store has March only
+
+
 def interrupted(run_cli, company, monkeypatch):
     """A fetch from a server that accepts the connection and never answers, interrupted as
     Ctrl-C does: a real process, since a signal cannot be sent to a function."""
@@ -118,6 +123,7 @@ SCENARIOS = {
     ExitStatus.BAD_INPUT: bad_input,
     ExitStatus.SOURCE_UNREACHABLE: source_unreachable,
     ExitStatus.STORE_ERROR: store_error,
+    ExitStatus.NO_DATA: no_data,
     ExitStatus.INTERRUPTED: interrupted,
 }
 
@@ -136,7 +142,8 @@ def test_11_5_each_documented_exit_status(run_cli, company, monkeypatch, code, m
     (("report", "--month", "2026/10"), "argument --month: not a month (YYYY-MM): '2026/10'"),
     (("digest", "--since", "2026-10-32", "--until", "2026-11-01"),
      "argument --since: not a date or timestamp: '2026-10-32'"),
-    (("demo", "--people", "0"), "argument --people: expected a whole number, 1 or more, got '0'"),
+    (("demo", "--people", "0"), "argument --people: expected a whole number, 47 or more (the "
+                                "smallest sample enterprise), got '0'"),
 ])
 def test_11_5_a_malformed_option_is_a_usage_error_naming_it(run_cli, company, argv, message):
     result = run_cli(*argv)

@@ -353,7 +353,7 @@ def test_11_7_a_day_whose_links_keep_expiring_fails_alone(fetch_cli, github, thr
         f"Error: {D2}: GET {github.storage.url}{three_days[0]}?<redacted> answered 403 "
         "Forbidden: the signed link has expired or is invalid, and so did the fresh links "
         "asked for 2 times\n"
-        "1 day(s) could not be fetched; the others are kept. Run `enrich fetch` again to "
+        "1 day could not be fetched; the others are kept. Run `enrich fetch` again to "
         "fetch the missing days.\n")
     assert stored(fetch_cli.config)[1] == {D1: "reported", D2: "missing", D3: "reported"}
 
@@ -475,7 +475,7 @@ def test_11_7_seats_failing_for_good_still_list_the_days(fetch_cli, github, thre
         "with 500 Internal Server Error",
         f"Error: seats: GET {SEATS_PATH}?per_page=100 failed 6 times, last with 500 Internal "
         "Server Error",
-        "1 day(s) could not be fetched; the others are kept. Run `enrich fetch` again to fetch "
+        "1 day could not be fetched; the others are kept. Run `enrich fetch` again to fetch "
         "the missing days."]
 
 
@@ -490,7 +490,7 @@ def test_11_7_a_refusal_of_the_seats_comes_after_the_summary(fetch_cli, github, 
     assert lines_[0].startswith(f"Error: {D2}: GET {github.storage.url}")
     assert lines_[1:4] == [
         "Error: seats: not fetched: the fetch stopped at 403 Forbidden",
-        "1 day(s) could not be fetched; the others are kept. The fetch stopped at this error:",
+        "1 day could not be fetched; the others are kept. The fetch stopped at this error:",
         f"Error: GET {SEATS_PATH}?per_page=100 answered 403 Forbidden: Resource not accessible "
         "by personal access token"]
     assert lines_[4].startswith("Hint: the token needs the manage_billing:copilot")
@@ -500,11 +500,11 @@ def test_11_7_a_refusal_lists_the_days_not_tried(fetch_cli, github, three_days):
     github.api.script(f"{REPORTS}?day={D2}", Reply(401, {"message": "Bad credentials"}))
     result = fetch_cli()
     assert result.status == ExitStatus.SOURCE_UNREACHABLE
-    assert result.stdout == "fetched 1 days with engagement (1 rows, 0.0 MB) and 0 days without\n"
+    assert result.stdout == "fetched 1 day with engagement (1 row, 0.0 MB) and 0 days without\n"
     assert result.stderr.splitlines()[:4] == [
         f"Error: {D2} to {D3} (2 days): not fetched: the fetch stopped at 401 Unauthorized",
         "Error: seats: not fetched: the fetch stopped at 401 Unauthorized",
-        "2 day(s) could not be fetched; the others are kept. The fetch stopped at this error:",
+        "2 days could not be fetched; the others are kept. The fetch stopped at this error:",
         f"Error: GET {REPORTS}?day={D2} answered 401 Unauthorized: Bad credentials"]
     assert stored(fetch_cli.config)[1] == {D1: "reported", D2: "missing", D3: "missing"}
 
@@ -549,3 +549,28 @@ def test_11_7_team_memberships_that_fail_are_listed_apart(config, github):
     out, err = io.StringIO(), io.StringIO()
     job.print_fetch_result(result, out, err)
     assert err.getvalue().startswith(f"Error: team memberships of {D1}: GET {github.storage.url}")
+
+
+def test_14_2_a_run_whose_fetch_stops_tells_what_the_fetch_command_tells(
+        run_cli, tmp_path, github, monkeypatch):
+    """The days not fetched, then the refusal and its hint, as `enrich fetch` prints them."""
+    from enrich import cli
+    monkeypatch.setattr(cli, "today", lambda: TODAY)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("ENRICH_CONFIG", raising=False)
+    monkeypatch.setenv("TEST_GITHUB_TOKEN", "ghp_wrong")
+    (tmp_path / "enrich.yaml").write_text(
+        f"github:\n  api_url: {github.api.url}\n  enterprise: acme\n"
+        "  token_env: TEST_GITHUB_TOKEN\n  seats: false\nrun:\n  stages: [fetch, rollup]\n")
+    result = run_cli("run", "--month", "2025-12")
+    assert result.status == ExitStatus.SOURCE_UNREACHABLE
+    assert result.stdout.splitlines()[0] == "fetch: source_unreachable"
+    told = result.stderr.splitlines()
+    assert told[0] == ("Error: 2025-10-10 to 2026-01-09 (92 days): not fetched: the fetch "
+                       "stopped at 401 Unauthorized")
+    assert told[1] == ("92 days could not be fetched; the others are kept. The fetch stopped "
+                       "at this error:")
+    assert told[2].startswith(f"Error: GET {REPORTS}?day=2025-10-10 answered 401 Unauthorized")
+    assert told[3].startswith("Hint: ")
+    summary = json.loads((tmp_path / "out" / "run-summary.json").read_text())
+    assert summary["stages"][0]["error"] == told[2][len("Error: "):]

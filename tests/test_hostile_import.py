@@ -20,8 +20,10 @@ from enrich.store import Store
 
 TODAY = "2026-12-04"
 D1, D2, D3 = "2026-11-02", "2026-11-03", "2026-11-04"
-SUMMARY_OF_REJECTS = ("file(s) rejected: nothing from them was stored. Fix them, or import with "
-                      "--skip-bad-rows to store their good rows.")
+#: what follows a file rejected for a bad row, which --skip-bad-rows skips, and for the rest
+SKIPPABLE = ("1 file rejected: nothing of it was stored. Fix it, or import with --skip-bad-rows "
+             "to store its good rows.")
+UNREADABLE = "1 file rejected: nothing of it was stored. Fix it, and import it again."
 
 
 @pytest.fixture(autouse=True)
@@ -63,24 +65,25 @@ def good_files(folder):
     write_jsonl(folder / "c.jsonl", [seed_row(D2, "bob", 12, "cli")])
 
 
-NESTED = {  # content, and what follows the file's name in the message
-    "array": ("[" * 100_000 + "]" * 100_000, "line 1: invalid JSON: depth limit exceeded"),
+NESTED = {  # content, what follows the file's name in the message, and the advice
+    "array": ("[" * 100_000 + "]" * 100_000, "line 1: invalid JSON: depth limit exceeded",
+              UNREADABLE),
     "lines": (line(D1, "ada", 11) + "\n" + '{"a": ' * 100_000 + "1" + "}" * 100_000 + "\n",
-              "line 2: invalid JSON: depth limit exceeded"),
+              "line 2: invalid JSON: depth limit exceeded", SKIPPABLE),
     # not a document that can be read: so JSON lines, the first of them incomplete
     "document": ('{"seats":\n' + "[\n" * 100_000 + "]\n" * 100_000 + "}\n",
-                 "line 1: invalid JSON: unexpected end of data"),
+                 "line 1: invalid JSON: unexpected end of data", UNREADABLE),
 }
 
 
 @pytest.mark.parametrize("kind", NESTED)
 def test_11_2_deeply_nested_json_is_bad_input(run_cli, tmp_path, kind):
     good_files(tmp_path / "in")
-    content, why = NESTED[kind]
+    content, why, advice = NESTED[kind]
     (tmp_path / "in" / "b.json").write_text(content)
     result = run_cli("import", "in")
     assert result.status == ExitStatus.BAD_INPUT
-    assert result.stderr == f"Error: in/b.json, {why}\n1 {SUMMARY_OF_REJECTS}\n"
+    assert result.stderr == f"Error: in/b.json, {why}\n{advice}\n"
     assert result.stdout.splitlines()[-1] == (
         "2 of 3 files imported; rows: 2 read, 2 stored, 0 merged, 0 rejected")
     assert set(stored(tmp_path)["rows"]) == {(11, parse_day(D1)), (12, parse_day(D2))}
@@ -223,7 +226,9 @@ def test_11_9_a_bad_file_in_a_folder_does_not_stop_the_others(run_cli, tmp_path)
     expected = sorted(f"Error: in/{name}{why}" for name, (_, why) in BAD_FILES.items())
     assert len(errors) == len(expected)
     assert all(error.startswith(start) for error, start in zip(errors, expected, strict=True))
-    assert result.stderr.splitlines()[-1] == f"7 {SUMMARY_OF_REJECTS}"
+    assert result.stderr.splitlines()[-1] == (
+        "7 files rejected: nothing of them was stored. Fix them; --skip-bad-rows would store "
+        "the good rows of in/trailing.json.")
     assert result.stdout.splitlines()[-1] == (
         "2 of 9 files imported; rows: 2 read, 2 stored, 0 merged, 0 rejected")
     assert set(stored(tmp_path)["rows"]) == {(11, parse_day(D1)), (12, parse_day(D2))}

@@ -44,7 +44,7 @@ def test_rollup_of_a_month_with_missing_days_is_partial_data(run_cli, company):
     assert result.stdout.splitlines()[:3] == [
         "period 2025-03: 2 days reported, 28 empty, 1 missing",
         "missing days: 2025-03-31",
-        "enterprise: 3 engaged of 3 (100.0%); 1 unmatched logins"]
+        "enterprise: 3 engaged of 3 (100.0%); 1 unmatched login"]
     rollup = json.loads((company / "out" / "rollup.json").read_text())
     assert rollup["period"]["days"] == {"reported": 2, "empty": 28, "missing": 1}
     assert rollup["unmapped"] == [{"user_id": 13, "login": "stranger", "active_days": 1}]
@@ -53,6 +53,8 @@ def test_rollup_of_a_month_with_missing_days_is_partial_data(run_cli, company):
 
 
 def test_rollup_with_a_bad_org_chart_names_it(run_cli, company):
+    write_jsonl(company / "a.jsonl", [seed_row("2025-03-03", "ada", 11, "cli")])
+    assert run_cli("import", "a.jsonl").status == ExitStatus.OK
     (company / "org.yaml").write_text(ORG.replace("manager: e1", "manager: e9"))
     result = run_cli("rollup", "--month", "2025-03")
     assert result.status == ExitStatus.BAD_INPUT
@@ -79,6 +81,7 @@ def test_run_imports_the_inbox_rolls_up_and_writes_a_summary(run_cli, company):
 
 
 def test_run_reports_a_failed_stage_in_its_summary(run_cli, company):
+    write_jsonl(company / "inbox" / "a.jsonl", [seed_row("2025-03-03", "ada", 11, "cli")])
     (company / "org.yaml").write_text("people: [}")
     result = run_cli("run", "--month", "2025-03")
     assert result.status == ExitStatus.BAD_INPUT
@@ -126,3 +129,66 @@ def test_the_reports_license_summary_is_the_full_reviews(tmp_path):
         full = job.license_review(config, store, org, period.until, as_of)
     assert full.enterprise.candidates > 0 and full.enterprise.inactive > 0
     assert job.license_summary(config, org, period.until, as_of) == full.summary
+
+
+@pytest.fixture
+def run_of(run_cli, company):
+    """`enrich run` of March 2025 with these stages, the inbox holding a day of Ada."""
+    write_jsonl(company / "inbox" / "a.jsonl", [seed_row("2025-03-03", "ada", 11, "cli")])
+
+    def run(stages: str, settings: str = ""):
+        (company / "enrich.yaml").write_text(
+            "directory:\n  sources:\n    - {type: yaml, path: org.yaml}\n"
+            f"run:\n  stages: [{stages}]\n{settings}")
+        return run_cli("run", "--month", "2025-03")
+
+    return run
+
+
+def test_14_2_a_fetch_without_a_token_says_so(run_of, monkeypatch):
+    monkeypatch.delenv("NO_SUCH_TOKEN", raising=False)
+    result = run_of("fetch, rollup", "github: {enterprise: acme, token_env: NO_SUCH_TOKEN}\n")
+    assert result.status == ExitStatus.BAD_CONFIG
+    assert result.stdout.splitlines()[0] == "fetch: bad_config"
+    assert result.stderr.splitlines() == [
+        "Error: the environment variable NO_SUCH_TOKEN is not set or empty; it must hold a "
+        "GitHub token",
+        "Hint: create a personal access token (classic) with the manage_billing:copilot or "
+        "read:enterprise scope (read:org for an organization) and export NO_SUCH_TOKEN=<token>"]
+
+
+def test_14_2_an_import_of_a_bad_inbox_says_which_file_and_why(run_of, company):
+    (company / "inbox" / "b.jsonl").write_text(
+        '{"day": "2025-03-04", "login": "bob", "user_id": 12, "cli_engagement": 7}\n')
+    result = run_of("import, rollup")
+    assert result.status == ExitStatus.BAD_INPUT
+    assert result.stdout.splitlines()[:2] == ["import: bad_input", "rollup: partial_data"]
+    assert result.stderr.splitlines() == [
+        f"Error: {company}/inbox/b.jsonl, line 1: \"cli_engagement\" is 7; expected 0 or 1",
+        "1 file rejected: nothing of it was stored. Fix it, or import with --skip-bad-rows to "
+        "store its good rows."]
+
+
+@pytest.mark.parametrize(("stage", "template"), [
+    ("report", "report.html"), ("digest", "digest.txt")])
+def test_14_2_a_broken_template_says_where(run_of, company, stage, template):
+    (company / "org.yaml").write_text(ORG.replace(
+        "{id: eng, name: Engineering}",
+        "{id: eng, name: Engineering, lead: {name: Ada, email: ada@corp.test}}"))
+    (company / "mine").mkdir()
+    (company / "mine" / template).write_text("{{ oops(\n")
+    result = run_of(f"import, rollup, {stage}", "templates: mine\n")
+    assert result.status == ExitStatus.BAD_CONFIG
+    assert result.stdout.splitlines()[2] == f"{stage}: bad_config"
+    assert result.stderr.splitlines()[-1] == (
+        f"Error: {company}/mine/{template}, line 1: template error: unexpected 'end of "
+        "template'")
+
+
+def test_14_2_the_digest_stage_tells_who_gets_no_digest(run_of, company):
+    (company / "org.yaml").write_text(ORG.replace(
+        "{id: eng, name: Engineering}", "{id: eng, name: Engineering, lead: {name: Ada}}"))
+    result = run_of("import, rollup, digest")
+    assert result.stdout.splitlines()[2] == "digest: partial_data"
+    assert "warning: no digest for Ada (lead of eng): no e-mail address" in \
+        result.stderr.splitlines()

@@ -239,11 +239,11 @@ def test_an_unknown_plan_is_priced_as_the_configured_business_price():
 
 def test_terms_merge_configured_prices_over_the_defaults(tmp_path):
     path = tmp_path / "enrich.yaml"
-    path.write_text("licenses:\n  prices:\n    business: 21\n    pro: 10\n"
+    path.write_text("licenses:\n  prices:\n    business: 21\n    unknown: 10\n"
                     "  grace_days: 7\n  currency: EUR\n")
     assert Terms.from_config(Config.load(path)) == Terms(
         inactive_after_days=30, grace_days=7,
-        prices={"business": 21, "enterprise": 39, "pro": 10}, currency="EUR")
+        prices={"business": 21, "enterprise": 39, "unknown": 10}, currency="EUR")
 
 
 def test_default_terms(tmp_path):

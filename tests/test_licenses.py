@@ -29,7 +29,6 @@ from conftest import pdf_text, seed_row, words, write_jsonl
 from conftest import read_csv_rows as read_csv
 
 from enrich.errors import ExitStatus
-from enrich.store import Store
 
 ORG = """\
 cost_centers: {CC-1: Finance CC, CC-2: Engineering CC}
@@ -150,7 +149,7 @@ def test_one_pdf_per_cost_center_on_request(run_cli, company):
 def test_without_seat_data_it_says_how_to_get_some(run_cli, company, tmp_path):
     (company / "enrich.yaml").write_text((company / "enrich.yaml").read_text()
                                          + "store: {path: other.db}\n")
-    Store(tmp_path / "other.db", tmp_path / "other.db.archive").close()
+    assert run_cli("import", "inbox").status == 0  # engagement, but no seat list
     result = run_cli("licenses", "--month", "2025-03")
     assert result.status == ExitStatus.BAD_CONFIG
     assert result.stderr.startswith("Error: no seat data")

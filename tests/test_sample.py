@@ -342,10 +342,23 @@ def test_bench_script(tmp_path):
 
 @pytest.mark.parametrize("change, message", [
     ({"last_month": "2025-13"}, "not a month"),
-    ({"people": 10}, "at least 60 people"),
+    ({"people": 10}, "at least 47 people"),
     ({"profile": "huge"}, "unknown profile"),
     ({"months": 0}, "months must be at least 1"),
 ])
 def test_bad_specs_are_refused(change, message):
     with pytest.raises(ValueError, match=message):
         SampleSpec(**{"last_month": "2025-03", **change})
+
+
+@pytest.mark.parametrize(("profile", "least"), [("demo", 47), ("bench", 191)])
+def test_14_7_the_smallest_sample_is_the_least_that_staffs_its_tree(tmp_path, profile, least):
+    """One person fewer cannot staff the smallest tree; the least can, whatever the seed."""
+    with pytest.raises(ValueError, match=f"a sample needs at least {least} people, got "
+                                         f"{least - 1}"):
+        SampleSpec(last_month="2025-03", people=least - 1, profile=profile)
+    for seed in (1, 2):
+        spec = SampleSpec(last_month="2025-03", people=least, months=1, days=2, seed=seed,
+                          profile=profile)
+        org = yaml.safe_load(write_sample(tmp_path / f"{seed}", spec).org.read_text())
+        assert len(org["people"]) == least

@@ -2,7 +2,8 @@
 
 Errors (the job cannot use the org chart) make the command fail; warnings (people without a
 cost center or a manager, dangling managers, engaged GitHub users that match nobody) are
-listed for whoever keeps the mapping, and leave the exit status at 0.
+listed for whoever keeps the mapping, and leave the exit status at 0. Without a store (before
+the first import) the org chart is checked alone, and a note says the logins were not.
 """
 
 from __future__ import annotations
@@ -17,9 +18,21 @@ from enrich.directory.model import Directory
 from enrich.directory.sources import combine, read_layers
 from enrich.directory.validate import validate
 from enrich.errors import DirectoryError
+from enrich.wording import counted
 
-ERROR, WARNING = "error", "warning"
+ERROR, WARNING, NOTE = "error", "warning", "note"
+SOURCE = "source"
+NO_COST_CENTER = "people without a cost center"
+NO_MANAGER = "people without a manager"
 UNMATCHED = "engaged GitHub users who match nobody"
+NOT_CHECKED = "not checked"
+#: each kind of finding as a count reads it: one, and several
+KIND_NOUNS = {
+    SOURCE: ("problem in the sources", "problems in the sources"),
+    NO_COST_CENTER: ("person without a cost center", NO_COST_CENTER),
+    NO_MANAGER: ("person without a manager", NO_MANAGER),
+    UNMATCHED: ("engaged GitHub user who matches nobody", UNMATCHED),
+}
 #: engaged users that match nobody are looked for over the last days with data
 RECENT_DAYS = 30
 
@@ -66,10 +79,13 @@ def check_directory(sources: list[dict], overrides: Path | None, store, *, today
         report.add(ERROR, "invalid", "org chart", exc.message)
         return report
     for warning in directory.warnings:
-        report.add(WARNING, "source", "org chart", warning)
+        report.add(WARNING, SOURCE, "org chart", warning)
     _incomplete_people(directory, report)
     if store is not None:
         _unmatched_engaged(directory, store, today, match_email_local_part, report)
+    else:
+        report.add(NOTE, NOT_CHECKED, "GitHub logins", "there is no store yet, so the engaged "
+                   "GitHub users who match nobody could not be looked for")
     return report
 
 
@@ -77,11 +93,12 @@ def _incomplete_people(directory: Directory, report: CheckReport) -> None:
     managers = Counter(p.manager for p in directory.people.values() if p.manager)
     for person in sorted(directory.people.values(), key=lambda p: p.id):
         if directory.cost_center_of(person) is None:
-            report.add(WARNING, "people without a cost center", person.id, person.name)
+            report.add(WARNING, NO_COST_CENTER, person.id, person.name)
         if person.manager is None and not person.left:
             reports = managers.get(person.id, 0)
-            detail = f"{person.name}, who has {reports} reports" if reports else person.name
-            report.add(WARNING, "people without a manager", person.id, detail)
+            detail = f"{person.name}, who has {counted(reports, 'report')}" if reports else \
+                person.name
+            report.add(WARNING, NO_MANAGER, person.id, detail)
 
 
 def _unmatched_engaged(directory: Directory, store, today: int, match_email: bool,

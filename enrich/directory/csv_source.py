@@ -53,7 +53,7 @@ from typing import Any, TextIO
 
 from enrich.directory.model import ACTIVE, LEFT, Directory, Person, Unit
 from enrich.directory.validate import Origin
-from enrich.errors import ConfigError, DirectoryError, did_you_mean, located
+from enrich.errors import ConfigError, DirectoryError, located, unknown_name
 
 #: field -> the column read when `columns` does not name one
 DEFAULT_COLUMNS: dict[str, str | list[str]] = {
@@ -95,9 +95,7 @@ def check_columns(columns: dict) -> list[str]:
     problems = []
     for field, header in columns.items():
         if field not in DEFAULT_COLUMNS:
-            hint = did_you_mean(field, DEFAULT_COLUMNS)
-            problems.append(f"unknown field {field!r}{hint}; expected some of "
-                            f"{', '.join(DEFAULT_COLUMNS)}")
+            problems.append(unknown_name(field, DEFAULT_COLUMNS, "field"))
         elif not _names_columns(field, header):
             expected = "a column header" + (" or a list of them" if field == "name" else "")
             problems.append(f"{field}: expected {expected}, got {header!r}")

@@ -39,7 +39,7 @@ from dataclasses import dataclass
 
 from enrich.directory.model import ACTIVE, LEFT, Directory, Person, Unit
 from enrich.directory.validate import Origin
-from enrich.errors import ConfigError, DirectoryError, SourceUnreachable, did_you_mean
+from enrich.errors import ConfigError, DirectoryError, SourceUnreachable, unknown_name
 
 with warnings.catch_warnings():
     # ldap3 2.9.1 imports names that pyasn1 0.6 deprecated, at import time only
@@ -82,9 +82,7 @@ def check_attributes(mapping: dict) -> list[str]:
     problems = []
     for field_name, value in mapping.items():
         if field_name not in DEFAULT_ATTRIBUTES:
-            hint = did_you_mean(field_name, DEFAULT_ATTRIBUTES)
-            problems.append(f"unknown field {field_name!r}{hint}; expected some of "
-                            f"{', '.join(DEFAULT_ATTRIBUTES)}")
+            problems.append(unknown_name(field_name, DEFAULT_ATTRIBUTES, "field"))
         elif value not in (None, []) and not _texts(value):
             problems.append(f"{field_name}: expected an attribute name or a list of them, "
                             f"got {value!r}")

@@ -3,7 +3,8 @@
 One module per command: `inputs` (fetch, import, directory check), `rolling` (rollup),
 `reporting` (the leadership report), `digesting` (the team-lead e-mails), `licensing` (the
 license review) and `running` (the whole job, and the demo); `org` is what they share: the
-org chart of a run with every GitHub user matched to it, and the seats.
+org chart of a run with every GitHub user matched to it, and the seats; `period_check` is the
+refusal of a period without data, before anything is written or sent.
 """
 
 from enrich import fetch as fetching

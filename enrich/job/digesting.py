@@ -13,6 +13,7 @@ from enrich.config import Config
 from enrich.dates import Period, to_date
 from enrich.errors import ExitStatus
 from enrich.job.org import Org, period_input
+from enrich.job.period_check import require_data
 from enrich.job.places import open_store, outbox_folder
 from enrich.job.rolling import RollupResult
 from enrich.mail import DeliveryReport, Outbox, Outgoing, SmtpSettings, send_all
@@ -52,6 +53,7 @@ def digest(config: Config, period: Period, *, as_of: int, output: Path | None = 
     head = Letterhead.from_config(config, period.title())
     folder = outbox_folder(config, output)
     with open_store(config) as store:
+        require_data(store, period, as_of)
         prepare_folders(folder)
         org = rolled.org if rolled else Org.load(config, store, as_of)
         rolled_up = rolled.rollup if rolled else org.roll_up(config, store, period)

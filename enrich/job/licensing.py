@@ -9,6 +9,7 @@ from enrich.config import Config
 from enrich.dates import Period
 from enrich.errors import ConfigError, ExitStatus
 from enrich.job.org import Org, load_seats
+from enrich.job.period_check import require_data
 from enrich.job.places import open_store, output_folder
 from enrich.job.rolling import RollupResult
 from enrich.licenses import HeldSeat, Review, Summary, Terms, merge_holders, review_held
@@ -19,6 +20,7 @@ from enrich.outputs.license_files import LicenseFiles, write_license_files
 from enrich.outputs.report_files import Look
 from enrich.processes import forked
 from enrich.store import Store
+from enrich.wording import counted
 
 
 def license_review(config: Config, store: Store, org: Org, until: int, as_of: int
@@ -80,6 +82,7 @@ def licenses(config: Config, period: Period, *, as_of: int, output: Path | None 
     terms = Terms.from_config(config)
     folder = output_folder(config, output)
     with open_store(config) as store:
+        require_data(store, period, as_of)
         prepare_folders(folder)
         # For a large enterprise, reading and merging the seats with everyone's last active
         # day takes as long as loading the org chart: it is done on the side.
@@ -100,8 +103,9 @@ def licenses(config: Config, period: Period, *, as_of: int, output: Path | None 
 
 def print_licenses_result(result: LicensesResult, out, err) -> None:
     e, currency = result.review.enterprise, result.review.terms.currency
-    print(f"{e.seats:,} seats, {e.monthly_cost:,.0f} {currency} a month; {e.inactive:,} not in "
-          f"use; {e.candidates:,} to reclaim, {e.idle_cost:,.0f} {currency} a month", file=out)
+    print(f"{counted(e.seats, 'seat')}, {e.monthly_cost:,.0f} {currency} a month; "
+          f"{e.inactive:,} not in use; {e.candidates:,} to reclaim, {e.idle_cost:,.0f} "
+          f"{currency} a month", file=out)
     for url in result.files.refused:
         print(f"warning: the templates refer to {url}, which was not fetched: a document "
               "reads only its own files", file=err)

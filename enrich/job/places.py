@@ -6,14 +6,19 @@ of the configuration that set it, so that a user knows what to change.
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
-from enrich.config import Config
+from enrich.config import CONFIG_ENV, DEFAULT_CONFIG, Config
 from enrich.errors import StoreError, located
 from enrich.outputs.files import Folder, prepare_folders
 from enrich.store import Store
 
+log = logging.getLogger("enrich")
+
 NO_STORE_HINT = "run `enrich import` or `enrich fetch` first, or set store.path to the store"
+NO_CONFIG_HINT = ("copy the example configuration and edit it (`cp config/example.yaml "
+                  f"{DEFAULT_CONFIG}`), or try `enrich demo`")
 
 
 def setting_folder(config: Config, key: str) -> Folder:
@@ -48,6 +53,19 @@ def open_store(config: Config, *, create: bool = False) -> Store:
     if create:
         prepare_folders(*store_folders(config))
     elif not path.exists():
-        raise StoreError(located(f"no store at {path}", key="store.path",
-                                 **config.where("store.path")), hint=NO_STORE_HINT)
+        raise no_store(config)
+    log.debug("store: %s", path)
     return Store(path, config.get("store.archive"))
+
+
+def no_store(config: Config) -> StoreError:
+    """Without a configuration file, the store the defaults name is rarely the one meant:
+    the message says which files were looked for."""
+    path = config.get("store.path")
+    if config.path is None:
+        return StoreError(
+            f"no store at {path}, and no configuration file: --config was not given, "
+            f"${CONFIG_ENV} is not set, and there is no {config.base / DEFAULT_CONFIG}",
+            hint=NO_CONFIG_HINT)
+    return StoreError(located(f"no store at {path}", key="store.path",
+                              **config.where("store.path")), hint=NO_STORE_HINT)

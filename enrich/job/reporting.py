@@ -11,6 +11,7 @@ from enrich.dates import Period, day_ranges
 from enrich.errors import ExitStatus
 from enrich.job.licensing import license_summary
 from enrich.job.org import Org
+from enrich.job.period_check import require_data
 from enrich.job.places import open_store, output_folder
 from enrich.job.rolling import RollupResult
 from enrich.outputs.files import prepare_folders
@@ -21,6 +22,7 @@ from enrich.processes import forked
 from enrich.rollup.inputs import EMPTY, MISSING, REPORTED
 from enrich.rollup.trend import MonthAdoption, enterprise_adoption, trend_months
 from enrich.store import Store
+from enrich.wording import counted
 
 
 def monthly_trend(store: Store, org: Org, period: Period, rolled_up: dict
@@ -69,6 +71,7 @@ def report(config: Config, period: Period, *, output: Path | None = None, as_of:
     `rolled` is the rollup of the same period when the job has just made it."""
     folder = output_folder(config, output)
     with open_store(config) as store:
+        require_data(store, period, as_of)
         prepare_folders(folder)
         org = rolled.org if rolled else Org.load(config, store, as_of)
         # the license summary is worked out on the side, while the rollup takes its time
@@ -85,7 +88,8 @@ def report(config: Config, period: Period, *, output: Path | None = None, as_of:
 def print_report_result(result: ReportResult, out, err) -> None:
     if result.missing_days:
         print(f"warning: the report of {result.period.label()} misses "
-              f"{len(result.missing_days)} days of data: {day_ranges(result.missing_days)}",
+              f"{counted(len(result.missing_days), 'day')} of data: "
+              f"{day_ranges(result.missing_days)}",
               file=err)
     for url in result.files.refused:
         print(f"warning: the templates refer to {url}, which was not fetched: a report reads "

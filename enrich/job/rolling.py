@@ -9,9 +9,11 @@ from enrich.config import Config
 from enrich.dates import Period, day_ranges
 from enrich.errors import ExitStatus
 from enrich.job.org import Org
+from enrich.job.period_check import require_data
 from enrich.job.places import open_store, output_folder
 from enrich.outputs.files import prepare_folders
 from enrich.outputs.rollup_files import write_rollup
+from enrich.wording import counted
 
 
 @dataclass
@@ -35,6 +37,7 @@ def rollup(config: Config, period: Period, *, output: Path | None = None, as_of:
     """`enrich rollup`: the per-unit metrics of a period, written as rollup files."""
     folder = output_folder(config, output)
     with open_store(config) as store:
+        require_data(store, period, as_of)
         prepare_folders(folder)
         org = Org.load(config, store, as_of, keep_directory=keep_directory)
         result = org.roll_up(config, store, period)
@@ -44,7 +47,7 @@ def rollup(config: Config, period: Period, *, output: Path | None = None, as_of:
 
 def print_rollup_result(result: RollupResult, out) -> None:
     days = result.rollup["period"]["days"]
-    print(f"period {result.period.label()}: {days['reported']} days reported, "
+    print(f"period {result.period.label()}: {counted(days['reported'], 'day')} reported, "
           f"{days['empty']} empty, {days['missing']} missing", file=out)
     if result.missing_days:
         print(f"missing days: {day_ranges(result.missing_days)}", file=out)
@@ -52,6 +55,6 @@ def print_rollup_result(result: RollupResult, out) -> None:
     rate = enterprise["adoption_rate"]
     print(f"enterprise: {enterprise['engaged']} engaged of {enterprise['population']} "
           f"({'n/a' if rate is None else f'{rate:.1%}'}); "
-          f"{len(result.rollup['unmapped'])} unmatched logins", file=out)
+          f"{counted(len(result.rollup['unmapped']), 'unmatched login')}", file=out)
     for path in result.files:
         print(f"wrote {path}", file=out)

@@ -2,66 +2,110 @@
 
 from __future__ import annotations
 
+import io
 import json
-from dataclasses import dataclass
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 from enrich.config import Config
 from enrich.dates import Period
 from enrich.errors import EnrichError, ExitStatus, print_error
 from enrich.job.digesting import digest, print_digest_result
-from enrich.job.inputs import fetch, import_files, import_status
+from enrich.job.inputs import (
+    fetch,
+    import_files,
+    import_status,
+    print_fetch_result,
+    print_import_summary,
+)
 from enrich.job.licensing import licenses, print_licenses_result
-from enrich.job.places import outbox_folder, output_folder, store_folders
+from enrich.job.period_check import require_over
+from enrich.job.places import no_store, outbox_folder, output_folder, store_folders
 from enrich.job.reporting import print_report_result, report
 from enrich.job.rolling import print_rollup_result, rollup
 from enrich.outputs.files import Folder, prepare_folders, write_text
 from enrich.sample import SampleSpec, write_sample
+from enrich.wording import counted
+
+log = logging.getLogger("enrich")
 
 
-def _fetch_stage(config, period, output, as_of, progress, state) -> dict:
+@dataclass
+class Stage:
+    """What a stage of a run did: its entry in the run summary, and how it tells a person,
+    as its own command would (`tell(out, err)`)."""
+
+    entry: dict
+    tell: Callable
+
+    @classmethod
+    def failed(cls, name: str, exc: EnrichError, before=None) -> Stage:
+        """A stage stopped by an error, after `before(out, err)` told what it did."""
+
+        def tell(out, err):
+            if before:
+                before(out, err)
+            print_error(exc.message, exc.hint, err)
+
+        return cls({"stage": name, "status": exc.exit_status.name.lower(),
+                    "error": exc.message, **({"hint": exc.hint} if exc.hint else {})}, tell)
+
+
+def _fetch_stage(config, period, output, as_of, progress, state) -> Stage:
     result = fetch(config, today=as_of, progress=progress)
-    if result.stopped:
-        raise result.stopped  # the stages after it would work on stale data
-    return {"stage": "fetch", "status": result.status.name.lower(), **result.as_json()}
+    said = partial(print_fetch_result, result)
+    if result.stopped:  # the stages after it would work on stale data
+        failed = Stage.failed("fetch", result.stopped, said)
+        failed.entry.update(result.as_json())
+        return failed
+    return Stage({"stage": "fetch", "status": result.status.name.lower(), **result.as_json()},
+                 said)
 
 
-def _import_stage(config, period, output, as_of, progress, state) -> dict:
+def _import_stage(config, period, output, as_of, progress, state) -> Stage:
     inbox = config.get("inbox")
     summary = import_files(config, [inbox] if inbox.exists() else [], seats_taken_on=as_of,
-                           today=as_of, progress=progress, rejects=output / "rejects.jsonl")
-    return {"stage": "import", "status": import_status(summary).name.lower(),
-            **summary.as_json()}
+                           today=as_of, progress=progress, rejects=output / "rejects.jsonl",
+                           optional=True)
+    return Stage({"stage": "import", "status": import_status(summary).name.lower(),
+                  **summary.as_json()}, partial(print_import_summary, summary))
 
 
-def _rollup_stage(config, period, output, as_of, progress, state) -> dict:
+def _rollup_stage(config, period, output, as_of, progress, state) -> Stage:
     result = rollup(config, period, output=output, as_of=as_of, keep_directory=True)
     state["rollup"] = result
-    return {"stage": "rollup", "status": result.status.name.lower(),
-            "period": result.rollup["period"],
-            "missing_days": result.missing_days, "files": [str(p) for p in result.files]}
+    return Stage({"stage": "rollup", "status": result.status.name.lower(),
+                  "period": result.rollup["period"], "missing_days": result.missing_days,
+                  "files": [str(p) for p in result.files]},
+                 lambda out, err: print_rollup_result(result, out))
 
 
-def _digest_stage(config, period, output, as_of, progress, state) -> dict:
+def _digest_stage(config, period, output, as_of, progress, state) -> Stage:
     result = digest(config, period, as_of=as_of, output=output, rolled=state.get("rollup"),
                     progress=progress)
-    return {"stage": "digest", "status": result.status.name.lower(),
-            "messages": len(result.outbox),
-            "outbox": str(result.outbox[0].parent) if result.outbox else None}
+    return Stage({"stage": "digest", "status": result.status.name.lower(),
+                  "messages": len(result.outbox),
+                  "outbox": str(result.outbox[0].parent) if result.outbox else None},
+                 partial(print_digest_result, result))
 
 
-def _licenses_stage(config, period, output, as_of, progress, state) -> dict:
+def _licenses_stage(config, period, output, as_of, progress, state) -> Stage:
     result = licenses(config, period, as_of=as_of, output=output, rolled=state.get("rollup"))
-    return {"stage": "licenses", "status": result.status.name.lower(),
-            "files": [str(p) for p in result.files.all]}
+    return Stage({"stage": "licenses", "status": result.status.name.lower(),
+                  "files": [str(p) for p in result.files.all]},
+                 partial(print_licenses_result, result))
 
 
-def _report_stage(config, period, output, as_of, progress, state) -> dict:
+def _report_stage(config, period, output, as_of, progress, state) -> Stage:
     result = report(config, period, output=output, as_of=as_of, rolled=state.get("rollup"))
     files = result.files
-    return {"stage": "report", "status": result.status.name.lower(),
-            "files": [str(p) for p in (files.html, files.pdf, *files.csvs)],
-            "refused_urls": len(files.refused)}
+    return Stage({"stage": "report", "status": result.status.name.lower(),
+                  "files": [str(p) for p in (files.html, files.pdf, *files.csvs)],
+                  "refused_urls": len(files.refused)}, partial(print_report_result, result))
 
 
 _STAGES = {"fetch": _fetch_stage, "import": _import_stage, "rollup": _rollup_stage,
@@ -73,30 +117,35 @@ class RunResult:
     summary: dict
     path: Path
     status: ExitStatus
+    stages: list[Stage] = field(default_factory=list)
 
 
 def run(config: Config, period: Period, *, output: Path | None = None, as_of: int,
         progress: bool = False) -> RunResult:
     """`enrich run`: the configured stages of the monthly job, then a run summary (JSON)."""
     names = config.get("run.stages")
+    require_over(period, as_of)  # before a fetch or an import: waiting is what would help
+    if config.path is None and not config.get("store.path").exists():
+        raise no_store(config)  # the defaults' store and inbox are rarely the ones meant
     prepare_folders(*_folders_of_run(config, output, names))
     output = output_folder(config, output).path
-    stages: list[dict] = []
+    stages: list[Stage] = []
     state: dict = {}  # what a stage hands to the next: the rollup, for the report
-    for stage in names:
+    for name in names:
+        started = time.monotonic()
         try:
-            stages.append(_STAGES[stage](config, period, output, as_of, progress, state))
+            stages.append(_STAGES[name](config, period, output, as_of, progress, state))
         except EnrichError as exc:
-            # a failed stage is reported in the summary; the stages after it need its output
-            stages.append({"stage": stage, "status": exc.exit_status.name.lower(),
-                           "error": exc.message, **({"hint": exc.hint} if exc.hint else {})})
-            break
-    statuses = [ExitStatus[s["status"].upper()] for s in stages]
-    worst = max(statuses, default=ExitStatus.OK)
-    summary = {"period": period.as_json(), "status": worst.name.lower(), "stages": stages}
+            stages.append(Stage.failed(name, exc))
+        log.debug("%s: %.1f s", name, time.monotonic() - started)
+        if "error" in stages[-1].entry:
+            break  # a failed stage is reported in the summary; the stages after it need it
+    entries = [stage.entry for stage in stages]
+    worst = max((ExitStatus[e["status"].upper()] for e in entries), default=ExitStatus.OK)
+    summary = {"period": period.as_json(), "status": worst.name.lower(), "stages": entries}
     path = output / "run-summary.json"
     write_text(path, json.dumps(summary, indent=2) + "\n")
-    return RunResult(summary, path, worst)
+    return RunResult(summary, path, worst, stages)
 
 
 def _folders_of_run(config: Config, output: Path | None, stages: list[str]) -> list[Folder]:
@@ -111,10 +160,11 @@ def _folders_of_run(config: Config, output: Path | None, stages: list[str]) -> l
 
 
 def print_run_result(result: RunResult, out, err) -> None:
-    for stage in result.summary["stages"]:
-        print(f"{stage['stage']}: {stage['status']}", file=out)
-        if "error" in stage:
-            print_error(stage["error"], stage.get("hint"), err)
+    """A line per stage; the warnings and errors of each as its own command prints them
+    (what it wrote is in the run summary)."""
+    for stage in result.stages:
+        print(f"{stage.entry['stage']}: {stage.entry['status']}", file=out)
+        stage.tell(io.StringIO(), err)
     print(f"wrote {result.path}", file=out)
 
 
@@ -136,7 +186,7 @@ def demo(folder: Path, *, month: str, seed: int = 7, people: int = 300, out=None
     spec = SampleSpec(last_month=month, people=people, seed=seed, months=DEMO_MONTHS)
     sample = write_sample(folder, spec)
     print(f"wrote a sample enterprise of {people} people to {folder}: {sample.org.name}, "
-          f"{sample.seats.name}, {len(sample.engagement)} engagement files in "
+          f"{sample.seats.name}, {counted(len(sample.engagement), 'engagement file')} in "
           f"{sample.inbox.name}/", file=out)
     config = Config.load(sample.config)
     run_day = period.until + 1
@@ -145,8 +195,8 @@ def demo(folder: Path, *, month: str, seed: int = 7, people: int = 300, out=None
                            covers=(generated[0], generated[-1]), seats_taken_on=run_day,
                            today=run_day, progress=progress)
     rows = sum(f.read for f in summary.files if f.kind != "seats")
-    print(f"imported {rows} engagement rows from {len(sample.engagement)} files, and "
-          "the seat list", file=out)
+    print(f"imported {counted(rows, 'engagement row')} from "
+          f"{counted(len(sample.engagement), 'file')}, and the seat list", file=out)
     result = rollup(config, period, as_of=run_day)
     print_rollup_result(result, out)
     made = report(config, period, as_of=run_day, rolled=result)

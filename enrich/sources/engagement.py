@@ -15,6 +15,7 @@ from operator import itemgetter
 import orjson
 
 from enrich.dates import day_str, parse_day
+from enrich.errors import unknown_name
 from enrich.features import seed_feature
 
 SEED = "seed"
@@ -376,12 +377,19 @@ class UsageMetricsRows:
         return bits
 
 
+#: the keys of a usage-metrics rule (`enrich.features.USAGE_METRICS_DEFAULT`)
+RULE_KEYS = ("flag", "feature", "feature_prefix", "count", "min")
+
+
 def check_usage_rules(rules: Mapping) -> list[str]:
     """Problems of a usage-metrics rule table, for the configuration check."""
     problems = []
     for feature, rule in rules.items():
+        unknown = [key for key in rule if key not in RULE_KEYS] if isinstance(rule, dict) else []
         if not isinstance(rule, dict):
             problems.append(f"{feature}: expected a mapping")
+        elif unknown:
+            problems.append(f"{feature}: {unknown_name(unknown[0], RULE_KEYS, 'key')}")
         elif "flag" in rule:
             if set(rule) != {"flag"} or not isinstance(rule["flag"], str):
                 problems.append(f"{feature}: a flag rule is {{flag: FIELD}}")
@@ -389,9 +397,6 @@ def check_usage_rules(rules: Mapping) -> list[str]:
             problems.append(f"{feature}: give exactly one of flag, feature, feature_prefix")
         elif not isinstance(rule.get("count"), str):
             problems.append(f"{feature}: missing count: FIELD")
-        elif set(rule) - {"feature", "feature_prefix", "count", "min"}:
-            extra = sorted(set(rule) - {"feature", "feature_prefix", "count", "min"})
-            problems.append(f"{feature}: unknown key {extra[0]}")
         elif not isinstance(rule.get("min", 1), int) or isinstance(rule.get("min"), bool):
             problems.append(f"{feature}: min must be an integer")
     return problems

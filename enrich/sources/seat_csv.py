@@ -38,7 +38,7 @@ from enrich.directory.csv_source import (
     csv_rows,
     first_undecodable_line,
 )
-from enrich.errors import ConfigError, InputError, did_you_mean
+from enrich.errors import ConfigError, InputError, unknown_name
 from enrich.sources.engagement import MAX_ID, show_value
 from enrich.sources.seats import Seat
 
@@ -64,8 +64,7 @@ def check_seat_columns(columns: dict) -> list[str]:
     problems = []
     for field, header in columns.items():
         if field not in DEFAULT_SEAT_COLUMNS:
-            problems.append(f"unknown field {field!r}{did_you_mean(field, DEFAULT_SEAT_COLUMNS)}"
-                            f"; expected some of {', '.join(DEFAULT_SEAT_COLUMNS)}")
+            problems.append(unknown_name(field, DEFAULT_SEAT_COLUMNS, "field"))
         elif not _is_header(header):
             problems.append(f"{field}: expected a column header, got {header!r}")
     return problems

@@ -24,6 +24,10 @@ class Seat:
     pending_cancellation_date: str | None
 
 
+#: the plan types of the seats API: a seat whose plan GitHub does not say is `unknown`
+PLANS = ("business", "enterprise", "unknown")
+
+
 def is_seat_page(record: object) -> bool:
     return isinstance(record, dict) and isinstance(record.get("seats"), list)
 
@@ -62,7 +66,7 @@ def parse_seat(index: int, seat: object) -> Seat:
     if editor is not None and not isinstance(editor, str):
         raise RowError(f"{where}.last_activity_editor is {show_value(editor)}; "
                        "expected an editor name")
-    plan = seat.get("plan_type") or "unknown"
+    plan = seat.get("plan_type") or PLANS[-1]
     if not isinstance(plan, str):
         raise RowError(f"{where}.plan_type is {show_value(plan)}; expected a plan name")
     return Seat(
