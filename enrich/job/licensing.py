@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from enrich.config import Config
 from enrich.dates import Period
+from enrich.directory.identity import match_users
+from enrich.directory.model import Directory
 from enrich.errors import ConfigError, ExitStatus
 from enrich.job.org import Org, load_dated_seats, load_seats
 from enrich.job.places import open_store, output_folder
@@ -81,28 +84,45 @@ def seat_history(config: Config, org: Org, until: int, holders_now: set[int]) ->
     holder is not in `holders_now`, the user ids of this review's seats."""
     terms = Terms.from_config(config)
     months = trend_months(until)
-    trend, saved = [], None
     with open_store(config) as store:
-        for month, snapshot in zip(months, store.snapshots_within(months), strict=True):
-            if snapshot is None:
-                if trend:  # a gap in the history, not a month before it starts
-                    trend.append(month_seats(month, None, (), org.directory,
-                                             org.matching.person_of, terms))
-                continue
-            held = merge_holders(store.snapshot_seats(snapshot[0]), terms)
-            trend.append(month_seats(month, snapshot[1], held, org.directory,
-                                     org.matching.person_of, terms))
-            if month is months[-2]:
-                previous = previous_review(store, org, held, month.until, terms)
-                saved = reclaimed(previous, month, snapshot[1], holders_now)
+        snapshots = store.snapshots_within(months)
+        first = next((i for i, snapshot in enumerate(snapshots) if snapshot), len(months))
+        held = {i: merge_holders(store.snapshot_seats(snapshots[i][0]), terms)
+                for i in range(first, len(months)) if snapshots[i]}
+        person_of = holders_matched(config, org, held.values())
+        trend = [month_seats(month, snapshots[i] and snapshots[i][1], held.get(i, ()),
+                             org.directory, person_of, terms)
+                 for i, month in enumerate(months) if i >= first]
+        previous = len(months) - 2
+        saved = None
+        if previous in held:
+            review = previous_review(store, org.directory, person_of, held[previous],
+                                     months[previous].until, terms)
+            saved = reclaimed(review, months[previous], snapshots[previous][1], holders_now)
     return SeatHistory(trend, saved)
 
 
-def previous_review(store: Store, org: Org, held: list[HeldSeat], until: int, terms: Terms
-                    ) -> Review:
+def holders_matched(config: Config, org: Org, seat_lists: Iterable[list[HeldSeat]]
+                    ) -> Mapping[int, str]:
+    """The run's matching, and the holders of earlier seat lists it has never seen (people
+    who have given their seat back and never engaged), matched by the same rules; excluded
+    accounts stay unmatched."""
+    unseen = {held.user_id: [held.login] for seats in seat_lists for held in seats
+              if held.user_id is not None and held.login is not None
+              and held.user_id not in org.users and held.user_id not in org.excluded
+              and held.login.lower() not in org.directory.excluded_logins}
+    if not unseen:
+        return org.matching.person_of
+    found = match_users(org.directory, unseen, match_email_local_part=config.get(
+        "identity.match_email_local_part")).person_of
+    return {**org.matching.person_of, **found}
+
+
+def previous_review(store: Store, directory: Directory, person_of: Mapping[int, str],
+                    held: list[HeldSeat], until: int, terms: Terms) -> Review:
     """The review of an earlier month's seats as this run's org chart sees them, for its
     candidates (`window_activity`)."""
-    return review_held(held, org.directory, org.matching.person_of, until=until,
+    return review_held(held, directory, person_of, until=until,
                        last_active=window_activity(store, until, terms), terms=terms)
 
 
