@@ -26,6 +26,7 @@ March (window 03-02..03-31): ann and fox in use; eve, ivy, dee (39 days old) nev
 
 import json
 import re
+from pathlib import Path
 
 import pytest
 from conftest import pdf_text, read_csv_rows, seed_row, words, write_jsonl
@@ -251,3 +252,15 @@ def test_14_7_the_license_csvs_start_with_a_byte_order_mark(run_cli, finance):
         assert (finance / "out" / name).read_bytes().startswith(b"\xef\xbb\xbfcost_center"
                                                                if name != "licenses-trend.csv"
                                                                else b"\xef\xbb\xbfmonth"), name
+
+
+def test_14_7_the_readme_documents_every_license_csv_column(run_cli, finance):
+    """Every header of licenses.csv, reclaim.csv, chargeback.csv and licenses-trend.csv (the
+    chargeback's plan columns as `seats.PLAN`) appears in the README as `column`."""
+    assert run_cli("licenses", "--month", "2025-03").status == 0
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    for name in ("licenses.csv", "reclaim.csv", "chargeback.csv", "licenses-trend.csv"):
+        header = next(iter(read_csv_rows(finance / "out" / name)))
+        missing = [column for column in header
+                   if f"`{re.sub(r'^seats[.].*', 'seats.PLAN', column)}`" not in readme]
+        assert missing == [], name
