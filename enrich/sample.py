@@ -1,6 +1,6 @@
 """A realistic sample enterprise, invented deterministically, for `enrich demo` and the benchmark.
 
-`write_sample` writes an org chart (`org.yaml`), the seats API body (`seats.json`), a
+`write_sample` writes an org chart (`org.yaml`), the seats API's pages (`seats.json`), a
 configuration (`config.yaml`) and the Copilot engagement files the company's people would
 produce (`inbox/`), in every format `enrich` reads (SOURCES.md sections 1 to 3). People follow
 personas so that a rollup shows every segment of METRICS.md section 4, awareness gaps, one
@@ -314,9 +314,9 @@ def write_sample(folder, spec: SampleSpec) -> SampleFiles:
         month_ends = [month.until for month in spec.month_periods()]
         engagement, rows, last_active = _write_engagement(rng, inbox, company.accounts, span,
                                                           profile, month_ends)
-        body = _seats_body(rng, company.accounts, last_active[month_ends[-1]], span)
-        seats = write_bytes(folder / "seats.json", orjson.dumps(body, option=orjson.OPT_INDENT_2))
-        history = _write_seat_history(folder, body, company.accounts, last_active,
+        seat_objects = _seat_objects(rng, company.accounts, last_active[month_ends[-1]], span)
+        seats = _write_seat_list(folder / "seats.json", seat_objects)
+        history = _write_seat_history(folder, seat_objects, company.accounts, last_active,
                                       month_ends[:-1]) if profile.seat_history else ()
         write_org = _org_json if profile.org_file.endswith(".json") else _org_yaml
         org = write_text(folder / profile.org_file, write_org(company, spec))
@@ -853,18 +853,31 @@ def _activity(rng, feature: str, *, asked: bool, accepted: bool) -> dict:
 # --- seats ---------------------------------------------------------------------------------
 
 
-def _seats_body(rng, accounts: list[_Account], last_active: dict[int, int],
-                span: _Span) -> dict:
+#: seats in a page of GitHub's seats API, at most
+SEATS_PER_PAGE = 100
+
+
+def _write_seat_list(path: Path, seats: list[dict]) -> Path:
+    """The seat list as the API pages it: a JSON array of pages of at most 100 seats, each
+    with the total (a single page of a large enterprise's seats would be a JSON value larger
+    than `enrich import` reads)."""
+    pages = [{"total_seats": len(seats), "seats": seats[i:i + SEATS_PER_PAGE]}
+             for i in range(0, len(seats), SEATS_PER_PAGE)]
+    return write_bytes(path, orjson.dumps(pages, option=orjson.OPT_INDENT_2))
+
+
+def _seat_objects(rng, accounts: list[_Account], last_active: dict[int, int],
+                  span: _Span) -> list[dict]:
     seats = []
     for account in sorted((a for a in accounts if a.seat_orgs), key=lambda a: a.login):
         seats += _account_seats(rng, account, last_active.get(account.user_id), span)
     # A seat whose user was deleted: GitHub keeps it with no assignee.
     created = rng.randint(span.first - 400, span.first - 120)
     seats.append(_seat(None, "acme-corp", "business", None, created, None, None))
-    return {"total_seats": len(seats), "seats": seats}
+    return seats
 
 
-def _write_seat_history(folder: Path, final: dict, accounts: list[_Account],
+def _write_seat_history(folder: Path, final: list[dict], accounts: list[_Account],
                         last_active: dict[int, dict[int, int]], month_ends: list[int]
                         ) -> tuple[tuple[int, Path], ...]:
     """The seat lists of the earlier months, from the last one: the seats created by then,
@@ -876,16 +889,15 @@ def _write_seat_history(folder: Path, final: dict, accounts: list[_Account],
     paths = []
     for end in month_ends:
         used = last_active[end]
-        seats = [_as_of(seat, end, used) for seat in final["seats"]
+        seats = [_as_of(seat, end, used) for seat in final
                  if parse_day(seat["created_at"][:10]) <= end]
         for account in reclaimed:
             assignee = {"login": account.login, "id": account.user_id, "type": "User"}
             org = _primary_org(account.person)
             seats.append(_seat(assignee, org, PLAN_OF_ORG[org], None, end - 400,
                                used.get(account.user_id), EDITORS[account.user_id % len(EDITORS)]))
-        body = {"total_seats": len(seats), "seats": seats}
-        paths.append((end, write_bytes(folder / "seat-history" / f"seats-{day_str(end)}.json",
-                                       orjson.dumps(body, option=orjson.OPT_INDENT_2))))
+        paths.append((end, _write_seat_list(
+            folder / "seat-history" / f"seats-{day_str(end)}.json", seats)))
     return tuple(paths)
 
 

@@ -547,6 +547,13 @@ class Store:
             f"SELECT {', '.join(_SEAT_FIELDS)} FROM seats WHERE snapshot = ? ORDER BY rowid",
             (snapshot,))]
 
+    def snapshot_plans(self, snapshot: int) -> list[tuple[int | None, str | None, str]]:
+        """`(user_id, login, plan_type)` of each seat object of a snapshot: what counting its
+        seats and their cost needs."""
+        return self._db.execute(
+            "SELECT user_id, login, plan_type FROM seats WHERE snapshot = ?",
+            (snapshot,)).fetchall()
+
     def snapshots_within(self, periods: Iterable[Period]) -> list[tuple[int, int] | None]:
         """For each period, `(id, taken_on)` of the latest seat snapshot taken in it, or None
         when none was."""

@@ -16,7 +16,7 @@ from enrich.job.places import open_store, output_folder
 from enrich.job.rolling import RollupResult
 from enrich.licenses import HeldSeat, Review, Summary, Terms, merge_holders, review_held
 from enrich.licenses import review as review_seats
-from enrich.licenses.history import SeatHistory, month_seats, reclaimed
+from enrich.licenses.history import SeatHistory, month_seats, placements, reclaimed
 from enrich.licenses.owners import cost_center_owners
 from enrich.licenses.review import window_start
 from enrich.outputs.files import prepare_folders
@@ -87,30 +87,36 @@ def seat_history(config: Config, org: Org, until: int, holders_now: set[int]) ->
     with open_store(config) as store:
         snapshots = store.snapshots_within(months)
         first = next((i for i, snapshot in enumerate(snapshots) if snapshot), len(months))
-        held = {i: merge_holders(store.snapshot_seats(snapshots[i][0]), terms)
-                for i in range(first, len(months)) if snapshots[i]}
-        person_of = holders_matched(config, org, held.values())
-        trend = [month_seats(month, snapshots[i] and snapshots[i][1], held.get(i, ()),
-                             org.directory, person_of, terms)
+        plans = {i: store.snapshot_plans(snapshots[i][0])
+                 for i in range(first, len(months)) if snapshots[i]}
+        person_of = holders_matched(config, org, plans.values())
+        placed = placements({user_id for seats in plans.values() for user_id, _, _ in seats
+                             if user_id is not None}, org.directory, person_of)
+        trend = [month_seats(month, snapshots[i] and snapshots[i][1], plans.get(i, ()),
+                             placed, terms)
                  for i, month in enumerate(months) if i >= first]
         previous = len(months) - 2
         saved = None
-        if previous in held:
-            review = previous_review(store, org.directory, person_of, held[previous],
-                                     months[previous].until, terms)
+        if previous in plans:
+            # only the seats whose holder is gone can have been reclaimed: the review of
+            # those is all the savings need, and a small part of a large enterprise's seats
+            gone = [seat for seat in store.snapshot_seats(snapshots[previous][0])
+                    if seat.user_id is not None and seat.user_id not in holders_now]
+            review = previous_review(store, org.directory, person_of,
+                                     merge_holders(gone, terms), months[previous].until, terms)
             saved = reclaimed(review, months[previous], snapshots[previous][1], holders_now)
     return SeatHistory(trend, saved)
 
 
-def holders_matched(config: Config, org: Org, seat_lists: Iterable[list[HeldSeat]]
+def holders_matched(config: Config, org: Org, seat_lists: Iterable[list[tuple]]
                     ) -> Mapping[int, str]:
-    """The run's matching, and the holders of earlier seat lists it has never seen (people
-    who have given their seat back and never engaged), matched by the same rules; excluded
-    accounts stay unmatched."""
-    unseen = {held.user_id: [held.login] for seats in seat_lists for held in seats
-              if held.user_id is not None and held.login is not None
-              and held.user_id not in org.users and held.user_id not in org.excluded
-              and held.login.lower() not in org.directory.excluded_logins}
+    """The run's matching, and the holders of earlier seat lists (`(user_id, login, plan)`
+    per seat object) it has never seen (people who have given their seat back and never
+    engaged), matched by the same rules; excluded accounts stay unmatched."""
+    unseen = {user_id: [login] for seats in seat_lists for user_id, login, _ in seats
+              if user_id is not None and login is not None and user_id not in org.users
+              and user_id not in org.excluded
+              and login.lower() not in org.directory.excluded_logins}
     if not unseen:
         return org.matching.person_of
     found = match_users(org.directory, unseen, match_email_local_part=config.get(

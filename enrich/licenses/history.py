@@ -13,9 +13,9 @@ from dataclasses import dataclass
 
 from enrich.dates import Period, to_date
 from enrich.directory.model import Directory
-from enrich.licenses.holders import HeldSeat, Terms
-from enrich.licenses.review import Review, ReviewedSeat, holder_of
-from enrich.rollup.units import ENTERPRISE_ID, ENTERPRISE_NAME, cost_center_order
+from enrich.licenses.holders import Terms, dearest_plan
+from enrich.licenses.review import Review, ReviewedSeat, cost_center_named, person_holding
+from enrich.rollup.units import ENTERPRISE_ID, ENTERPRISE_NAME, UNMAPPED, cost_center_order
 
 
 @dataclass(frozen=True)
@@ -59,8 +59,6 @@ class Reclaimed:
     #: by cost center, as the previous review placed them; only those with a seat reclaimed
     cost_centers: list[SeatCount]
     total: SeatCount
-    #: the previous review's candidates, and their monthly cost
-    proposed: SeatCount
 
 
 @dataclass(frozen=True)
@@ -80,20 +78,56 @@ class SeatHistory:
         return {cc: names[cc] for cc in sorted(names, key=cost_center_order)}
 
 
-def month_seats(month: Period, taken_on: int | None, held_seats: Iterable[HeldSeat],
-                directory: Directory, person_of: Mapping[int, str], terms: Terms) -> MonthSeats:
-    """The seats of a month's snapshot (merged per holder), per cost center and in total."""
+def placements(user_ids: Iterable[int], directory: Directory, person_of: Mapping[int, str]
+               ) -> dict[int, tuple[str, str]]:
+    """user_id -> the cost center (and its name) where the review counts that holder's seat:
+    worked out once for every month of the trend, whose holders are mostly the same."""
+    unmapped = (UNMAPPED, UNMAPPED)
+    by_placement: dict[tuple, tuple[str, str]] = {}
+    result = {}
+    for user_id in user_ids:
+        person = person_holding(user_id, directory, person_of)
+        if person is None:
+            result[user_id] = unmapped
+            continue
+        key = (person.cost_center, person.unit)
+        if key not in by_placement:
+            by_placement[key] = cost_center_named(directory, person)
+        result[user_id] = by_placement[key]
+    return result
+
+
+def month_seats(month: Period, taken_on: int | None, plans: Iterable[tuple],
+                placed: Mapping[int, tuple[str, str]], terms: Terms) -> MonthSeats:
+    """The seats of a month's snapshot, given as `(user_id, login, plan_type)` per seat
+    object: one seat per holder at the dearest plan, as the review merges them (each object
+    without an assignee a seat of its own), in the cost center `placed` gives, and in
+    total."""
     if taken_on is None:
         return MonthSeats(month, None, [], None)
-    seats: dict[str, list] = {}
-    for held in held_seats:
-        holder = holder_of(held, directory, person_of)
-        group = seats.setdefault(holder.cost_center, [holder.cost_center_name, 0, 0.0])
-        group[1] += 1
-        group[2] += terms.price_of(held.plan_type)
-    counts = [SeatCount(cc, name, n, cost) for cc, (name, n, cost) in
-              sorted(seats.items(), key=lambda item: cost_center_order(item[0]))]
+    plan_of: dict[int, str] = {}
+    seats: dict[tuple[str, str], list] = {}
+    for user_id, _, plan in plans:
+        if user_id is None:
+            _add(seats, (UNMAPPED, UNMAPPED), terms.price_of(plan))
+        elif user_id in plan_of:
+            plan_of[user_id] = dearest_plan([plan_of[user_id], plan], terms)
+        else:
+            plan_of[user_id] = plan
+    for user_id, plan in plan_of.items():
+        _add(seats, placed[user_id], terms.price_of(plan))
+    counts = [SeatCount(cc, name, n, cost) for (cc, name), (n, cost) in
+              sorted(seats.items(), key=lambda item: cost_center_order(item[0][0]))]
     return MonthSeats(month, taken_on, counts, total(counts))
+
+
+def _add(seats: dict[tuple[str, str], list], cost_center: tuple[str, str], price: float) -> None:
+    group = seats.get(cost_center)
+    if group is None:
+        seats[cost_center] = [1, price]
+    else:
+        group[0] += 1
+        group[1] += price
 
 
 def total(counts: Collection[SeatCount]) -> SeatCount:
@@ -103,10 +137,10 @@ def total(counts: Collection[SeatCount]) -> SeatCount:
 
 def reclaimed(previous: Review, month: Period, taken_on: int,
               holders_now: Collection[int]) -> Reclaimed:
-    """The candidates of `previous` (the review of the month before, on its own snapshot)
-    whose holder (by GitHub user id) is not in `holders_now`, the user ids of this review's
-    seats. A seat without an assignee cannot be followed from one snapshot to the next: it
-    never counts as reclaimed."""
+    """The candidates of `previous` (the review of the month before, on its own snapshot,
+    of at least the seats whose holder is gone) whose holder (by GitHub user id) is not in
+    `holders_now`, the user ids of this review's seats. A seat without an assignee cannot be
+    followed from one snapshot to the next: it never counts as reclaimed."""
     gone = [seat for seat in previous.candidates
             if seat.seat.user_id is not None and seat.seat.user_id not in holders_now]
     by_cost_center: dict[str, list[ReviewedSeat]] = {}
@@ -116,6 +150,4 @@ def reclaimed(previous: Review, month: Period, taken_on: int,
                         sum(seat.price for seat in group))
               for cc, group in sorted(by_cost_center.items(),
                                       key=lambda item: cost_center_order(item[0]))]
-    e = previous.enterprise
-    return Reclaimed(month, taken_on, counts, total(counts),
-                     SeatCount(ENTERPRISE_ID, ENTERPRISE_NAME, e.candidates, e.idle_cost))
+    return Reclaimed(month, taken_on, counts, total(counts))

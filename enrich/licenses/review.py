@@ -11,7 +11,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from enrich.directory.model import Directory
+from enrich.directory.model import Directory, Person
 from enrich.licenses.holders import HeldSeat, Terms, merge_holders
 from enrich.rollup.units import (
     ENTERPRISE_ID,
@@ -178,14 +178,27 @@ def window_start(until: int, terms: Terms) -> int:
 
 
 def holder_of(held: HeldSeat, directory: Directory, person_of: Mapping[int, str]) -> Holder:
-    person_id = person_of.get(held.user_id) if held.user_id is not None else None
-    person = directory.people.get(person_id) if person_id is not None else None
+    person = person_holding(held.user_id, directory, person_of)
     if person is None:
         return UNKNOWN_HOLDER
-    cost_center = directory.cost_center_of(person) or NO_COST_CENTER
+    cost_center, cost_center_name = cost_center_named(directory, person)
     return Holder(person.id, person.name, person.unit, directory.units[person.unit].name,
                   person.manager, directory.people[person.manager].name if person.manager else None,
-                  cost_center, directory.cost_centers.get(cost_center, cost_center), person.left)
+                  cost_center, cost_center_name, person.left)
+
+
+def person_holding(user_id: int | None, directory: Directory, person_of: Mapping[int, str]
+                   ) -> Person | None:
+    """The org chart's person of a seat's assignee; None when it knows nobody (or there is no
+    assignee)."""
+    person_id = person_of.get(user_id) if user_id is not None else None
+    return directory.people.get(person_id) if person_id is not None else None
+
+
+def cost_center_named(directory: Directory, person: Person) -> tuple[str, str]:
+    """The cost center a holder's seat counts in, and its name: `(none)` without one."""
+    cost_center = directory.cost_center_of(person) or NO_COST_CENTER
+    return cost_center, directory.cost_centers.get(cost_center, cost_center)
 
 
 def review_seat(held: HeldSeat, holder: Holder, last_active: Mapping[int, int], since: int,
