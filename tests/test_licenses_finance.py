@@ -32,6 +32,8 @@ import pytest
 from conftest import pdf_text, read_csv_rows, seed_row, words, write_jsonl
 from test_license_review import run as hand_computed_review
 
+from enrich.directory.model import Directory, Lead, Unit
+from enrich.licenses.owners import cost_center_owners
 from enrich.outputs.license_tables import candidate_order
 
 ORG = """\
@@ -265,3 +267,18 @@ def test_14_7_the_readme_documents_every_license_csv_column(run_cli, finance):
         missing = [column for column in header
                    if f"`{re.sub(r'^seats[.].*', 'seats.PLAN', column)}`" not in readme]
         assert missing == [], name
+
+
+def test_14_3_a_cost_centers_owner_is_the_lead_of_its_topmost_unit():
+    lead = {name: Lead(name, f"{name.lower()}@example.com") for name in ("Ada", "Bob", "Cy")}
+    units = [Unit("top", "Top", cost_center="CC-1", lead=lead["Ada"]),
+             Unit("sub", "Sub", "top", cost_center="CC-1", lead=lead["Bob"]),
+             # two units at the same height with different leads: no owner
+             Unit("l", "Left", "top", cost_center="CC-2", lead=lead["Bob"]),
+             Unit("r", "Right", "top", cost_center="CC-2", lead=lead["Cy"]),
+             # the same lead twice is one owner; a unit without a lead gives none
+             Unit("x", "X", "top", cost_center="CC-3", lead=lead["Cy"]),
+             Unit("y", "Y", "top", cost_center="CC-3", lead=lead["Cy"]),
+             Unit("z", "Z", "top", cost_center="CC-4")]
+    owners = cost_center_owners(Directory({unit.id: unit for unit in units}, {}, {}))
+    assert owners == {"CC-1": lead["Ada"], "CC-3": lead["Cy"]}
