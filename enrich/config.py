@@ -114,17 +114,18 @@ SETTINGS: dict[str, Setting] = {
                                     choices=("A4", "Letter")),
     "licenses.inactive_after_days": Setting(
         "int", 30, "A seat without use in this many days up to the end of the period is "
-        "inactive.", minimum=1),
+        "not in use.", minimum=1),
     "licenses.grace_days": Setting("int", 14, "A seat younger than this is not reclaimed.",
                                    minimum=0),
     "licenses.prices": Setting("mapping", {"business": 19, "enterprise": 39},
                                "Monthly price of a seat per plan type.", check=check_prices),
     "licenses.currency": Setting("str", "USD", "Currency of the prices."),
     "licenses.pdf_rows": Setting("int", 20, "Reclaim candidates listed per cost center in "
-                                 "licenses.pdf, most idle first; reclaim.csv has them all.",
-                                 minimum=1),
+                                 "licenses.pdf, the most worth reclaiming first; reclaim.csv "
+                                 "has them all.", minimum=1),
     "licenses.per_cost_center": Setting("bool", False, "Also write one PDF per cost center, "
-                                        "for its owner."),
+                                        "for its owner, with every candidate, and its "
+                                        "reclaim CSV."),
     "seats.csv": Setting("file", None, "A seat CSV export, used instead of the seat lists "
                          "in the store."),
     "seats.columns": Setting("mapping", {}, "Field -> column header of the seat CSV, over the "

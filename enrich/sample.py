@@ -1,6 +1,6 @@
 """A realistic sample enterprise, invented deterministically, for `enrich demo` and the benchmark.
 
-`write_sample` writes an org chart (`org.yaml`), the seats API body (`seats.json`), a
+`write_sample` writes an org chart (`org.yaml`), the seats API's pages (`seats.json`), a
 configuration (`config.yaml`) and the Copilot engagement files the company's people would
 produce (`inbox/`), in every format `enrich` reads (SOURCES.md sections 1 to 3). People follow
 personas so that a rollup shows every segment of METRICS.md section 4, awareness gaps, one
@@ -25,7 +25,7 @@ from pathlib import Path
 
 import orjson
 
-from enrich.dates import Period, day_str
+from enrich.dates import Period, day_str, parse_day
 from enrich.directory.identity import emu_login_stem
 from enrich.features import CANONICAL
 from enrich.outputs.files import write_bytes, write_text
@@ -162,6 +162,8 @@ class Profile:
     #: the org chart's file: YAML reads well; JSON (which is YAML too) loads fifty times
     #: faster, which matters at benchmark size
     org_file: str = "org.yaml"
+    #: also the seat lists of the earlier months, for the license review's trend
+    seat_history: bool = False
 
     @property
     def min_people(self) -> int:
@@ -175,7 +177,7 @@ class Profile:
 
 PROFILES = {
     "demo": Profile(3, 9, {CHAMPION: 20, REGULAR: 30, NARROW: 15, LAGGING: 15, INACTIVE: 20},
-                    0.0, True, 0.01),
+                    0.0, True, 0.01, seat_history=True),
     # The benchmark wants volume: about 60% of people engaged on a weekday.
     "bench": Profile(5, 10, {CHAMPION: 50, REGULAR: 35, NARROW: 8, LAGGING: 4, INACTIVE: 3},
                      0.08, False, 0.005, "org.json"),
@@ -298,12 +300,15 @@ class SampleFiles:
     folder: Path
     config: Path
     org: Path
+    #: the seat list on the last day of the last month
     seats: Path
     inbox: Path
     #: engagement files, in day order
     engagement: tuple[Path, ...]
     #: engagement rows across those files
     rows: int
+    #: the seat lists on the last day of each earlier month, with that day, oldest first
+    seat_history: tuple[tuple[int, Path], ...] = ()
 
 
 def write_sample(folder, spec: SampleSpec) -> SampleFiles:
@@ -315,14 +320,17 @@ def write_sample(folder, spec: SampleSpec) -> SampleFiles:
     with cycle_collector_paused():
         company = _invent(rng, spec.people, profile, span)
         inbox = folder / "inbox"
+        month_ends = [month.until for month in spec.month_periods()]
         engagement, rows, last_active = _write_engagement(rng, inbox, company.accounts, span,
-                                                          profile)
-        seats = write_bytes(folder / "seats.json", orjson.dumps(
-            _seats_body(rng, company.accounts, last_active, span), option=orjson.OPT_INDENT_2))
+                                                          profile, month_ends)
+        seat_objects = _seat_objects(rng, company.accounts, last_active[month_ends[-1]], span)
+        seats = _write_seat_list(folder / "seats.json", seat_objects)
+        history = _write_seat_history(folder, seat_objects, company.accounts, last_active,
+                                      month_ends[:-1]) if profile.seat_history else ()
         write_org = _org_json if profile.org_file.endswith(".json") else _org_yaml
         org = write_text(folder / profile.org_file, write_org(company, spec))
     config = write_text(folder / "config.yaml", _config_yaml(profile.org_file), private=False)
-    return SampleFiles(folder, config, org, seats, inbox, tuple(engagement), rows)
+    return SampleFiles(folder, config, org, seats, inbox, tuple(engagement), rows, history)
 
 
 # --- the company ---------------------------------------------------------------------------
@@ -701,18 +709,26 @@ def _day_formats(days, last_month: Period, profile: Profile) -> dict[int, str]:
 
 
 def _write_engagement(rng, inbox: Path, accounts: list[_Account], span: _Span,
-                      profile: Profile) -> tuple[list[Path], int, dict[int, int]]:
-    """Writes one file per day with engagement; returns the files, the rows and each
-    user's last active day."""
+                      profile: Profile, month_ends: list[int]
+                      ) -> tuple[list[Path], int, dict[int, dict[int, int]]]:
+    """Writes one file per day with engagement; returns the files, the rows and, at the end
+    of each month, each user's last active day so far."""
     formats = _day_formats(span.days, span.last_month, profile)
-    paths, rows, last_active = [], 0, {}
+    paths, rows, last_active, at_month_end = [], 0, {}, {}
+    ends = iter(month_ends)
+    end = next(ends)
     for day, active in _simulate(rng, accounts, span.days, profile.weekend_rate):
+        while day > end:
+            at_month_end[end], end = dict(last_active), next(ends)
         if not active:
             continue  # GitHub writes no report for a day without engagement
         paths.append(_write_day(rng, inbox, day, active, formats.get(day, SEED)))
         rows += len(active)
         last_active.update((account.user_id, day) for account, _ in active)
-    return paths, rows, last_active
+    at_month_end[end] = last_active
+    for end in ends:  # days generated stop before the end of the last months
+        at_month_end[end] = last_active
+    return paths, rows, at_month_end
 
 
 def _write_day(rng, inbox: Path, day: int, active, kind: str) -> Path:
@@ -846,15 +862,64 @@ def _activity(rng, feature: str, *, asked: bool, accepted: bool) -> dict:
 # --- seats ---------------------------------------------------------------------------------
 
 
-def _seats_body(rng, accounts: list[_Account], last_active: dict[int, int],
-                span: _Span) -> dict:
+#: seats in a page of GitHub's seats API, at most
+SEATS_PER_PAGE = 100
+
+
+def _write_seat_list(path: Path, seats: list[dict]) -> Path:
+    """The seat list as the API pages it: a JSON array of pages of at most 100 seats, each
+    with the total (a single page of a large enterprise's seats would be a JSON value larger
+    than `enrich import` reads)."""
+    pages = [{"total_seats": len(seats), "seats": seats[i:i + SEATS_PER_PAGE]}
+             for i in range(0, len(seats), SEATS_PER_PAGE)]
+    return write_bytes(path, orjson.dumps(pages, option=orjson.OPT_INDENT_2))
+
+
+def _seat_objects(rng, accounts: list[_Account], last_active: dict[int, int],
+                  span: _Span) -> list[dict]:
     seats = []
     for account in sorted((a for a in accounts if a.seat_orgs), key=lambda a: a.login):
         seats += _account_seats(rng, account, last_active.get(account.user_id), span)
     # A seat whose user was deleted: GitHub keeps it with no assignee.
     created = rng.randint(span.first - 400, span.first - 120)
     seats.append(_seat(None, "acme-corp", "business", None, created, None, None))
-    return {"total_seats": len(seats), "seats": seats}
+    return seats
+
+
+def _write_seat_history(folder: Path, final: list[dict], accounts: list[_Account],
+                        last_active: dict[int, dict[int, int]], month_ends: list[int]
+                        ) -> tuple[tuple[int, Path], ...]:
+    """The seat lists of the earlier months, from the last one: the seats created by then,
+    their activity as it was, nothing being cancelled yet; and the seats of the people who
+    have left without a seat now, which were reclaimed in the last month. Drawn without
+    chance, so the rest of the sample stays as it is."""
+    reclaimed = [account for account in accounts if account.person and not account.seat_orgs
+                 and account.person.status == "left"]
+    paths = []
+    for end in month_ends:
+        used = last_active[end]
+        seats = [_as_of(seat, end, used) for seat in final
+                 if parse_day(seat["created_at"][:10]) <= end]
+        for account in reclaimed:
+            assignee = {"login": account.login, "id": account.user_id, "type": "User"}
+            org = _primary_org(account.person)
+            seats.append(_seat(assignee, org, PLAN_OF_ORG[org], None, end - 400,
+                               used.get(account.user_id), EDITORS[account.user_id % len(EDITORS)]))
+        paths.append((end, _write_seat_list(
+            folder / "seat-history" / f"seats-{day_str(end)}.json", seats)))
+    return tuple(paths)
+
+
+def _as_of(seat: dict, end: int, used: dict[int, int]) -> dict:
+    """A seat object of the last seat list as it was on `end`."""
+    activity = seat["last_activity_at"]
+    if activity is None or parse_day(activity[:10]) <= end:
+        return {**seat, "pending_cancellation_date": None}
+    last = used.get(seat["assignee"]["id"]) if seat["assignee"] else None
+    return {**seat, "pending_cancellation_date": None,
+            "last_activity_at": _timestamp(last, 16) if last is not None else None,
+            "last_activity_editor": seat["last_activity_editor"] if last is not None else None,
+            "last_authenticated_at": _timestamp(last, 17) if last is not None else None}
 
 
 #: seats granted through a team rather than to the user directly

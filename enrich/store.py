@@ -540,14 +540,33 @@ class Store:
             "ORDER BY taken_on DESC, id DESC LIMIT 1", (as_of,)).fetchone()
 
     def seat_snapshot(self, as_of: int) -> tuple[int, list[Seat]] | None:
-        """The latest seat snapshot taken on or before `as_of`, with its seats."""
+        """The latest seat snapshot taken on or before `as_of`: the day it was taken, and its
+        seats."""
         row = self._latest_snapshot(as_of)
         if row is None:
             return None
-        seats = [Seat(*values) for values in self._db.execute(
+        return row[1], self.snapshot_seats(row[0])
+
+    def snapshot_seats(self, snapshot: int) -> list[Seat]:
+        """The seats of a snapshot, in the order it listed them."""
+        return [Seat(*values) for values in self._db.execute(
             f"SELECT {', '.join(_SEAT_FIELDS)} FROM seats WHERE snapshot = ? ORDER BY rowid",
-            (row[0],))]
-        return row[1], seats
+            (snapshot,))]
+
+    def snapshot_plans(self, snapshot: int) -> list[tuple[int | None, str | None, str]]:
+        """`(user_id, login, plan_type)` of each seat object of a snapshot: what counting its
+        seats and their cost needs."""
+        return self._db.execute(
+            "SELECT user_id, login, plan_type FROM seats WHERE snapshot = ?",
+            (snapshot,)).fetchall()
+
+    def snapshots_within(self, periods: Iterable[Period]) -> list[tuple[int, int] | None]:
+        """For each period, `(id, taken_on)` of the latest seat snapshot taken in it, or None
+        when none was."""
+        return [self._db.execute(
+            "SELECT id, taken_on FROM seat_snapshots WHERE taken_on BETWEEN ? AND ? "
+            "ORDER BY taken_on DESC, id DESC LIMIT 1", (period.since, period.until)).fetchone()
+            for period in periods]
 
 
 class _PeriodRows:

@@ -90,6 +90,7 @@ def words(text: str) -> str:
 
 
 def read_csv_rows(path) -> list[dict]:
-    """A CSV file's rows as dicts by header."""
-    with open(path, newline="", encoding="utf-8") as fh:
+    """A CSV file's rows as dicts by header (a byte order mark, which enrich writes for
+    Excel, is not part of the first header)."""
+    with open(path, newline="", encoding="utf-8-sig") as fh:
         return list(csv.DictReader(fh))

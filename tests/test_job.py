@@ -97,7 +97,8 @@ def test_demo_is_deterministic_and_writes_every_output(run_cli, tmp_path):
     second = run_cli("demo", "--output", tmp_path / "b", "--month", "2025-03", "--people", "120")
     out = tmp_path / "a" / "out"
     assert sorted(p.name for p in out.iterdir()) == [
-        "licenses.csv", "licenses.html", "licenses.pdf", "outbox", "reclaim-export.json",
+        "chargeback.csv", "licenses-trend.csv", "licenses.csv", "licenses.html",
+        "licenses.pdf", "outbox", "reclaim-export.json",
         "reclaim.csv", "report-cost-centers.csv", "report-days.csv", "report-features.csv",
         "report-months.csv", "report-segments.csv", "report-teams.csv", "report.html",
         "report.pdf", "rollup-cost_center.csv", "rollup-enterprise.csv", "rollup-manager.csv",

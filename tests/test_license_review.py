@@ -120,19 +120,19 @@ def test_each_seat_by_cost_center_then_login():
     rows = [(s.seat.login, s.holder.cost_center, s.seat.plan_type, s.price, s.unknown_plan,
              s.active, s.status, s.reason, s.inactive_days, s.candidate) for s in run().seats]
     assert rows == [
-        ("ana", "cc-eng", "business", 19, False, True, "active", None, None, False),
-        ("ben", "cc-eng", "enterprise", 39, False, True, "active", None, None, False),
-        ("cat", "cc-eng", "enterprise", 39, False, False, "inactive", "inactive", 38, True),
+        ("ana", "cc-eng", "business", 19, False, True, "in use", None, None, False),
+        ("ben", "cc-eng", "enterprise", 39, False, True, "in use", None, None, False),
+        ("cat", "cc-eng", "enterprise", 39, False, False, "not in use", "not in use", 38, True),
         ("eve", "cc-eng", "business", 19, False, True, "leaver", "leaver", None, True),
         ("gus", "cc-eng", "enterprise", 39, False, False, "leaver", "leaver", None, True),
-        ("hal", "cc-eng", "business", 19, False, False, "pending", "inactive", 85, False),
+        ("hal", "cc-eng", "business", 19, False, False, "pending", "not in use", 85, False),
         ("ida", "cc-eng", "business", 19, False, False, "grace", "never used", None, False),
-        ("dov", "cc-fin", "business", 19, False, True, "active", None, None, False),
+        ("dov", "cc-fin", "business", 19, False, True, "in use", None, None, False),
         ("lee", "cc-fin", "business", 19, False, True, "pending", None, None, False),
-        ("fay", "(none)", "business", 19, False, False, "inactive", "inactive", 30, True),
-        ("jon", "(none)", "business", 19, False, False, "inactive", "never used", None, True),
-        ("zed", "(unmapped)", "copilot_pro", 19, True, True, "active", None, None, False),
-        (None, "(unmapped)", "business", 19, False, False, "inactive", "never used", None,
+        ("fay", "(none)", "business", 19, False, False, "not in use", "not in use", 30, True),
+        ("jon", "(none)", "business", 19, False, False, "not in use", "never used", None, True),
+        ("zed", "(unmapped)", "copilot_pro", 19, True, True, "in use", None, None, False),
+        (None, "(unmapped)", "business", 19, False, False, "not in use", "never used", None,
          True),
     ]
 

@@ -97,7 +97,7 @@ def test_the_pdf_holds_the_totals_per_cost_center(run_cli, company):
     assert "4 seats can be reclaimed, saving 116 USD a month (1,392 USD a year)" in text
     # each cost center's candidates with their reasons, and the seats spared
     assert "f2 Fred Finance Finance Fay Finance 2024-01-01 no record 2025-03-25 leaver" in text
-    assert "e2 Eve Eng =Engineering" in text and "inactive 48 days" in text
+    assert "e2 Eve Eng =Engineering" in text and "unused for 48 days" in text
     assert "e1 =cmd|' /c calc'!A0" in text and "never used" in text
     assert "cancelled on" in text and "2025-04-15" in text and "in grace" in text
     assert "The org chart does not know who holds these seats" in text
@@ -109,15 +109,15 @@ def test_every_seat_is_a_row_and_formulas_are_neutralised(run_cli, company):
     assert len(seats) == 7
     e2 = next(row for row in seats if row["login"] == "e2")
     assert (e2["plan_type"], e2["organizations"], e2["assigning_teams"], e2["created_day"],
-            e2["status"], e2["inactive_days"]) == (
-        "enterprise", "acme beta", "devs", "2024-01-01", "inactive", "48")
+            e2["status"], e2["days_since_last_use"]) == (
+        "enterprise", "acme beta", "devs", "2024-01-01", "not in use", "48")
     e1 = next(row for row in seats if row["login"] == "e1")
     assert e1["name"] == "'=cmd|' /c calc'!A0" and e1["unit_name"] == "'=Engineering"
     assert e1["reason"] == "never used" and e1["last_engaged_day"] == ""
     reclaim = read_csv(company / "out" / "reclaim.csv")
     assert [(r["cost_center"], r["login"], r["reason"]) for r in reclaim] == [
-        ("CC-1", "f2", "leaver"), ("CC-2", "e1", "never used"), ("CC-2", "e2", "inactive"),
-        ("(unmapped)", "", "never used")]
+        ("CC-1", "f2", "leaver"), ("CC-2", "e1", "never used"),
+        ("(unmapped)", "", "never used"), ("CC-2", "e2", "not in use")]
     for name in ("licenses.csv", "reclaim.csv", "licenses.pdf", "licenses.html"):
         assert os.stat(company / "out" / name).st_mode & 0o777 == 0o600
 
@@ -181,7 +181,7 @@ def test_a_seat_csv_export_stands_in_for_the_stored_seats(run_cli, company):
     # F1 is f1, whom the store knows as user 11, engaged on 03-20
     assert (seats["F1"]["user_id"], seats["F1"]["name"], seats["F1"]["last_engaged_day"]) == (
         "11", "Fay Finance", "2025-03-20")
-    assert (seats["e2"]["status"], seats["e2"]["inactive_days"]) == ("inactive", "48")
+    assert (seats["e2"]["status"], seats["e2"]["days_since_last_use"]) == ("not in use", "48")
     assert (seats["newbie"]["user_id"], seats["newbie"]["cost_center"],
             seats["newbie"]["status"]) == ("-1", "(unmapped)", "grace")
     # the seats count in the rollup's population too: two holders in the org chart, one engaged

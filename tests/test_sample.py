@@ -44,7 +44,12 @@ def org(sample):
 
 @pytest.fixture(scope="module")
 def seats(sample):
-    return json.loads(sample.seats.read_text())
+    """The seat list's pages as one body: pages of at most 100 seats, as the API gives."""
+    pages = json.loads(sample.seats.read_text())
+    assert all(len(page["seats"]) <= 100 for page in pages)
+    assert len({page["total_seats"] for page in pages}) == 1
+    return {"total_seats": pages[0]["total_seats"],
+            "seats": [seat for page in pages for seat in page["seats"]]}
 
 
 def read_rows(path: Path) -> list[dict]:

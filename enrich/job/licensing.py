@@ -2,23 +2,29 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from enrich.config import Config
 from enrich.dates import Period
+from enrich.directory.identity import match_users
+from enrich.directory.model import Directory
 from enrich.errors import ConfigError, ExitStatus
-from enrich.job.org import Org, load_seats
+from enrich.job.org import Org, load_dated_seats, load_seats
 from enrich.job.period_check import require_data
 from enrich.job.places import open_store, output_folder
 from enrich.job.rolling import RollupResult
 from enrich.licenses import HeldSeat, Review, Summary, Terms, merge_holders, review_held
 from enrich.licenses import review as review_seats
+from enrich.licenses.history import SeatHistory, month_seats, placements, reclaimed
+from enrich.licenses.owners import cost_center_owners
 from enrich.licenses.review import window_start
 from enrich.outputs.files import prepare_folders
 from enrich.outputs.license_files import LicenseFiles, write_license_files
 from enrich.outputs.report_files import Look
 from enrich.processes import forked
+from enrich.rollup.trend import trend_months
 from enrich.store import Store
 from enrich.wording import counted
 
@@ -27,11 +33,12 @@ def license_review(config: Config, store: Store, org: Org, until: int, as_of: in
                    ) -> Review | None:
     """The license review of the seats (METRICS.md section 7), None without seat data."""
     terms = Terms.from_config(config)
-    held, last_active = held_seats(config, store, as_of, until, terms)
-    if held is None:
+    seats = held_seats(config, store, as_of, until, terms)
+    if seats is None:
         return None
+    held, last_active, taken_on = seats
     return review_held(held, org.directory, org.matching.person_of, until=until,
-                       last_active=last_active, terms=terms)
+                       last_active=last_active, terms=terms, taken_on=taken_on)
 
 
 def license_summary(config: Config, org: Org, until: int, as_of: int) -> Summary | None:
@@ -45,24 +52,86 @@ def license_summary(config: Config, org: Org, until: int, as_of: int) -> Summary
         seats = load_seats(config, store, as_of)
         if seats is None:
             return None
-        in_window = dict.fromkeys(store.active_users(window_start(until, terms), until), until)
+        in_window = window_activity(store, until, terms)
     return review_seats(seats, org.directory, org.matching.person_of, until=until,
                         last_active=in_window, terms=terms).summary
 
 
+def window_activity(store: Store, until: int, terms: Terms) -> dict[int, int]:
+    """`last_active` for a review that needs no more than whether each holder engaged in the
+    window (its figures and candidates, not the days since each seat was last used): the
+    window's active users, as if last active on `until`."""
+    return dict.fromkeys(store.active_users(window_start(until, terms), until), until)
+
+
 def held_seats(config: Config, store: Store, as_of: int, until: int, terms: Terms
-               ) -> tuple[list[HeldSeat] | None, dict[int, int]]:
-    """The seats merged per holder, and each user's last active day up to `until`."""
-    seats = load_seats(config, store, as_of)
-    if seats is None:
-        return None, {}
-    return merge_holders(seats, terms), store.last_active_days(until)
+               ) -> tuple[list[HeldSeat], dict[int, int], int | None] | None:
+    """The seats merged per holder, each user's last active day up to `until`, and the day
+    the seat list was taken (None for a seat CSV export); None without seat data."""
+    dated = load_dated_seats(config, store, as_of)
+    if dated is None:
+        return None
+    return merge_holders(dated[1], terms), store.last_active_days(until), dated[0]
 
 
 def _held_seats_apart(config: Config, as_of: int, until: int, terms: Terms):
     """`held_seats` in a forked process, through a connection of its own."""
     with open_store(config) as store:
         return held_seats(config, store, as_of, until, terms)
+
+
+def seat_history(config: Config, org: Org, until: int, holders_now: set[int]) -> SeatHistory:
+    """The seats of each month of the trend up to `until`'s, from the stored snapshots, and
+    what the reclaims proposed by the previous month's review saved: its candidates whose
+    holder is not in `holders_now`, the user ids of this review's seats."""
+    terms = Terms.from_config(config)
+    months = trend_months(until)
+    with open_store(config) as store:
+        snapshots = store.snapshots_within(months)
+        first = next((i for i, snapshot in enumerate(snapshots) if snapshot), len(months))
+        plans = {i: store.snapshot_plans(snapshots[i][0])
+                 for i in range(first, len(months)) if snapshots[i]}
+        person_of = holders_matched(config, org, plans.values())
+        placed = placements({user_id for seats in plans.values() for user_id, _, _ in seats
+                             if user_id is not None}, org.directory, person_of)
+        trend = [month_seats(month, snapshots[i] and snapshots[i][1], plans.get(i, ()),
+                             placed, terms)
+                 for i, month in enumerate(months) if i >= first]
+        previous = len(months) - 2
+        saved = None
+        if previous in plans:
+            # only the seats whose holder is gone can have been reclaimed: the review of
+            # those is all the savings need, and a small part of a large enterprise's seats
+            gone = [seat for seat in store.snapshot_seats(snapshots[previous][0])
+                    if seat.user_id is not None and seat.user_id not in holders_now]
+            review = previous_review(store, org.directory, person_of,
+                                     merge_holders(gone, terms), months[previous].until, terms)
+            saved = reclaimed(review, months[previous], snapshots[previous][1], holders_now)
+    return SeatHistory(trend, saved)
+
+
+def holders_matched(config: Config, org: Org, seat_lists: Iterable[list[tuple]]
+                    ) -> Mapping[int, str]:
+    """The run's matching, and the holders of earlier seat lists (`(user_id, login, plan)`
+    per seat object) it has never seen (people who have given their seat back and never
+    engaged), matched by the same rules; excluded accounts stay unmatched."""
+    unseen = {user_id: [login] for seats in seat_lists for user_id, login, _ in seats
+              if user_id is not None and login is not None and user_id not in org.users
+              and user_id not in org.excluded
+              and login.lower() not in org.directory.excluded_logins}
+    if not unseen:
+        return org.matching.person_of
+    found = match_users(org.directory, unseen, match_email_local_part=config.get(
+        "identity.match_email_local_part")).person_of
+    return {**org.matching.person_of, **found}
+
+
+def previous_review(store: Store, directory: Directory, person_of: Mapping[int, str],
+                    held: list[HeldSeat], until: int, terms: Terms) -> Review:
+    """The review of an earlier month's seats as this run's org chart sees them, for its
+    candidates (`window_activity`)."""
+    return review_held(held, directory, person_of, until=until,
+                       last_active=window_activity(store, until, terms), terms=terms)
 
 
 @dataclass
@@ -88,14 +157,18 @@ def licenses(config: Config, period: Period, *, as_of: int, output: Path | None 
         # day takes as long as loading the org chart: it is done on the side.
         seats = forked(lambda: _held_seats_apart(config, as_of, period.until, terms))
         org = rolled.org if rolled else Org.load(config, store, as_of)
-    held, last_active = seats()
-    if held is None:
+    seats = seats()
+    if seats is None:
         raise ConfigError("no seat data: fetch the seats (github.seats: true), import a seat "
                           "list, or set seats.csv")
+    held, last_active, taken_on = seats
+    holders_now = {seat.user_id for seat in held if seat.user_id is not None}
+    history = forked(lambda: seat_history(config, org, period.until, holders_now))
     review = review_held(held, org.directory, org.matching.person_of, until=period.until,
-                         last_active=last_active, terms=terms)
+                         last_active=last_active, terms=terms, taken_on=taken_on)
     files = write_license_files(
-        review, Look.from_config(config), folder.path,
+        review, history(), cost_center_owners(org.directory), Look.from_config(config),
+        folder.path,
         rows=config.get("licenses.pdf_rows"), per_cost_center=config.get(
             "licenses.per_cost_center"), export=export)
     return LicensesResult(period, files, review)

@@ -97,9 +97,15 @@ class Org:
 def load_seats(config: Config, store: Store, as_of: int) -> list[Seat] | None:
     """The seats: the configured seat CSV export, else the latest seat list stored on or
     before `as_of`; None without either."""
+    dated = load_dated_seats(config, store, as_of)
+    return dated[1] if dated else None
+
+
+def load_dated_seats(config: Config, store: Store, as_of: int
+                     ) -> tuple[int | None, list[Seat]] | None:
+    """`load_seats` with the day the seat list was taken (None for a seat CSV export)."""
     path = config.get("seats.csv")
     if path is not None:
-        return resolve_user_ids(read_seat_csv(path, config.get("seats.columns")),
-                                store.logins())
-    snapshot = store.seat_snapshot(as_of)
-    return snapshot[1] if snapshot else None
+        return None, resolve_user_ids(read_seat_csv(path, config.get("seats.columns")),
+                                      store.logins())
+    return store.seat_snapshot(as_of)

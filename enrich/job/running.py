@@ -177,8 +177,8 @@ def demo(folder: Path, *, month: str, seed: int = 7, people: int = 300, out=None
     """`enrich demo`: a sample enterprise written to `folder`, imported, rolled up and
     reported on.
 
-    Deterministic for a seed and a month: the seat list counts as taken the day after the
-    month, and the run happens that day.
+    Deterministic for a seed and a month: each month's seat list counts as taken on its last
+    day, and the run happens the day after the month.
     """
     folder = Path(folder)
     prepare_folders(Folder("--output", folder))
@@ -191,12 +191,15 @@ def demo(folder: Path, *, month: str, seed: int = 7, people: int = 300, out=None
     config = Config.load(sample.config)
     run_day = period.until + 1
     generated = spec.generated_days()
+    for taken_on, seats in sample.seat_history:
+        import_files(config, [seats], seats_taken_on=taken_on, today=run_day)
     summary = import_files(config, [sample.inbox, sample.seats],
-                           covers=(generated[0], generated[-1]), seats_taken_on=run_day,
+                           covers=(generated[0], generated[-1]), seats_taken_on=period.until,
                            today=run_day, progress=progress)
     rows = sum(f.read for f in summary.files if f.kind != "seats")
     print(f"imported {counted(rows, 'engagement row')} from "
-          f"{counted(len(sample.engagement), 'file')}, and the seat list", file=out)
+          f"{counted(len(sample.engagement), 'file')}, and "
+          f"{counted(len(sample.seat_history) + 1, 'monthly seat list')}", file=out)
     result = rollup(config, period, as_of=run_day)
     print_rollup_result(result, out)
     made = report(config, period, as_of=run_day, rolled=result)

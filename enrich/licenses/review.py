@@ -11,7 +11,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from enrich.directory.model import Directory
+from enrich.directory.model import Directory, Person
 from enrich.licenses.holders import HeldSeat, Terms, merge_holders
 from enrich.rollup.units import (
     ENTERPRISE_ID,
@@ -22,16 +22,18 @@ from enrich.rollup.units import (
 )
 from enrich.sources.seats import Seat
 
-# A seat's status: what the review does with it. Exactly one applies, in this order.
+# A seat's status: what the review does with it. Exactly one applies, in this order. A seat
+# is "in use" or "not in use" (METRICS.md's active and inactive seat): "inactive" is a
+# segment of people in the reports.
 #: a pending_cancellation_date is set: already being reclaimed, whatever its use
 PENDING = "pending"
 #: the holder has left: a reclaim candidate
 LEAVER = "leaver"
-ACTIVE = "active"
+ACTIVE = "in use"
 #: unused but younger than the grace period: listed apart, not reclaimed yet
 GRACE = "grace"
 #: unused: a reclaim candidate
-INACTIVE = "inactive"
+INACTIVE = "not in use"
 CANDIDATE_STATUSES = (LEAVER, INACTIVE)
 
 # The reason a seat is, or would be, reclaimed (None for an active seat of a non-leaver).
@@ -107,6 +109,9 @@ class Summary:
     until: int
     cost_centers: list[CostCenterReview]
     enterprise: CostCenterReview
+    #: the people of the org chart who hold the seats (a person with seats under two GitHub
+    #: accounts holds two seats)
+    known_holders: int
 
 
 @dataclass(frozen=True)
@@ -120,10 +125,14 @@ class Review:
     #: the cost centers that hold seats: by id, then `(none)`, then `(unmapped)`
     cost_centers: list[CostCenterReview]
     enterprise: CostCenterReview
+    #: the day the seat list was taken, when known (a seat CSV export carries none)
+    taken_on: int | None = None
 
     @property
     def summary(self) -> Summary:
-        return Summary(self.terms, self.since, self.until, self.cost_centers, self.enterprise)
+        holders = {seat.holder.person for seat in self.seats if seat.holder.person is not None}
+        return Summary(self.terms, self.since, self.until, self.cost_centers, self.enterprise,
+                       len(holders))
 
     @property
     def candidates(self) -> list[ReviewedSeat]:
@@ -151,16 +160,17 @@ def review(seats: Iterable[Seat], directory: Directory, person_of: Mapping[int, 
 
 def review_held(held_seats: Iterable[HeldSeat], directory: Directory,
                 person_of: Mapping[int, str], *, until: int, last_active: Mapping[int, int],
-                terms: Terms) -> Review:
+                terms: Terms, taken_on: int | None = None) -> Review:
     """`review` of seats already merged per holder (`merge_holders`), which needs neither
-    the directory nor the engagement: a large enterprise merges them on the side."""
+    the directory nor the engagement: a large enterprise merges them on the side.
+    `taken_on` is the day the seat list was taken, when known."""
     since = window_start(until, terms)
     reviewed = sorted(
         (review_seat(held, holder_of(held, directory, person_of), last_active, since, until,
                      terms) for held in held_seats),
         key=seat_order)
     return Review(terms, since, until, reviewed, cost_center_reviews(reviewed),
-                  summarize(ENTERPRISE_ID, ENTERPRISE_NAME, reviewed))
+                  summarize(ENTERPRISE_ID, ENTERPRISE_NAME, reviewed), taken_on)
 
 
 def window_start(until: int, terms: Terms) -> int:
@@ -168,14 +178,27 @@ def window_start(until: int, terms: Terms) -> int:
 
 
 def holder_of(held: HeldSeat, directory: Directory, person_of: Mapping[int, str]) -> Holder:
-    person_id = person_of.get(held.user_id) if held.user_id is not None else None
-    person = directory.people.get(person_id) if person_id is not None else None
+    person = person_holding(held.user_id, directory, person_of)
     if person is None:
         return UNKNOWN_HOLDER
-    cost_center = directory.cost_center_of(person) or NO_COST_CENTER
+    cost_center, cost_center_name = cost_center_named(directory, person)
     return Holder(person.id, person.name, person.unit, directory.units[person.unit].name,
                   person.manager, directory.people[person.manager].name if person.manager else None,
-                  cost_center, directory.cost_centers.get(cost_center, cost_center), person.left)
+                  cost_center, cost_center_name, person.left)
+
+
+def person_holding(user_id: int | None, directory: Directory, person_of: Mapping[int, str]
+                   ) -> Person | None:
+    """The org chart's person of a seat's assignee; None when it knows nobody (or there is no
+    assignee)."""
+    person_id = person_of.get(user_id) if user_id is not None else None
+    return directory.people.get(person_id) if person_id is not None else None
+
+
+def cost_center_named(directory: Directory, person: Person) -> tuple[str, str]:
+    """The cost center a holder's seat counts in, and its name: `(none)` without one."""
+    cost_center = directory.cost_center_of(person) or NO_COST_CENTER
+    return cost_center, directory.cost_centers.get(cost_center, cost_center)
 
 
 def review_seat(held: HeldSeat, holder: Holder, last_active: Mapping[int, int], since: int,

@@ -15,6 +15,7 @@ from enrich import features as feature_names
 from enrich.dates import Period, day_str
 from enrich.licenses import CostCenterReview, Summary
 from enrich.outputs.privacy import hidden_by_period, hidden_units
+from enrich.outputs.seats_and_people import SeatsAndPeople, seats_and_people
 from enrich.rollup.inputs import Thresholds
 from enrich.rollup.trend import MonthAdoption
 from enrich.rollup.units import (
@@ -143,6 +144,8 @@ class Licenses:
     inactive_after_days: int
     enterprise: CostCenterReview
     rows: list[LicenseRow]
+    #: how seats, seats in use, population and engaged relate
+    relation: SeatsAndPeople
 
 
 @dataclass
@@ -195,16 +198,17 @@ def build_report(rollup: dict, period: Period, months: Sequence[MonthAdoption],
         daily=_daily(rollup["units"][0], coverage),
         months=list(months),
         unmatched_logins=len(rollup["unmapped"]),
-        licenses=_licenses(licenses, options.min_group_size) if licenses else None)
+        licenses=_licenses(licenses, options.min_group_size, rollup) if licenses else None)
     return report
 
 
-def _licenses(review: Summary, min_group_size: int) -> Licenses:
+def _licenses(review: Summary, min_group_size: int, rollup: dict) -> Licenses:
     """Cost centers with fewer seats than the smallest group shown are hidden, as units are."""
     hidden = hidden_units(({"id": c.id, "parent": None, "population": c.seats}
                            for c in review.cost_centers), min_group_size)
     return Licenses(review.terms.currency, review.terms.inactive_after_days, review.enterprise,
-                    [LicenseRow(c, hidden.get(c.id)) for c in review.cost_centers])
+                    [LicenseRow(c, hidden.get(c.id)) for c in review.cost_centers],
+                    seats_and_people(review, rollup))
 
 
 def _by_dimension(units: list[dict]) -> dict[str, list[dict]]:
