@@ -108,7 +108,9 @@ def test_the_pdf_holds_the_figures_of_the_month(run_cli, company):
     ]
     for row in team_rows:
         assert row in text
-    assert "Platform CC 13 9 69.2% 1.2 +30.8 pts" in text
+    # 9/13 = 69.23% and 5/13 = 38.46% in February: the change is that of the rates as
+    # printed, 69.2 - 38.5 = 30.7 (not the exact 30.77, which would print as 30.8)
+    assert "Platform CC 13 9 69.2% 1.2 +30.7 pts" in text
     assert re.search(r"Page 1 of \d+", text)
     assert len(pages) - 1 == int(re.search(r"Page 1 of (\d+)", text).group(1))
     # the same figures in the tables' CSV twins
@@ -290,3 +292,26 @@ def test_weasyprint_renders_the_report_without_a_complaint(run_cli, company, cap
     with caplog.at_level(logging.WARNING, logger="weasyprint"):
         assert run_cli("report", "--month", "2025-03").status == 0
     assert [r.getMessage() for r in caplog.records if r.name.startswith("weasyprint")] == []
+
+
+def test_14_5_names_shown_the_top_managers_tree_is_not_hidden_for_a_few_accounts(
+        run_cli, company):
+    # one GitHub account that matches nobody engaged in March: the enterprise is 20 people,
+    # p1's reporting tree 18; the enterprise less the tree is the account and p1 together
+    write_jsonl(company / "more" / "mar.jsonl",
+                [seed_row("2025-03-05", "stranger", 999, "code_completion")])
+    assert run_cli("import", "--covers", "2025-03-05..2025-03-05", "more").status == 0
+    write_config(company, "leadership: {show_names: true}\n")
+    assert run_cli("report", "--month", "2025-03").status == ExitStatus.OK
+    text = words(pdf_text(company / "out" / "report.pdf"))
+    chains = text[text.index("By management chain"):]
+    assert "Pat Person1 18 11 61.1%" in chains
+    assert "Not in the org chart fewer than 5 people" in chains
+    assert "not shown, so that" not in chains.split("Enterprise")[0]
+    # the teams: everyone is in one, so the enterprise less the shown teams would be the
+    # account alone: the tiny team (hidden itself) is beside it, and nothing else is hidden
+    teams = text[text.index("By team"):text.index("By cost center")]
+    assert "Apps 6 3 50.0%" in teams
+    managers = {row["id"]: row for row in read_csv(company / "out" / "report-managers.csv")}
+    assert managers["p1"]["population"] == "18"
+    assert managers["(unmapped)"]["note"] == "fewer than 5 people"

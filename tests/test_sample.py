@@ -349,3 +349,10 @@ def test_bench_script(tmp_path):
 def test_bad_specs_are_refused(change, message):
     with pytest.raises(ValueError, match=message):
         SampleSpec(**{"last_month": "2025-03", **change})
+
+
+def test_14_5_every_unit_of_the_demo_has_a_name_of_its_own(org):
+    names = [unit["name"] for unit in org["units"]]
+    assert len(names) == len(set(names))
+    cost_centers = list(org["cost_centers"].values())
+    assert len(cost_centers) == len(set(cost_centers))

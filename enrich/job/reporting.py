@@ -77,7 +77,8 @@ def report(config: Config, period: Period, *, output: Path | None = None, as_of:
         months = monthly_trend(store, org, period, rolled_up)
     licenses = licenses()
     content = build_report(rolled_up, period, months, ReportOptions.from_config(config),
-                           licenses=licenses)
+                           licenses=licenses,
+                           seat_holders=None if org.holders is None else len(org.holders))
     files = write_report(content, Look.from_config(config), folder.path)
     return ReportResult(period, files, rolled_up["period"]["missing_days"])
 

@@ -61,6 +61,18 @@ def logo_uri(path: Path | None) -> str | None:
 # Filters: rounding happens only in what people read (METRICS.md section 8).
 
 NOT_AVAILABLE = "–"
+#: decimals of a percentage as people read it ("72.9%"), and of a change in points
+PCT_DIGITS = 1
+
+
+def difference(now: float | None, before: float | None, digits: int = PCT_DIGITS
+               ) -> float | None:
+    """`now - before` as people read them: the difference of the two figures as printed,
+    rounded to `digits` decimals, so that "44.4% to 70.4%" goes with "+26.0 points" (not the
+    exact +25.9). None when either is None."""
+    if now is None or before is None:
+        return None
+    return round(round(now, digits) - round(before, digits), digits)
 
 
 def pct(share: float | None, digits: int = 1) -> str:
