@@ -463,8 +463,9 @@ def _grow(rng, parent: _Unit, units: list[_Unit], fanout: float, depth: int, num
     count = min(len(allowed), whole + (rng.random() < fanout - whole))
     fresh = [group for group in allowed if group[1] not in taken]
     choices = fresh if len(fresh) >= count else allowed
-    for index, (slug, name) in enumerate(sorted(rng.sample(choices, count)), 1):
-        taken.add(name)
+    picked = sorted(rng.sample(choices, count))
+    taken.update(name for _, name in picked)
+    for index, (slug, name) in enumerate(picked, 1):
         unit = _Unit(f"{parent.id}-{slug}", name, parent.id, parent.division, parent.depth + 1)
         if unit.depth == 2 and rng.random() < DEPARTMENT_COST_CENTER_SHARE:
             unit.cost_center = f"CC-{number}{index:02d}"

@@ -351,7 +351,10 @@ def test_bad_specs_are_refused(change, message):
         SampleSpec(**{"last_month": "2025-03", **change})
 
 
-def test_14_5_every_unit_of_the_demo_has_a_name_of_its_own(org):
+@pytest.mark.parametrize("people", [120, 300])
+def test_14_5_every_unit_of_the_demo_has_a_name_of_its_own(tmp_path, people):
+    sample = write_sample(tmp_path, SampleSpec(last_month="2025-03", people=people, months=1))
+    org = yaml.safe_load(sample.org.read_text(encoding="utf-8"))
     names = [unit["name"] for unit in org["units"]]
     assert len(names) == len(set(names))
     cost_centers = list(org["cost_centers"].values())

@@ -32,7 +32,9 @@ def environment(folder: Path | None = None, *, text: bool = False) -> jinja2.Env
                              undefined=jinja2.StrictUndefined, trim_blocks=text,
                              lstrip_blocks=True, keep_trailing_newline=True)
     env.filters.update(pct=pct, points=points, number=number, decimal=decimal, money=money,
-                       month_name=month_name, day_ranges=day_ranges)
+                       month_name=month_name, day_ranges=day_ranges, threshold=threshold,
+                       pct_beside=pct_beside)
+    env.globals.update(difference=difference)
     return env
 
 
@@ -77,6 +79,28 @@ def difference(now: float | None, before: float | None, digits: int = PCT_DIGITS
 
 def pct(share: float | None, digits: int = 1) -> str:
     return NOT_AVAILABLE if share is None else f"{share * 100:.{digits}f}%"
+
+
+def threshold(share: float) -> str:
+    """A configured share as a rule states it: "10%", "7.5%"."""
+    return f"{round(share * 100, 4):g}%"
+
+
+def pct_beside(share: float | None, below: float, under: bool) -> str:
+    """A share in whole percent, printed so that it agrees with a rule "fewer than `below`"
+    that `under` says it meets or not: 9.96% under a 10% rule reads "<10%", not "10%"; a share
+    that does not meet it gets the decimals it needs not to read as if it did (12.5% beside
+    a 12.5% rule, not "12%")."""
+    if share is None:
+        return NOT_AVAILABLE
+    limit = round(below * 100, 4)  # 0.1 * 100 is 10.000000000000002
+    if under:
+        shown = pct(share, 0)
+        return f"<{threshold(below)}" if float(shown[:-1]) >= limit else shown
+    digits = 0
+    while float(pct(share, digits)[:-1]) < limit and digits < 3:
+        digits += 1
+    return pct(share, digits)
 
 
 def points(change: float | None) -> Markup | str:

@@ -95,7 +95,7 @@ def render_report_html(report: Report, look: Look) -> str:
         else f"the previous {len(previous)} days",
         "licenses": report.licenses,
         "charts": {
-            "daily": charts.daily_line(report.daily, width=640, height=200,
+            "daily": charts.daily_line(report.daily, width=640, height=180,
                                        color=look.color),
             "monthly": charts.monthly_adoption(
                 [(m.month.label()[:7], m.adoption_rate, m.incomplete) for m in report.months],
