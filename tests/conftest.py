@@ -78,6 +78,6 @@ def words(text: str) -> str:
 
 
 def read_csv_rows(path) -> list[dict]:
-    """A CSV file's rows as dicts by header."""
-    with open(path, newline="", encoding="utf-8") as fh:
+    """A CSV file's rows as dicts by header (enrich writes them with a byte order mark)."""
+    with open(path, newline="", encoding="utf-8-sig") as fh:
         return list(csv.DictReader(fh))

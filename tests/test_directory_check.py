@@ -54,7 +54,7 @@ def test_counts_warnings_and_unmatched_users_most_active_first(run_cli, company)
         "  yan: user 22, active on 1 of the 30 days to 2025-03-05",
         f"wrote {company}/out/directory-check.csv",
     ]
-    with (company / "out" / "directory-check.csv").open() as fh:
+    with (company / "out" / "directory-check.csv").open(encoding="utf-8-sig") as fh:
         rows = list(csv.reader(fh))
     assert rows[0] == ["severity", "kind", "subject", "detail"]
     assert ["warning", "people without a cost center", "e3", "Cy"] in rows
