@@ -467,3 +467,36 @@ def test_14_5_units_of_one_name_show_their_path_in_the_tables(run_cli, company):
     assert (rows["plat-bill"]["name"], rows["apps-bill"]["name"]) == (
         "Platform / Billing", "Apps / Billing")
     assert rows["plat"]["name"] == "Platform"
+
+
+def test_14_7_report_html_leaves_out_what_a_custom_template_would_fetch(
+        run_cli, company, web_server):
+    templates = company / "my-templates"
+    templates.mkdir()
+    # a style sheet that starts with an @import, as a company's base page might have it
+    (templates / "report.css").write_text(
+        f'@import url("{web_server}/brand.css");\n'
+        f"@import '{web_server}/more.css' screen;\n"
+        '{% include "_print.css" %}\n'
+        f"@font-face {{ font-family: Brand; src: url({web_server}/brand.woff2); }}\n"
+        'h1 { font-family: Brand, sans-serif; }\n'
+        '.cover { background: url("data:image/gif;base64,R0lGODlhAQABAAAAACw=") }\n')
+    (templates / "_report_methodology.html").write_text(
+        f'<p style="background: url(&quot;{web_server}/paper.png&quot;)">How we count.</p>\n'
+        f'<img src="{web_server}/seal.png" alt="Seal">\n'
+        '<p><a href="https://docs.github.com/copilot">Copilot documentation</a></p>\n')
+    write_config(company, "templates: my-templates\n")
+    result = run_cli("report", "--month", "2025-03")
+    assert result.status == ExitStatus.OK, result.stderr
+    assert CountingHandler.requests == []
+    html = (company / "out" / "report.html").read_text()
+    for name in ("brand.css", "more.css", "brand.woff2", "paper.png", "seal.png"):
+        url = f"{web_server}/{name}"
+        assert url not in html
+        assert (f"warning: the templates refer to {url}, which was not fetched: a report "
+                "reads only its own files, and report.html leaves it out") in result.stderr
+    assert result.stderr.count("warning: the templates refer to") == 5
+    # what the page holds itself stays: the data URI, a link to follow, the text
+    assert "data:image/gif;base64,R0lGODlhAQABAAAAACw=" in html
+    assert 'href="https://docs.github.com/copilot"' in html
+    assert '<img alt="Seal">' in html and "How we count." in html

@@ -7,13 +7,19 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from enrich.outputs import charts
 from enrich.outputs.files import atomic_open, write_bytes, write_text
 from enrich.outputs.findings import findings
-from enrich.outputs.render import difference, logo_uri, month_name, render_html
+from enrich.outputs.render import (
+    difference,
+    logo_uri,
+    month_name,
+    render_html,
+    self_contained,
+)
 from enrich.outputs.report import FeatureColumn, Report, Row
 from enrich.outputs.rollup_files import MEAN_DIGITS, RATE_DIGITS, cell
 from enrich.rollup.person import SEGMENTS
@@ -57,22 +63,28 @@ class ReportFiles:
     html: Path
     pdf: Path
     csvs: list[Path]
-    #: URLs a template referred to that were not fetched (only local files are)
+    #: URLs a template referred to that were not fetched for the PDF (only local files are)
     refused: list[str]
+    #: what report.html leaves out, so that it opens without the network: every reference
+    #: outside the file itself
+    left_out: list[str] = field(default_factory=list)
 
 
 def write_report(report: Report, look: Look, folder: Path, *, licenses_context=None
                  ) -> ReportFiles:
     folder = Path(folder)
     html = render_report_html(report, look)
-    html_path = write_text(folder / HTML_NAME, html)
+    standalone, left_out = self_contained(html)
+    html_path = write_text(folder / HTML_NAME, standalone)
     from enrich.outputs.pdf import render_pdf  # see its module: loaded when needed
+    # the PDF embeds what it reads: the files of the template folders too
     pdf, refused = render_pdf(
         html, folders=[look.templates] if look.templates else [],
         created=report.coverage.period.until,
         title=f"{look.company}: GitHub Copilot adoption, {_title(report)}")
     pdf_path = write_bytes(folder / PDF_NAME, pdf)
-    return ReportFiles(html_path, pdf_path, write_report_csvs(report, folder), refused)
+    return ReportFiles(html_path, pdf_path, write_report_csvs(report, folder), refused,
+                       left_out)
 
 
 def _title(report: Report) -> str:
