@@ -500,3 +500,40 @@ def test_14_7_report_html_leaves_out_what_a_custom_template_would_fetch(
     assert "data:image/gif;base64,R0lGODlhAQABAAAAACw=" in html
     assert 'href="https://docs.github.com/copilot"' in html
     assert '<img alt="Seal">' in html and "How we count." in html
+
+
+def test_14_6_chapters_share_pages_and_the_monthly_chart_is_shown_once(run_cli, company):
+    assert run_cli("report", "--month", "2025-03").status == ExitStatus.OK
+    out = company / "out"
+    pages = words(pdf_text(out / "report.pdf")).split("\f")[:-1]
+
+    def page_of(heading: str) -> int:
+        return next(i for i, page in enumerate(pages, 1) if f"\n{heading}\n" in page)
+
+    # the summary stands alone; the chapters after it follow each other where they fit
+    assert page_of("Executive summary") == 1
+    assert page_of("Adoption by unit") == page_of("Feature adoption") == 2
+    assert page_of("Engagement segments") == page_of("Over time") == 3
+    assert len(pages) == 4
+    html = (out / "report.html").read_text()
+    assert html.count('aria-label="Adoption rate by month') == 1
+    assert "Adoption by month" in html  # the months' table, in Over time
+
+
+def test_14_6_on_a_phone_every_table_scrolls_inside_its_own_box(run_cli, company):
+    write_config(company, "leadership: {show_names: true}\n")
+    assert run_cli("report", "--month", "2025-03").status == ExitStatus.OK
+    html = (company / "out" / "report.html").read_text()
+    body = html[html.index("<body>"):]
+    tables = [m.start() for m in re.finditer("<table", body)]
+    boxes = [m.start() for m in re.finditer('<div class="scroll">', body)]
+    closed = [m.start() for m in re.finditer("</div>", body)]
+    coverage = body.index('<table class="coverage">')  # four narrow columns: it fits
+    for start in tables:
+        if start == coverage:
+            continue
+        box = max(b for b in boxes if b < start)
+        assert not [c for c in closed if box < c < start], "a table outside a scrolling box"
+    css = html[:html.index("</style>")]
+    assert ".scroll { overflow-x: auto;" in css
+    assert "@media screen { @media (max-width: 640px) {" in css
