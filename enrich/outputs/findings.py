@@ -72,7 +72,8 @@ def _champions(report: Report) -> str | None:
         return None
     count = metrics["segments"]["champion"]
     t = report.options.thresholds
-    sentence = (f"{count} champion{'s' if count != 1 else ''} ({pct(count / metrics['population'])}"
+    share = pct(count / metrics["population"])
+    sentence = (f"{count:,} champion{'s' if count != 1 else ''} ({share}"
                 f" of the population) used at least {t.champion_min_features} features in "
                 f"{t.champion_min_consistency:.0%} of the weeks or more")
     divisions = [row for row in _divisions(report) if row.metrics["population"]]
@@ -89,7 +90,7 @@ def _lagging(report: Report) -> str | None:
         return None
     lagging = metrics["segments"]["lagging"]
     below = report.options.thresholds.lagging_below_consistency
-    return (f"{lagging} of {engaged} engaged people ({pct(lagging / engaged)}) are lagging: "
+    return (f"{lagging:,} of {engaged:,} engaged people ({pct(lagging / engaged)}) are lagging: "
             f"active in fewer than {below:.0%} of the weeks.")
 
 
@@ -98,6 +99,6 @@ def _narrow(report: Report) -> str | None:
     if not metrics["engaged"] or not metrics["narrow"]:
         return None
     narrow = metrics["narrow"]
-    return (f"{narrow} engaged {'people' if narrow != 1 else 'person'} "
+    return (f"{narrow:,} engaged {'people' if narrow != 1 else 'person'} "
             f"({pct(narrow / metrics['engaged'])}) used one feature at most: "
             "candidates for training on the others.")

@@ -115,7 +115,7 @@ def render_report_html(report: Report, look: Look) -> str:
             if sum(m.has_data for m in report.months) > 1 else None,
         },
         "segment_legend": charts.segment_legend(segment_colors),
-        "segment_bar": lambda counts: charts.segment_bar(counts, width=230, height=14,
+        "segment_bar": lambda counts: charts.segment_bar(counts, width=190, height=14,
                                                          colors=segment_colors),
         "bar": lambda value: charts.bar(value, width=60, height=8, color=look.color),
         "heat_color": lambda share: charts.heat_color(share, look.color),
