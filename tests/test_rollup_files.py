@@ -190,3 +190,13 @@ def test_14_7_every_csv_starts_with_a_byte_order_mark(tmp_path):
             assert path.read_bytes().startswith(b"\xef\xbb\xbf"), path.name
     assert (tmp_path / "rollup-team.csv").read_bytes().decode("utf-8-sig").startswith(
         "dimension,")
+
+
+def test_14_7_the_one_writer_of_csv_files_adds_the_byte_order_mark(tmp_path):
+    # licenses.csv, reclaim.csv and directory-check.csv are written through it too
+    from enrich.outputs.files import atomic_open
+    for name in ("any.csv", "notes.txt"):
+        with atomic_open(tmp_path / name, "w") as fh:
+            csv.writer(fh).writerow(["Björn García", "ok"])
+    assert (tmp_path / "any.csv").read_bytes() == "\ufeffBjörn García,ok\r\n".encode()
+    assert (tmp_path / "notes.txt").read_bytes() == "Björn García,ok\r\n".encode()
