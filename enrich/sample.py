@@ -138,7 +138,16 @@ GROUPS = (
     ("partner", "Partners"), ("pay", "Payments"), ("plat", "Platform"), ("price", "Pricing"),
     ("search", "Search"), ("sec", "Security"), ("ship", "Fulfilment"), ("sre", "Reliability"),
     ("store", "Storage"), ("support", "Support tooling"), ("tools", "Developer tools"),
-    ("web", "Web"),
+    ("web", "Web"), ("analytics", "Analytics"), ("apps", "Apps"), ("audit", "Audit"),
+    ("build", "Build systems"), ("cdn", "Content delivery"), ("cloud", "Cloud"),
+    ("comply", "Compliance"), ("crm", "CRM"), ("docs", "Documentation"), ("email", "Email"),
+    ("events", "Events"), ("exp", "Experimentation"), ("fraud", "Fraud detection"),
+    ("i18n", "Localization"), ("inventory", "Inventory"), ("kernel", "Kernel"),
+    ("loyalty", "Loyalty"), ("maps", "Maps"), ("media", "Media"), ("orders", "Orders"),
+    ("perf", "Performance"), ("privacy", "Privacy"), ("queue", "Queueing"),
+    ("recs", "Recommendations"), ("release", "Release engineering"), ("risk", "Risk"),
+    ("sdk", "SDKs"), ("sync", "Sync"), ("tax", "Tax"), ("video", "Video"), ("voice", "Voice"),
+    ("warehouse", "Data warehouse"),
 )
 EXEC_STAFF = 2
 DEPARTMENT_COST_CENTER_SHARE = 1 / 3
@@ -447,30 +456,39 @@ def _build_units(rng: random.Random, people: int, profile: Profile) -> list[_Uni
     leaves = people / profile.team_size
     fanout = max(2.0, (leaves / len(DIVISIONS)) ** (1 / (profile.depth - 1)))
     units = [_Unit(EXEC.slug, EXEC.name, None, EXEC, 1, "CC-000", "Corporate")]
+    taken: set[str] = set()
     for number, division in enumerate(DIVISIONS, 1):
         top = _Unit(division.slug, division.name, None, division, 1, f"CC-{number}00",
                     division.name)
         units.append(top)
-        _grow(rng, top, units, fanout, profile.depth, number)
+        _grow(rng, top, units, fanout, profile.depth, number, taken)
     return units
 
 
-def _grow(rng, parent: _Unit, units: list[_Unit], fanout: float, depth: int, number: int):
+def _grow(rng, parent: _Unit, units: list[_Unit], fanout: float, depth: int, number: int,
+          taken: set[str]):
+    """`taken`: the team names given out so far."""
     if parent.depth == depth:
         return
     parent.leaf = False
     whole = int(fanout)
-    # A team named like one of its parents ("Billing" in "Billing") reads like a mistake.
+    # A team named like one of its parents ("Billing" in "Billing") reads like a mistake, and
+    # two teams of one name are hard to tell apart: a name is given twice only once all are
+    # taken (a benchmark-sized tree has far more teams than names).
     ancestors = parent.id.split("-")
-    choices = [group for group in GROUPS if group[0] not in ancestors]
-    count = min(len(choices), whole + (rng.random() < fanout - whole))
-    for index, (slug, name) in enumerate(sorted(rng.sample(choices, count)), 1):
+    allowed = [group for group in GROUPS if group[0] not in ancestors]
+    count = min(len(allowed), whole + (rng.random() < fanout - whole))
+    fresh = [group for group in allowed if group[1] not in taken]
+    choices = fresh if len(fresh) >= count else allowed
+    picked = sorted(rng.sample(choices, count))
+    taken.update(name for _, name in picked)
+    for index, (slug, name) in enumerate(picked, 1):
         unit = _Unit(f"{parent.id}-{slug}", name, parent.id, parent.division, parent.depth + 1)
         if unit.depth == 2 and rng.random() < DEPARTMENT_COST_CENTER_SHARE:
             unit.cost_center = f"CC-{number}{index:02d}"
             unit.cost_center_name = f"{parent.division.name}: {name}"
         units.append(unit)
-        _grow(rng, unit, units, fanout, depth, number)
+        _grow(rng, unit, units, fanout, depth, number, taken)
 
 
 def _staff(rng, units: list[_Unit], people: int, namer: _Namer) -> list[_Person]:

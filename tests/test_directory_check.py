@@ -59,7 +59,7 @@ def test_14_7_counts_and_each_warning_under_its_own_heading(run_cli, company):
         "  e4: Dee",
         f"wrote {company}/out/directory-check.csv",
     ]
-    with (company / "out" / "directory-check.csv").open() as fh:
+    with (company / "out" / "directory-check.csv").open(encoding="utf-8-sig") as fh:
         rows = list(csv.reader(fh))
     assert rows[0] == ["severity", "kind", "subject", "detail"]
     assert ["warning", "people without a cost center", "e3", "Cy"] in rows

@@ -108,7 +108,9 @@ def test_the_pdf_holds_the_figures_of_the_month(run_cli, company):
     ]
     for row in team_rows:
         assert row in text
-    assert "Platform CC 13 9 69.2% 1.2 +30.8 pts" in text
+    # 9/13 = 69.23% and 5/13 = 38.46% in February: the change is that of the rates as
+    # printed, 69.2 - 38.5 = 30.7 (not the exact 30.77, which would print as 30.8)
+    assert "Platform CC 13 9 69.2% 1.2 +30.7 pts" in text
     assert re.search(r"Page 1 of \d+", text)
     assert len(pages) - 1 == int(re.search(r"Page 1 of (\d+)", text).group(1))
     # the same figures in the tables' CSV twins
@@ -290,3 +292,248 @@ def test_weasyprint_renders_the_report_without_a_complaint(run_cli, company, cap
     with caplog.at_level(logging.WARNING, logger="weasyprint"):
         assert run_cli("report", "--month", "2025-03").status == 0
     assert [r.getMessage() for r in caplog.records if r.name.startswith("weasyprint")] == []
+
+
+def test_14_5_names_shown_the_top_managers_tree_is_not_hidden_for_a_few_accounts(
+        run_cli, company):
+    # one GitHub account that matches nobody engaged in March: the enterprise is 20 people,
+    # p1's reporting tree 18; the enterprise less the tree is the account and p1 together
+    write_jsonl(company / "more" / "mar.jsonl",
+                [seed_row("2025-03-05", "stranger", 999, "code_completion")])
+    assert run_cli("import", "--covers", "2025-03-05..2025-03-05", "more").status == 0
+    write_config(company, "leadership: {show_names: true}\n")
+    assert run_cli("report", "--month", "2025-03").status == ExitStatus.OK
+    text = words(pdf_text(company / "out" / "report.pdf"))
+    chains = text[text.index("By management chain"):]
+    assert "Pat Person1 18 11 61.1%" in chains
+    assert "Not in the org chart fewer than 5 people" in chains
+    assert "not shown, so that" not in chains.split("Enterprise")[0]
+    # the teams: everyone is in one, so the enterprise less the shown teams would be the
+    # account alone: the tiny team (hidden itself) is beside it, and nothing else is hidden
+    teams = text[text.index("By team"):text.index("By cost center")]
+    assert "Apps 6 3 50.0%" in teams
+    managers = {row["id"]: row for row in read_csv(company / "out" / "report-managers.csv")}
+    assert managers["p1"]["population"] == "18"
+    assert managers["(unmapped)"]["note"] == "fewer than 5 people"
+
+
+CSV_DOCS = Path(__file__).resolve().parent.parent / "docs" / "csv-files.md"
+
+
+def documented_as(column: str, features: set[str]) -> str:
+    """How docs/csv-files.md names a column: `feature_users.FEATURE`, `daily_active.DAY`,
+    a previous period's column as the period's."""
+    column = column.removeprefix("previous.")
+    head, _, tail = column.partition(".")
+    if tail in features:
+        return f"{head}.FEATURE"
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", tail):
+        return f"{head}.DAY"
+    return "FEATURE" if column in features else column
+
+
+def test_14_7_every_column_of_every_rollup_and_report_csv_is_documented(run_cli, company):
+    write_config(company, "leadership: {show_names: true}\n")
+    assert run_cli("rollup", "--month", "2025-03").status == 0
+    assert run_cli("report", "--month", "2025-03").status == 0
+    out = company / "out"
+    features = set(json.loads((out / "rollup.json").read_text())["period"]["measured_days"])
+    docs = CSV_DOCS.read_text()
+    written = sorted(out.glob("*.csv"))
+    assert {p.name for p in written} >= {
+        "rollup-enterprise.csv", "rollup-team.csv", "rollup-cost_center.csv",
+        "rollup-manager.csv", "unmatched.csv", "report-teams.csv", "report-cost-centers.csv",
+        "report-managers.csv", "report-features.csv", "report-segments.csv",
+        "report-months.csv", "report-days.csv"}
+    undocumented = set()
+    for path in written:
+        assert path.name in docs or path.name.startswith("rollup-"), path.name
+        header = path.read_text(encoding="utf-8-sig").splitlines()[0].split(",")
+        undocumented |= {(path.name, column) for column in header
+                         if f"`{documented_as(column, features)}`" not in docs}
+        if any(column.startswith("previous.") for column in header):
+            assert "`previous.COLUMN`" in docs
+    assert undocumented == set()
+
+
+def test_14_5_features_measured_on_part_of_the_month_are_flagged_everywhere(run_cli, company):
+    # March 5 comes from a source that reports CLI, completions and agent mode only: the
+    # other features are measured on 2 of the 3 reported days (still measured in the
+    # period), agent mode on 1 (not measured in it: never a finding, though nobody used it)
+    write_jsonl(company / "more" / "mar5.jsonl", [
+        {"day": "2025-03-05T00:00:00.0000000Z", "login": login, "user_id": user_id(login),
+         "cli_engagement": 1, "code_completion_engagement": 1, "agent_engagement": 0}
+        for login in ("p1", "p2", "a1")])
+    assert run_cli("import", "more").status == 0
+    assert run_cli("report", "--month", "2025-03").status == ExitStatus.OK
+    text = words(pdf_text(company / "out" / "report.pdf"))
+    first = text.split("\f")[0]
+    assert ("Code review is the least known feature: 0.0% of engaged people used it "
+            "(measured on 2 of 3 reported days)") in " ".join(first.split())
+    assert "Agent mode is" not in text
+    flat = " ".join(text.split())
+    assert ("† Code review, Chat on GitHub.com, Inline chat, Knowledge base chat, Mobile chat, "
+            "Chat panel, Pull request summaries: measured on 2 of 3 reported days.") in flat
+    assert "Not measured in this period: Agent mode (measured on 1 of 3 reported days)" in flat
+    features = {row["id"]: row for row in read_csv(company / "out" / "report-features.csv")}
+    enterprise = features["enterprise"]
+    assert (enterprise["days_reported"], enterprise["measured_days.cli"],
+            enterprise["measured_days.code_review"]) == ("3", "3", "2")
+    assert enterprise["panel_chat"] == "0.0833"  # p1 of the 12 engaged
+    assert "agent" not in enterprise and "measured_days.agent" not in enterprise
+
+
+def test_14_5_report_csvs_round_and_their_changes_are_the_difference_of_what_they_write(
+        run_cli, company):
+    assert run_cli("report", "--month", "2025-03").status == ExitStatus.OK
+    out = company / "out"
+    centers = {row["id"]: row for row in read_csv(out / "report-cost-centers.csv")}
+    # 9/13 in March, 5/13 in February: 0.6923 - 0.3846 = 30.77 points (the PDF prints
+    # 69.2% and 38.5%, and +30.7 pts)
+    platform = centers["cc-plat"]
+    assert (platform["adoption_rate"], platform["previous_adoption_rate"],
+            platform["change_points"]) == ("0.6923", "0.3846", "30.77")
+    assert platform["mean_active_days"] == "1.22"  # 11 days over 9 people
+    text = words(pdf_text(out / "report.pdf"))
+    assert "Platform CC 13 9 69.2% 1.2 +30.7 pts" in text
+    first = " ".join(pdf_text(out / "report.pdf", layout=False).split("\f")[0].split())
+    assert "per engaged person, of 31 days with data" in first
+    for path in out.glob("report-*.csv"):
+        assert path.read_bytes().startswith(b"\xef\xbb\xbf"), path.name
+
+
+def test_14_5_the_appendix_says_how_population_seats_and_engaged_people_relate(
+        run_cli, company):
+    # seats: p1..p10, a1 and an account the org chart does not know; a stranger without a
+    # seat used Copilot, and so did a2, a3 and t1, who hold none
+    seats = [{"assignee": {"login": login, "id": user_id(login)}, "plan_type": "business",
+              "organization": {"login": "initech"}, "created_at": "2024-01-01T00:00:00Z"}
+             for login in [f"p{i}" for i in range(1, 11)] + ["a1"]]
+    seats.append({"assignee": {"login": "ghost", "id": 998}, "plan_type": "business",
+                  "organization": {"login": "initech"}, "created_at": "2024-01-01T00:00:00Z"})
+    (company / "seats.json").write_text(json.dumps({"total_seats": 12, "seats": seats}))
+    assert run_cli("import", "--seats-date", "2025-04-01", "seats.json").status == 0
+    write_jsonl(company / "more" / "mar.jsonl",
+                [seed_row("2025-03-05", "stranger", 999, "code_completion")])
+    assert run_cli("import", "more").status == 0
+    assert run_cli("report", "--month", "2025-03").status == ExitStatus.OK
+    # the definitions are in two columns, which pdftotext reads across: the HTML's text
+    html = (company / "out" / "report.html").read_text()
+    text = " ".join(re.sub(r"<[^>]+>", " ", html).split())
+    assert "the population of 15 is 11 people of the org chart" in " ".join(
+        pdf_text(company / "out" / "report.pdf", layout=False).split())
+    assert ("In March 2025 the population of 15 is 11 people of the org chart who hold a "
+            "seat, 3 of the org chart who used Copilot without one and 1 GitHub account that "
+            "matches nobody in the org chart but used Copilot; 13 of them used Copilot "
+            "(engaged). The 12 seats are every seat, whoever holds it, and 9 of them were in "
+            "use (used in the last 30 days of the period, or seen active by GitHub since).") in text
+    assert "13 of 15 people engaged" in text
+
+
+@pytest.mark.parametrize(("share", "below", "gap", "shown"), [
+    (0.0996, 0.10, True, "<10%"),   # rounds to 10%, yet a gap: fewer than 10%
+    (0.095, 0.10, True, "<10%"),
+    (0.094, 0.10, True, "9%"),
+    (0.10, 0.10, False, "10%"),
+    (0.125, 0.125, False, "12.5%"),  # 12% would read as under a 12.5% rule
+    (0.0749, 0.075, True, "7%"),
+    (0.0, 0.10, True, "0%"),
+    (None, 0.10, False, "–"),
+])
+def test_14_5_a_heatmap_cell_reads_as_the_gap_rule_says(share, below, gap, shown):
+    from enrich.outputs.render import pct_beside
+    assert pct_beside(share, below, gap) == shown
+
+
+def test_14_5_units_of_one_name_show_their_path_in_the_tables(run_cli, company):
+    (company / "org.yaml").write_text(org_yaml().replace(
+        "people:\n", "  - {id: plat-bill, name: Billing, parent: plat}\n"
+                     "  - {id: apps-bill, name: Billing, parent: apps}\n"
+                     "people:\n").replace("unit: plat, github: p5", "unit: plat-bill, github: p5")
+        .replace("unit: plat, github: p6", "unit: plat-bill, github: p6")
+        .replace("unit: plat, github: p7", "unit: plat-bill, github: p7")
+        .replace("unit: plat, github: p8", "unit: plat-bill, github: p8")
+        .replace("unit: plat, github: p9", "unit: plat-bill, github: p9")
+        .replace("unit: apps, github: a4", "unit: apps-bill, github: a4")
+        .replace("unit: apps, github: a5", "unit: apps-bill, github: a5")
+        .replace("unit: apps, github: a6", "unit: apps-bill, github: a6"))
+    write_config(company, "metrics: {min_group_size: 3}\n")
+    assert run_cli("report", "--month", "2025-03").status == ExitStatus.OK
+    text = words(pdf_text(company / "out" / "report.pdf"))
+    teams = text[text.index("By team"):text.index("By cost center")]
+    assert "Platform / Billing 5 4 80.0%" in teams  # p5..p9, p5..p8 engaged
+    assert "Apps / Billing 3 0 0.0%" in teams
+    rows = {row["id"]: row for row in read_csv(company / "out" / "report-teams.csv")}
+    assert (rows["plat-bill"]["name"], rows["apps-bill"]["name"]) == (
+        "Platform / Billing", "Apps / Billing")
+    assert rows["plat"]["name"] == "Platform"
+
+
+def test_14_7_report_html_leaves_out_what_a_custom_template_would_fetch(
+        run_cli, company, web_server):
+    templates = company / "my-templates"
+    templates.mkdir()
+    # a style sheet that starts with an @import, as a company's base page might have it
+    (templates / "report.css").write_text(
+        f'@import url("{web_server}/brand.css");\n'
+        f"@import '{web_server}/more.css' screen;\n"
+        '{% include "_print.css" %}\n'
+        f"@font-face {{ font-family: Brand; src: url({web_server}/brand.woff2); }}\n"
+        'h1 { font-family: Brand, sans-serif; }\n'
+        '.cover { background: url("data:image/gif;base64,R0lGODlhAQABAAAAACw=") }\n')
+    (templates / "_report_methodology.html").write_text(
+        f'<p style="background: url(&quot;{web_server}/paper.png&quot;)">How we count.</p>\n'
+        f'<img src="{web_server}/seal.png" alt="Seal">\n'
+        '<p><a href="https://docs.github.com/copilot">Copilot documentation</a></p>\n')
+    write_config(company, "templates: my-templates\n")
+    result = run_cli("report", "--month", "2025-03")
+    assert result.status == ExitStatus.OK, result.stderr
+    assert CountingHandler.requests == []
+    html = (company / "out" / "report.html").read_text()
+    for name in ("brand.css", "more.css", "brand.woff2", "paper.png", "seal.png"):
+        url = f"{web_server}/{name}"
+        assert url not in html
+        assert (f"warning: the templates refer to {url}, which was not fetched: a report "
+                "reads only its own files, and report.html leaves it out") in result.stderr
+    assert result.stderr.count("warning: the templates refer to") == 5
+    # what the page holds itself stays: the data URI, a link to follow, the text
+    assert "data:image/gif;base64,R0lGODlhAQABAAAAACw=" in html
+    assert 'href="https://docs.github.com/copilot"' in html
+    assert '<img alt="Seal">' in html and "How we count." in html
+
+
+def test_14_6_chapters_share_pages_and_the_monthly_chart_is_shown_once(run_cli, company):
+    assert run_cli("report", "--month", "2025-03").status == ExitStatus.OK
+    out = company / "out"
+    pages = words(pdf_text(out / "report.pdf")).split("\f")[:-1]
+
+    def page_of(heading: str) -> int:
+        return next(i for i, page in enumerate(pages, 1) if f"\n{heading}\n" in page)
+
+    # the summary stands alone; the chapters after it follow each other where they fit
+    assert page_of("Executive summary") == 1
+    assert page_of("Adoption by unit") == page_of("Feature adoption") == 2
+    assert page_of("Engagement segments") == page_of("Over time") == 3
+    assert len(pages) == 4
+    html = (out / "report.html").read_text()
+    assert html.count('aria-label="Adoption rate by month') == 1
+    assert "Adoption by month" in html  # the months' table, in Over time
+
+
+def test_14_6_on_a_phone_every_table_scrolls_inside_its_own_box(run_cli, company):
+    write_config(company, "leadership: {show_names: true}\n")
+    assert run_cli("report", "--month", "2025-03").status == ExitStatus.OK
+    html = (company / "out" / "report.html").read_text()
+    body = html[html.index("<body>"):]
+    tables = [m.start() for m in re.finditer("<table", body)]
+    boxes = [m.start() for m in re.finditer('<div class="scroll">', body)]
+    closed = [m.start() for m in re.finditer("</div>", body)]
+    coverage = body.index('<table class="coverage">')  # four narrow columns: it fits
+    for start in tables:
+        if start == coverage:
+            continue
+        box = max(b for b in boxes if b < start)
+        assert not [c for c in closed if box < c < start], "a table outside a scrolling box"
+    css = html[:html.index("</style>")]
+    assert ".scroll { overflow-x: auto;" in css
+    assert "@media screen { @media (max-width: 640px) {" in css

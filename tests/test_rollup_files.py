@@ -33,7 +33,7 @@ def rollup(previous_rows=None) -> dict:
 
 
 def read_csv(path) -> list[list[str]]:
-    with open(path, encoding="utf-8", newline="") as fh:
+    with open(path, encoding="utf-8-sig", newline="") as fh:
         return list(csv.reader(fh))
 
 
@@ -79,8 +79,10 @@ def test_team_csv_one_flat_row_per_unit(tmp_path):
     header, *rows = read_csv(tmp_path / "rollup-team.csv")
     assert header[:10] == ["dimension", "id", "name", "parent", "members", "population",
                            "engaged", "adoption_rate", "mean_active_days", "median_active_days"]
-    assert header[10:16] == ["segments.champion", "segments.regular", "segments.lagging",
-                             "segments.inactive", "narrow", "feature_users.cli"]
+    assert header[10:19] == ["segments.champion", "segments.regular", "segments.lagging",
+                             "segments.inactive", "narrow", "days_reported",
+                             "measured_days.cli", "measured_days.code_completion",
+                             "feature_users.cli"]
     assert "feature_adoption.code_completion" in header
     assert "daily_active.2025-03-03" in header
     assert "previous.feature_user_days.code_completion" in header
@@ -128,3 +130,73 @@ def test_cells_that_a_spreadsheet_would_run_get_a_quote(text):
 def test_other_cells_unchanged():
     assert [cell(v) for v in ("Ops", "", 3, 0.5, ["cli", "agent"], ["-x"])] == [
         "Ops", "", 3, 0.5, "cli agent", "'-x"]
+
+
+THREE_DAYS = Period.of("2025-03-03", "2025-03-05")
+
+
+def three_day_rollup() -> dict:
+    """Three people, one unit; cli is measured on the first day only (the source changed),
+    code_completion on all three. Ana used both on day 1, Ben completions on days 1 and 2,
+    Cy nothing."""
+    d1, d2, d3 = THREE_DAYS.days
+    people = {p: Person(p, p.title(), "ops") for p in ("ana", "ben", "cy")}
+    now = PeriodInput(THREE_DAYS, FEATURES, dict.fromkeys((d1, d2, d3), "reported"),
+                      {d1: 3, d2: 1, d3: 1}, [(1, d1, 3), (2, d1, 1), (2, d2, 1)])
+    before = THREE_DAYS.previous()
+    previous = PeriodInput(before, FEATURES, dict.fromkeys(before.days, "reported"),
+                           dict.fromkeys(before.days, 1), [(1, before.since, 1)])
+    return compute_rollup(Directory({"ops": Unit("ops", "Ops")}, people),
+                          {1: "ana", 2: "ben", 3: "cy"}, {}, now, previous)
+
+
+def team_row(folder, unit_id) -> dict:
+    header, *rows = read_csv(folder / "rollup-team.csv")
+    return next(dict(zip(header, row, strict=True)) for row in rows if row[1] == unit_id)
+
+
+def test_14_5_rollup_csvs_say_on_how_many_days_each_feature_was_measured(tmp_path):
+    result = three_day_rollup()
+    assert result["features"] == ["code_completion"]  # cli: 1 of 3 days, not measured in P
+    write_rollup(result, tmp_path)
+    ops = team_row(tmp_path, "ops")
+    assert (ops["days_reported"], ops["measured_days.cli"],
+            ops["measured_days.code_completion"]) == ("3", "1", "3")
+    # cli's figure is there, and so is the flag beside it
+    assert ops["feature_adoption.cli"] == "0.5"
+    # the previous period measured completions only, on each of its 3 days
+    assert (ops["previous.days_reported"], ops["previous.measured_days.code_completion"]) == (
+        "3", "3")
+    assert "previous.measured_days.cli" not in ops
+
+
+def test_14_5_rollup_csvs_round_rates_and_means_and_the_json_keeps_every_digit(tmp_path):
+    result = three_day_rollup()
+    write_rollup(result, tmp_path)
+    ops = team_row(tmp_path, "ops")
+    # 2 of 3 engaged; 1 of 3 before; mean active days 1.5 (1 and 2); 1 active per day on
+    # average over 3 days: (2 + 1 + 0) / 3
+    assert (ops["adoption_rate"], ops["previous.adoption_rate"]) == ("0.6667", "0.3333")
+    assert (ops["mean_active_days"], ops["mean_daily_active"]) == ("1.5", "1.0")
+    assert ops["feature_adoption.code_completion"] == "1.0"
+    rolled = json.loads((tmp_path / "rollup.json").read_text())
+    team = next(u for u in rolled["units"] if u["id"] == "ops")
+    assert team["adoption_rate"] == 2 / 3 and team["previous"]["adoption_rate"] == 1 / 3
+
+
+def test_14_7_every_csv_starts_with_a_byte_order_mark(tmp_path):
+    for path in write_rollup(rollup(), tmp_path):
+        if path.suffix == ".csv":
+            assert path.read_bytes().startswith(b"\xef\xbb\xbf"), path.name
+    assert (tmp_path / "rollup-team.csv").read_bytes().decode("utf-8-sig").startswith(
+        "dimension,")
+
+
+def test_14_7_the_one_writer_of_csv_files_adds_the_byte_order_mark(tmp_path):
+    # licenses.csv, reclaim.csv and directory-check.csv are written through it too
+    from enrich.outputs.files import atomic_open
+    for name in ("any.csv", "notes.txt"):
+        with atomic_open(tmp_path / name, "w") as fh:
+            csv.writer(fh).writerow(["Björn García", "ok"])
+    assert (tmp_path / "any.csv").read_bytes() == "\ufeffBjörn García,ok\r\n".encode()
+    assert (tmp_path / "notes.txt").read_bytes() == "Björn García,ok\r\n".encode()

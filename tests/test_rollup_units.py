@@ -352,3 +352,31 @@ def test_new_features_come_after_the_canonical_ones():
     assert result["features"] == ["cli", "agent", "custom_model"]
     assert list(unit(result, "team", "eng")["feature_users"]) == ["cli", "agent",
                                                                   "custom_model"]
+
+
+def test_14_5_units_of_the_same_name_are_told_apart_by_their_path():
+    from enrich.rollup.units import distinct_unit_names
+
+    def unit(uid, name, parent=None, dimension="team"):
+        return {"dimension": dimension, "id": uid, "name": name, "parent": parent}
+
+    units = [unit("eng", "Engineering"), unit("prod", "Product"),
+             unit("eng-bill", "Billing", "eng"), unit("prod-bill", "Billing", "prod"),
+             unit("eng-data", "Data", "eng"), unit("prod-data", "Data", "prod"),
+             unit("eng-data-ins", "Insights", "eng-data"),
+             unit("prod-data-ins", "Insights", "prod-data"),
+             unit("eng-web", "Web", "eng"),
+             unit("top-a", "Lab"), unit("top-b", "Lab"),
+             unit("cc-1", "Billing", dimension="cost_center")]
+    assert distinct_unit_names(units) == {
+        "eng": "Engineering", "prod": "Product",
+        "eng-bill": "Engineering / Billing", "prod-bill": "Product / Billing",
+        "eng-data": "Engineering / Data", "prod-data": "Product / Data",
+        # "Data / Insights" twice: up one more level
+        "eng-data-ins": "Engineering / Data / Insights",
+        "prod-data-ins": "Product / Data / Insights",
+        "eng-web": "Web",
+        # nothing above to tell them apart by
+        "top-a": "Lab", "top-b": "Lab",
+        # another dimension: its names are compared with its own units only
+        "cc-1": "Billing"}

@@ -367,3 +367,13 @@ def test_14_7_the_smallest_sample_is_the_least_that_staffs_its_tree(tmp_path, pr
                           profile=profile)
         org = yaml.safe_load(write_sample(tmp_path / f"{seed}", spec).org.read_text())
         assert len(org["people"]) == least
+
+
+@pytest.mark.parametrize("people", [120, 300])
+def test_14_5_every_unit_of_the_demo_has_a_name_of_its_own(tmp_path, people):
+    sample = write_sample(tmp_path, SampleSpec(last_month="2025-03", people=people, months=1))
+    org = yaml.safe_load(sample.org.read_text(encoding="utf-8"))
+    names = [unit["name"] for unit in org["units"]]
+    assert len(names) == len(set(names))
+    cost_centers = list(org["cost_centers"].values())
+    assert len(cost_centers) == len(set(cost_centers))

@@ -80,7 +80,8 @@ def report(config: Config, period: Period, *, output: Path | None = None, as_of:
         months = monthly_trend(store, org, period, rolled_up)
     licenses = licenses()
     content = build_report(rolled_up, period, months, ReportOptions.from_config(config),
-                           licenses=licenses)
+                           licenses=licenses,
+                           seat_holders=None if org.holders is None else len(org.holders))
     files = write_report(content, Look.from_config(config), folder.path)
     return ReportResult(period, files, rolled_up["period"]["missing_days"])
 
@@ -91,8 +92,14 @@ def print_report_result(result: ReportResult, out, err) -> None:
               f"{counted(len(result.missing_days), 'day')} of data: "
               f"{day_ranges(result.missing_days)}",
               file=err)
-    for url in result.files.refused:
-        print(f"warning: the templates refer to {url}, which was not fetched: a report reads "
-              "only its own files", file=err)
+    files = result.files
+    for url in dict.fromkeys([*files.refused, *files.left_out]):
+        left_out = ", and report.html leaves it out" if url in files.left_out else ""
+        if url in files.refused or not url.startswith("file:"):
+            print(f"warning: the templates refer to {url}, which was not fetched: a report "
+                  f"reads only its own files{left_out}", file=err)
+        else:  # a file of the template folders: the PDF embeds it, the HTML cannot
+            print(f"warning: the templates refer to {url}, which report.html leaves out: it "
+                  "holds only what it embeds", file=err)
     for path in (result.files.html, result.files.pdf, *result.files.csvs):
         print(f"wrote {path}", file=out)

@@ -89,7 +89,9 @@ def atomic_open(path, mode: str = "w", *, private: bool = True, **kwargs):
     """Open a temporary file beside `path`; on success it is renamed over `path`.
 
     A crash leaves the previous `path` (or none) in place, never a half-written file. Files
-    with personal data are created readable by their owner only (`private=True`).
+    with personal data are created readable by their owner only (`private=True`). A CSV file
+    is UTF-8 with a byte order mark, without which Excel reads it in the Windows code page
+    ("BjÃ¶rn" for "Björn"), and its rows end as the csv module ends them.
     """
     path = Path(path)
     make_private_folder(path.parent)
@@ -97,8 +99,9 @@ def atomic_open(path, mode: str = "w", *, private: bool = True, **kwargs):
     try:
         os.fchmod(fd, PRIVATE if private else SHARED)
         if "b" not in mode:
-            kwargs.setdefault("encoding", "utf-8")
-            kwargs.setdefault("newline", "" if path.suffix == ".csv" else None)
+            csv = path.suffix == ".csv"
+            kwargs.setdefault("encoding", "utf-8-sig" if csv else "utf-8")
+            kwargs.setdefault("newline", "" if csv else None)
         with os.fdopen(fd, mode, **kwargs) as fh:
             yield fh
             fh.flush()

@@ -1,7 +1,8 @@
 """Findings: a few plain sentences that the figures of a report support.
 
 Each finding reads only what the report shows (hidden units stay hidden), and is left out
-when the data cannot support it.
+when the data cannot support it. Only features measured in the period are their subjects,
+and one measured on part of it says so.
 """
 
 from __future__ import annotations
@@ -38,9 +39,11 @@ def _widest_gap(report: Report) -> str | None:
     if not adoption:
         return None
     feature = min(adoption, key=lambda name: (adoption[name], name))
-    title = next(f.title for f in report.features if f.name == feature)
-    sentence = (f"{title} is the least known feature: {pct(adoption[feature])} of engaged "
-                "people used it")
+    column = next(f for f in report.features if f.name == feature)
+    sentence = (f"{column.title} is the least known feature: {pct(adoption[feature])} of "
+                "engaged people used it")
+    if column.partial:
+        sentence += f" ({column.measured_on})"
     divisions = _divisions(report)
     sharing = [row for row in divisions if feature in row.metrics["awareness_gaps"]]
     if divisions:
@@ -59,7 +62,7 @@ def _moved_most(report: Report) -> str | None:
     before = row.previous["adoption_rate"]
     now = row.metrics["adoption_rate"]
     verb = "rose" if row.change > 0 else "fell"
-    return (f"{row.full_name} moved most: its adoption {verb} from {pct(before)} to {pct(now)} "
+    return (f"{row.name} moved most: its adoption {verb} from {pct(before)} to {pct(now)} "
             f"({row.change:+.1f} points).")
 
 
@@ -69,7 +72,8 @@ def _champions(report: Report) -> str | None:
         return None
     count = metrics["segments"]["champion"]
     t = report.options.thresholds
-    sentence = (f"{count} champion{'s' if count != 1 else ''} ({pct(count / metrics['population'])}"
+    share = pct(count / metrics["population"])
+    sentence = (f"{count:,} champion{'s' if count != 1 else ''} ({share}"
                 f" of the population) used at least {t.champion_min_features} features in "
                 f"{t.champion_min_consistency:.0%} of the weeks or more")
     divisions = [row for row in _divisions(report) if row.metrics["population"]]
@@ -86,7 +90,7 @@ def _lagging(report: Report) -> str | None:
         return None
     lagging = metrics["segments"]["lagging"]
     below = report.options.thresholds.lagging_below_consistency
-    return (f"{lagging} of {engaged} engaged people ({pct(lagging / engaged)}) are lagging: "
+    return (f"{lagging:,} of {engaged:,} engaged people ({pct(lagging / engaged)}) are lagging: "
             f"active in fewer than {below:.0%} of the weeks.")
 
 
@@ -95,6 +99,6 @@ def _narrow(report: Report) -> str | None:
     if not metrics["engaged"] or not metrics["narrow"]:
         return None
     narrow = metrics["narrow"]
-    return (f"{narrow} engaged {'people' if narrow != 1 else 'person'} "
+    return (f"{narrow:,} engaged {'people' if narrow != 1 else 'person'} "
             f"({pct(narrow / metrics['engaged'])}) used one feature at most: "
             "candidates for training on the others.")

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import base64
 import functools
+import html as html_lib
 import mimetypes
+import re
 from pathlib import Path
 
 import jinja2
@@ -32,7 +34,9 @@ def environment(folder: Path | None = None, *, text: bool = False) -> jinja2.Env
                              undefined=jinja2.StrictUndefined, trim_blocks=text,
                              lstrip_blocks=True, keep_trailing_newline=True)
     env.filters.update(pct=pct, points=points, number=number, decimal=decimal, money=money,
-                       month_name=month_name, day_ranges=day_ranges)
+                       month_name=month_name, day_ranges=day_ranges, threshold=threshold,
+                       pct_beside=pct_beside)
+    env.globals.update(difference=difference)
     return env
 
 
@@ -45,6 +49,60 @@ def render_html(template: str, context: dict, folder: Path | None = None, *,
         where = getattr(exc, "filename", None) or template
         line = getattr(exc, "lineno", None)
         raise ConfigError(f"template error: {exc.message}", path=Path(where), line=line) from exc
+
+
+# An HTML file that stands alone fetches nothing when it is opened: what a template refers to
+# outside the file itself (a web font, a style sheet, an image on a server, a file on this
+# machine) is left out of it. Only data: URIs and references within the page (#id) stay.
+_STYLE_BLOCK = re.compile(r"(<style\b[^>]*>)(.*?)(</style\s*>)", re.IGNORECASE | re.DOTALL)
+_STYLE_ATTRIBUTE = re.compile(r"""(\sstyle\s*=\s*)("[^"]*"|'[^']*')""", re.IGNORECASE)
+_CSS_URL = r"""url\(\s*(?:"([^"]*)"|'([^']*)'|([^)\s'"]*))\s*\)"""
+_IMPORT = re.compile(r"@import\s+(?:" + _CSS_URL + r"""|"([^"]*)"|'([^']*)')[^;]*;?""",
+                     re.IGNORECASE)
+_URL = re.compile(_CSS_URL, re.IGNORECASE)
+#: start tags that make a browser fetch, and the attributes it fetches
+_FETCHING_TAG = re.compile(
+    r"<(img|script|iframe|embed|object|source|track|video|audio|input|link|image|use|frame)"
+    r"\b[^>]*>", re.IGNORECASE)
+_FETCHING_ATTRIBUTE = re.compile(
+    r"""\s(src|srcset|href|xlink:href|poster|data|background)\s*=\s*("[^"]*"|'[^']*'|[^\s>]+)""",
+    re.IGNORECASE)
+
+
+def self_contained(html: str) -> tuple[str, list[str]]:
+    """`html` without what it would fetch when opened, and what was left out (each once, in
+    the order found): remote (or local) `@import` rules, `url()`s of style sheets and style
+    attributes, and the fetching attributes of elements (`<img src>`, `<link href>`, ...)."""
+    left_out: dict[str, None] = {}
+
+    def external(url: str) -> bool:
+        # quotes in a style attribute are entities: url(&quot;...&quot;)
+        url = html_lib.unescape(url).strip().strip("\"'").strip()
+        if url.lower().startswith("data:") or url.startswith("#") or not url:
+            return False
+        left_out[url] = None
+        return True
+
+    def css(text: str) -> str:
+        text = _IMPORT.sub(lambda m: "" if external(_first(m)) else m[0], text)
+        return _URL.sub(lambda m: "none" if external(_first(m)) else m[0], text)
+
+    def tag(match: re.Match) -> str:
+        def attribute(found: re.Match) -> str:
+            value = found[2].strip("\"'")
+            urls = [part.split()[0] for part in value.split(",") if part.split()] \
+                if found[1].lower() == "srcset" else [value]
+            return "" if [u for u in urls if external(u)] else found[0]
+        return _FETCHING_ATTRIBUTE.sub(attribute, match[0])
+
+    html = _STYLE_BLOCK.sub(lambda m: m[1] + css(m[2]) + m[3], html)
+    html = _STYLE_ATTRIBUTE.sub(lambda m: m[1] + css(m[2]), html)
+    html = _FETCHING_TAG.sub(tag, html)
+    return html, list(left_out)
+
+
+def _first(match: re.Match) -> str:
+    return next(group for group in match.groups() if group is not None)
 
 
 def logo_uri(path: Path | None) -> str | None:
@@ -61,10 +119,44 @@ def logo_uri(path: Path | None) -> str | None:
 # Filters: rounding happens only in what people read (METRICS.md section 8).
 
 NOT_AVAILABLE = "–"
+#: decimals of a percentage as people read it ("72.9%"), and of a change in points
+PCT_DIGITS = 1
+
+
+def difference(now: float | None, before: float | None, digits: int = PCT_DIGITS
+               ) -> float | None:
+    """`now - before` as people read them: the difference of the two figures as printed,
+    rounded to `digits` decimals, so that "44.4% to 70.4%" goes with "+26.0 points" (not the
+    exact +25.9). None when either is None."""
+    if now is None or before is None:
+        return None
+    return round(round(now, digits) - round(before, digits), digits)
 
 
 def pct(share: float | None, digits: int = 1) -> str:
     return NOT_AVAILABLE if share is None else f"{share * 100:.{digits}f}%"
+
+
+def threshold(share: float) -> str:
+    """A configured share as a rule states it: "10%", "7.5%"."""
+    return f"{round(share * 100, 4):g}%"
+
+
+def pct_beside(share: float | None, below: float, under: bool) -> str:
+    """A share in whole percent, printed so that it agrees with a rule "fewer than `below`"
+    that `under` says it meets or not: 9.96% under a 10% rule reads "<10%", not "10%"; a share
+    that does not meet it gets the decimals it needs not to read as if it did (12.5% beside
+    a 12.5% rule, not "12%")."""
+    if share is None:
+        return NOT_AVAILABLE
+    limit = round(below * 100, 4)  # 0.1 * 100 is 10.000000000000002
+    if under:
+        shown = pct(share, 0)
+        return f"<{threshold(below)}" if float(shown[:-1]) >= limit else shown
+    digits = 0
+    while float(pct(share, digits)[:-1]) < limit and digits < 3:
+        digits += 1
+    return pct(share, digits)
 
 
 def points(change: float | None) -> Markup | str:

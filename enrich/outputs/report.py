@@ -15,6 +15,7 @@ from enrich import features as feature_names
 from enrich.dates import Period, day_str
 from enrich.licenses import CostCenterReview, Summary
 from enrich.outputs.privacy import hidden_by_period, hidden_units
+from enrich.outputs.render import difference
 from enrich.outputs.seats_and_people import SeatsAndPeople, seats_and_people
 from enrich.rollup.inputs import Thresholds
 from enrich.rollup.trend import MonthAdoption
@@ -27,6 +28,7 @@ from enrich.rollup.units import (
     UNMAPPED,
     cost_center_order,
     depths,
+    distinct_unit_names,
 )
 
 #: what people read for the units that stand for no org-chart unit
@@ -49,13 +51,16 @@ class Options:
 
 
 def adoption_change(now: dict | None, before: dict | None) -> float | None:
-    """Change of the adoption rate since the previous period, in percentage points; None
-    when either period has no rate to show."""
+    """Change of the adoption rate since the previous period, in percentage points, as the
+    difference of the two rates as printed (`render.difference`); None when either period
+    has no rate to show."""
     if now is None or before is None:
         return None
-    if now["adoption_rate"] is None or before["adoption_rate"] is None:
-        return None
-    return (now["adoption_rate"] - before["adoption_rate"]) * 100
+    return difference(_percent(now["adoption_rate"]), _percent(before["adoption_rate"]))
+
+
+def _percent(share: float | None) -> float | None:
+    return None if share is None else share * 100
 
 
 @dataclass(frozen=True)
@@ -63,20 +68,16 @@ class Row:
     """One unit in the report's tables; `hidden` says why it shows no metrics."""
 
     id: str
+    #: the name readers tell it apart by: with its parents' where names repeat
+    #: ("Engineering / Billing", `distinct_unit_names`)
     name: str
     dimension: str
     parent: str | None
-    #: the parent unit's name, to tell apart units of the same name ("Insights" under two)
-    parent_name: str | None
     depth: int
     hidden: str | None
     metrics: dict | None
     #: the previous period's metrics, None when hidden, unknown or without data
     previous: dict | None
-
-    @property
-    def full_name(self) -> str:
-        return f"{self.name} ({self.parent_name})" if self.parent_name else self.name
 
     @property
     def change(self) -> float | None:
@@ -112,20 +113,55 @@ class Coverage:
     def previous_incomplete(self) -> bool:
         return bool(self.previous_missing_days)
 
+    @property
+    def days_with_data(self) -> int:
+        """Reported and empty days (METRICS.md section 3): what active days are counted in."""
+        return self.days["reported"] + self.days["empty"]
+
 
 @dataclass(frozen=True)
 class FeatureColumn:
-    name: str
-    title: str
-
-
-@dataclass(frozen=True)
-class Unmeasured:
-    """A feature left out of breadth, segments and gaps: measured on too few days of P."""
+    """A feature as the report shows it, with the reported days of the period that measure
+    it: a feature measured on some of them only (the source changed during the period) is
+    flagged wherever its figures appear."""
 
     name: str
     title: str
     days_measured: int
+    days_reported: int
+
+    @property
+    def partial(self) -> bool:
+        return self.days_measured < self.days_reported
+
+    @property
+    def measured_on(self) -> str:
+        """The flag of a feature measured on part of the period."""
+        return f"measured on {self.days_measured} of {self.days_reported} reported days"
+
+
+@dataclass(frozen=True)
+class Unmeasured(FeatureColumn):
+    """A feature left out of breadth, segments and gaps: measured on fewer than half of the
+    reported days of P (METRICS.md section 2). It is never the subject of a finding."""
+
+
+@dataclass(frozen=True)
+class Population:
+    """How the population adds up (METRICS.md section 5): people of the org chart holding a
+    seat, people of the org chart who used Copilot without one, and the accounts that used
+    it but match nobody in the org chart."""
+
+    total: int
+    #: people of the org chart holding a seat; None without seat data
+    seat_holders: int | None
+    unmapped: int
+
+    @property
+    def without_seat(self) -> int | None:
+        if self.seat_holders is None:
+            return None
+        return self.total - self.seat_holders - self.unmapped
 
 
 @dataclass(frozen=True)
@@ -161,6 +197,7 @@ class Report:
     daily: list[tuple[str, int | None]]
     months: list[MonthAdoption]
     unmatched_logins: int
+    population: Population
     licenses: Licenses | None = None
 
     @property
@@ -178,14 +215,18 @@ class Report:
 
 
 def build_report(rollup: dict, period: Period, months: Sequence[MonthAdoption],
-                 options: Options, *, licenses=None) -> Report:
+                 options: Options, *, licenses=None, seat_holders: int | None = None
+                 ) -> Report:
     """The report's content. `licenses` is the license review's summary
-    (`enrich.licenses.Summary`), or None without seat data."""
+    (`enrich.licenses.Summary`), or None without seat data; `seat_holders` the number of
+    people of the org chart who hold a seat (None without seat data)."""
     by_dimension = _by_dimension(rollup["units"])
     coverage = _coverage(period, rollup["period"])
     if not options.show_names:
         by_dimension.pop(MANAGER, None)  # named after people: never shown
-    rows = {dim: _rows(units, options) for dim, units in by_dimension.items()}
+    enterprise_unit = by_dimension[ENTERPRISE][0]
+    rows = {dim: _rows(units, options, None if dim == ENTERPRISE else enterprise_unit)
+            for dim, units in by_dimension.items()}
     enterprise = rows[ENTERPRISE][0]
     teams = _tree_order(rows.get(TEAM, []), options.depth)
     managers = _tree_order(rows.get(MANAGER, []), options.depth) if options.show_names else []
@@ -193,11 +234,13 @@ def build_report(rollup: dict, period: Period, months: Sequence[MonthAdoption],
     report = Report(
         options=options, coverage=coverage, enterprise=enterprise, teams=teams,
         cost_centers=cost_centers, managers=managers,
-        features=[FeatureColumn(f, feature_names.title(f)) for f in rollup["features"]],
+        features=[_feature(FeatureColumn, f, rollup) for f in rollup["features"]],
         unmeasured=_unmeasured(rollup),
         daily=_daily(rollup["units"][0], coverage),
         months=list(months),
         unmatched_logins=len(rollup["unmapped"]),
+        population=Population(enterprise_unit["population"], seat_holders,
+                              len(rollup["unmapped"])),
         licenses=_licenses(licenses, options.min_group_size, rollup) if licenses else None)
     return report
 
@@ -227,13 +270,14 @@ def _coverage(period: Period, rolled_up: dict) -> Coverage:
         previous_missing_days=previous["missing_days"] if previous else [])
 
 
-def _rows(units: list[dict], options: Options) -> list[Row]:
+def _rows(units: list[dict], options: Options, enterprise: dict | None) -> list[Row]:
     """The units' rows; the unit of users the directory does not know only when there are
-    some."""
+    some. `enterprise` is the parent of the top-level units (None for the enterprise's own
+    row)."""
     units = [u for u in units if u["id"] != UNMAPPED or u["members"]]
-    hidden_now, hidden_before = hidden_by_period(units, options.min_group_size)
+    hidden_now, hidden_before = hidden_by_period(units, options.min_group_size, enterprise)
     depth = depths({u["id"]: u["parent"] for u in units})
-    names = {u["id"]: u["name"] for u in units}
+    names = distinct_unit_names(units)
     rows = []
     for unit in units:
         hidden = hidden_now.get(unit["id"]) if unit["dimension"] != ENTERPRISE else None
@@ -241,9 +285,8 @@ def _rows(units: list[dict], options: Options) -> list[Row]:
         if hidden or (unit["id"] in hidden_before and unit["dimension"] != ENTERPRISE):
             previous = None
         rows.append(Row(
-            id=unit["id"], name=SPECIAL_NAMES.get(unit["id"], unit["name"]),
-            dimension=unit["dimension"], parent=unit["parent"],
-            parent_name=names.get(unit["parent"]), depth=depth[unit["id"]],
+            id=unit["id"], name=SPECIAL_NAMES.get(unit["id"], names[unit["id"]]),
+            dimension=unit["dimension"], parent=unit["parent"], depth=depth[unit["id"]],
             hidden=hidden,
             metrics=None if hidden else _metrics(unit), previous=previous))
     return rows
@@ -279,8 +322,13 @@ def _unmeasured(rollup: dict) -> list[Unmeasured]:
     with_data = set(enterprise["feature_users"])
     names = feature_names.feature_order(
         (set(feature_names.CANONICAL) | with_data) - measured)
-    days = rollup["period"]["measured_days"]
-    return [Unmeasured(f, feature_names.title(f), days.get(f, 0)) for f in names]
+    return [_feature(Unmeasured, f, rollup) for f in names]
+
+
+def _feature(kind: type[FeatureColumn], name: str, rollup: dict) -> FeatureColumn:
+    period = rollup["period"]
+    return kind(name, feature_names.title(name), period["measured_days"].get(name, 0),
+                period["days"]["reported"])
 
 
 def _daily(enterprise: dict, coverage: Coverage) -> list[tuple[str, int | None]]:

@@ -7,15 +7,21 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from enrich.outputs import charts
 from enrich.outputs.files import atomic_open, write_bytes, write_text
 from enrich.outputs.findings import findings
-from enrich.outputs.render import logo_uri, month_name, render_html
-from enrich.outputs.report import Report, Row
-from enrich.outputs.rollup_files import cell
+from enrich.outputs.render import (
+    difference,
+    logo_uri,
+    month_name,
+    render_html,
+    self_contained,
+)
+from enrich.outputs.report import FeatureColumn, Report, Row
+from enrich.outputs.rollup_files import MEAN_DIGITS, RATE_DIGITS, cell
 from enrich.rollup.person import SEGMENTS
 
 HTML_NAME = "report.html"
@@ -57,22 +63,28 @@ class ReportFiles:
     html: Path
     pdf: Path
     csvs: list[Path]
-    #: URLs a template referred to that were not fetched (only local files are)
+    #: URLs a template referred to that were not fetched for the PDF (only local files are)
     refused: list[str]
+    #: what report.html leaves out, so that it opens without the network: every reference
+    #: outside the file itself
+    left_out: list[str] = field(default_factory=list)
 
 
 def write_report(report: Report, look: Look, folder: Path, *, licenses_context=None
                  ) -> ReportFiles:
     folder = Path(folder)
     html = render_report_html(report, look)
-    html_path = write_text(folder / HTML_NAME, html)
+    standalone, left_out = self_contained(html)
+    html_path = write_text(folder / HTML_NAME, standalone)
     from enrich.outputs.pdf import render_pdf  # see its module: loaded when needed
+    # the PDF embeds what it reads: the files of the template folders too
     pdf, refused = render_pdf(
         html, folders=[look.templates] if look.templates else [],
         created=report.coverage.period.until,
         title=f"{look.company}: GitHub Copilot adoption, {_title(report)}")
     pdf_path = write_bytes(folder / PDF_NAME, pdf)
-    return ReportFiles(html_path, pdf_path, write_report_csvs(report, folder), refused)
+    return ReportFiles(html_path, pdf_path, write_report_csvs(report, folder), refused,
+                       left_out)
 
 
 def _title(report: Report) -> str:
@@ -95,7 +107,7 @@ def render_report_html(report: Report, look: Look) -> str:
         else f"the previous {len(previous)} days",
         "licenses": report.licenses,
         "charts": {
-            "daily": charts.daily_line(report.daily, width=640, height=200,
+            "daily": charts.daily_line(report.daily, width=640, height=180,
                                        color=look.color),
             "monthly": charts.monthly_adoption(
                 [(m.month.label()[:7], m.adoption_rate, m.incomplete) for m in report.months],
@@ -103,7 +115,7 @@ def render_report_html(report: Report, look: Look) -> str:
             if sum(m.has_data for m in report.months) > 1 else None,
         },
         "segment_legend": charts.segment_legend(segment_colors),
-        "segment_bar": lambda counts: charts.segment_bar(counts, width=230, height=14,
+        "segment_bar": lambda counts: charts.segment_bar(counts, width=190, height=14,
                                                          colors=segment_colors),
         "bar": lambda value: charts.bar(value, width=60, height=8, color=look.color),
         "heat_color": lambda share: charts.heat_color(share, look.color),
@@ -112,15 +124,15 @@ def render_report_html(report: Report, look: Look) -> str:
     return render_html("report.html", context, look.templates)
 
 
-# The CSV twins: one per table of the report.
+# The CSV twins: one per table of the report, their rates and means rounded as rollup CSVs
+# round them, and each change the difference of the two rates as written.
 
 def write_report_csvs(report: Report, folder: Path) -> list[Path]:
     n = report.options.min_group_size
-    features = [f.name for f in report.features]
     tables = {
         "report-teams.csv": _unit_rows([report.enterprise, *report.teams], n),
         "report-cost-centers.csv": _unit_rows([report.enterprise, *report.cost_centers], n),
-        "report-features.csv": _feature_rows(report.tables, features, n),
+        "report-features.csv": _feature_rows(report.tables, report.features, n),
         "report-segments.csv": _segment_rows(report.tables, n),
         "report-months.csv": _month_rows(report),
         "report-days.csv": (("day", "active_people"), *report.daily),
@@ -134,23 +146,49 @@ def _note(row: Row, n: int) -> str:
     return HIDDEN_NOTES[row.hidden].format(n=n) if row.hidden else ""
 
 
+def _rate(value: float | None) -> float | None:
+    return None if value is None else round(value, RATE_DIGITS)
+
+
+def _mean(value: float | None) -> float | None:
+    return None if value is None else round(value, MEAN_DIGITS)
+
+
+def _change_points(row: Row) -> float | None:
+    """The change in points between the two rates as the CSV writes them."""
+    now = row.metrics["adoption_rate"] if row.metrics else None
+    before = row.previous["adoption_rate"] if row.previous else None
+    change = difference(now, before, RATE_DIGITS)
+    return None if change is None else round(change * 100, RATE_DIGITS - 2)
+
+
 def _unit_rows(rows: list[Row], n: int) -> Iterable[tuple]:
     yield ("dimension", "id", "name", "parent", "population", "engaged", "adoption_rate",
-           "mean_active_days", "median_active_days", "change_points", "note")
+           "previous_adoption_rate", "mean_active_days", "median_active_days",
+           "change_points", "note")
     for row in rows:
         m = row.metrics or {}
         yield (row.dimension, row.id, row.name, row.parent, m.get("population"),
-               m.get("engaged"), m.get("adoption_rate"), m.get("mean_active_days"),
-               m.get("median_active_days"), row.change, _note(row, n))
+               m.get("engaged"), _rate(m.get("adoption_rate")),
+               _rate(row.previous["adoption_rate"]) if row.previous else None,
+               _mean(m.get("mean_active_days")), _mean(m.get("median_active_days")),
+               _change_points(row), _note(row, n))
 
 
-def _feature_rows(rows: list[Row], features: list[str], n: int) -> Iterable[tuple]:
-    yield ("dimension", "id", "name", "engaged", *features, "awareness_gaps", "note")
+def _feature_rows(rows: list[Row], features: list[FeatureColumn], n: int) -> Iterable[tuple]:
+    """Each feature's share of the engaged; then, as in rollup CSVs, the reported days and
+    how many of them measure each feature: a feature measured on part of the period is
+    flagged on every row."""
+    names = [f.name for f in features]
+    days_reported = features[0].days_reported if features else None
+    yield ("dimension", "id", "name", "engaged", *names, "awareness_gaps", "days_reported",
+           *(f"measured_days.{name}" for name in names), "note")
     for row in rows:
         m = row.metrics
-        shares = [m["feature_adoption"].get(f) for f in features] if m else [None] * len(features)
+        shares = [_rate(m["feature_adoption"].get(f)) for f in names] if m else [None] * len(names)
         yield (row.dimension, row.id, row.name, m["engaged"] if m else None, *shares,
-               " ".join(m["awareness_gaps"]) if m else None, _note(row, n))
+               " ".join(m["awareness_gaps"]) if m else None, days_reported,
+               *(f.days_measured for f in features), _note(row, n))
 
 
 def _segment_rows(rows: list[Row], n: int) -> Iterable[tuple]:
@@ -166,7 +204,8 @@ def _month_rows(report: Report) -> Iterable[tuple]:
     yield ("month", "population", "engaged", "adoption_rate", "days_reported", "days_empty",
            "days_missing")
     for month in report.months:
-        yield (month.month.label()[:7], month.population, month.engaged, month.adoption_rate,
+        yield (month.month.label()[:7], month.population, month.engaged,
+               _rate(month.adoption_rate),
                month.days["reported"], month.days["empty"], month.days["missing"])
 
 

@@ -40,13 +40,84 @@ def write_rollup(rollup: dict, folder: Path) -> list[Path]:
 
 def _write_csvs(rollup: dict, folder: Path) -> list[Path]:
     paths = []
+    measurement = _measurement(rollup["period"])
     for dimension in DIMENSIONS:
         units = [unit for unit in rollup["units"] if unit["dimension"] == dimension]
-        paths.append(_write_csv(folder / f"rollup-{dimension}.csv",
-                                columns(units[0]) if units else [], map(leaves, units)))
+        header, rows = _with_measurement_columns(units, measurement) if units else ([], [])
+        paths.append(_write_csv(folder / f"rollup-{dimension}.csv", header, rows,
+                                published_digits(header)))
     paths.append(_write_csv(folder / UNMATCHED_NAME, UNMATCHED_COLUMNS,
                             ([user[c] for c in UNMATCHED_COLUMNS] for user in rollup["unmapped"])))
     return paths
+
+
+# What a CSV says beside each unit's feature figures: the reported days of the period and
+# how many of them measure each feature, so that a feature measured on part of the period
+# (or not measured in it: on fewer than half) is flagged on every row, as the report flags it.
+_FIRST_FEATURE_MAP = "feature_users"
+
+
+def _measurement(period: dict | None) -> dict | None:
+    """The columns a period adds before its feature maps (None: a period without data)."""
+    if period is None:
+        return None
+    return {"days_reported": period["days"]["reported"],
+            "measured_days": period["measured_days"],
+            PREVIOUS: _measurement(period.get(PREVIOUS))}
+
+
+def _with_measurement_columns(units: list[dict], measurement: dict
+                              ) -> tuple[list[str], Iterator[list]]:
+    """The columns and each unit's values, with the measurement columns. Those are the same
+    for every unit: they are spliced into each unit's values (a copy of each unit would cost
+    a large enterprise a quarter of a second)."""
+    model = _with_measurement(units[0], measurement)
+    header, own = columns(model), set(columns(units[0]))
+    constants = leaves(model)
+    blocks: list[tuple[int, list]] = []  # (position in the row, values), left to right
+    for position, name in enumerate(header):
+        if name in own:
+            continue
+        if blocks and blocks[-1][0] + len(blocks[-1][1]) == position:
+            blocks[-1][1].append(constants[position])
+        else:
+            blocks.append((position, [constants[position]]))
+
+    def spliced(unit: dict) -> list:
+        values = leaves(unit)
+        for position, block in blocks:
+            values[position:position] = block
+        return values
+
+    return header, map(spliced, units)
+
+
+def _with_measurement(metrics: dict, flags: dict) -> dict:
+    """The unit (or its previous period's metrics) with its period's measurement columns."""
+    result = {}
+    for key, value in metrics.items():
+        if key == _FIRST_FEATURE_MAP:
+            result["days_reported"] = flags["days_reported"]
+            result["measured_days"] = flags["measured_days"]
+        if key == PREVIOUS and value is not None:
+            value = _with_measurement(value, flags[PREVIOUS])
+        result[key] = value
+    return result
+
+
+# Published CSVs round what people read (rollup.json keeps every digit): rates and shares to
+# 4 decimals (a percentage to 2), means of days to 2.
+RATE_DIGITS = 4
+MEAN_DIGITS = 2
+_DIGITS = {"adoption_rate": RATE_DIGITS, "feature_adoption": RATE_DIGITS,
+           "mean_active_days": MEAN_DIGITS, "median_active_days": MEAN_DIGITS,
+           "mean_daily_active": MEAN_DIGITS}
+
+
+def published_digits(header: Iterable[str]) -> list[int | None]:
+    """The decimals each column is rounded to (None: not rounded), by its name
+    (`feature_adoption.cli`, `previous.adoption_rate`)."""
+    return [_DIGITS.get(name.removeprefix(f"{PREVIOUS}.").split(".")[0]) for name in header]
 
 
 def _json_chunks(rollup: dict) -> Iterator[bytes]:
@@ -102,13 +173,25 @@ def leaves(unit: dict) -> list:
     return values
 
 
-def _write_csv(path: Path, header: Iterable[str], rows: Iterable[list]) -> Path:
+def _write_csv(path: Path, header: Iterable[str], rows: Iterable[list],
+               digits: list[int | None] | None = None) -> Path:
+    """`digits`: the decimals of each column's floats (`published_digits`)."""
     with atomic_open(path, "w") as fh:
         writer = csv.writer(fh)
         writer.writerow(header)
-        # Most cells are numbers, which csv writes as they are: only text goes through cell().
-        writer.writerows([cell(v) if v.__class__ in _TEXT else v for v in row] for row in rows)
+        # Most cells are numbers, which csv writes as they are: only text goes through cell(),
+        # and only the floats of rounded columns through round().
+        rounded = [(i, d) for i, d in enumerate(digits or ()) if d is not None]
+        writer.writerows(_rounded([cell(v) if v.__class__ in _TEXT else v for v in row],
+                                  rounded) for row in rows)
     return path
+
+
+def _rounded(row: list, rounded: list[tuple[int, int]]) -> list:
+    for i, digits in rounded:
+        if row[i].__class__ is float:
+            row[i] = round(row[i], digits)
+    return row
 
 
 def cell(value) -> str | int | float | None:

@@ -8,7 +8,8 @@ carries the totals up its tree.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections import defaultdict
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -134,6 +135,41 @@ def _managers(directory: Directory, manager_of_cell: list[str | None]) -> Dimens
 def _with_unmapped(dimension: Dimension) -> Dimension:
     return Dimension(dimension.name, {**dimension.units, UNMAPPED: UnitInfo(UNMAPPED, None)},
                      [*dimension.unit_of_cell, UNMAPPED])
+
+
+#: between the names of a unit's path, in a display name made distinct ("Engineering / Billing")
+PATH_SEPARATOR = " / "
+
+
+def distinct_unit_names(units: Iterable[Mapping]) -> dict[str, str]:
+    """unit id -> the name a reader tells it apart by.
+
+    `units` are mappings with `id`, `name`, `parent` and, optionally, `dimension` (as in
+    rollup.json). A unit's display name is its name; where units of the same dimension share
+    a name, each is prefixed with its parent's name ("Engineering / Billing"), then its
+    grandparent's, and so on until the names differ or the tree's top is reached. Unit ids are
+    taken to be distinct within a dimension: give one dimension at a time where they are not.
+    """
+    by_key = {(unit.get("dimension"), unit["id"]): unit for unit in units}
+    paths = {key: [unit["name"]] for key, unit in by_key.items()}
+    #: the next ancestor to prefix, per unit
+    above = {key: unit["parent"] for key, unit in by_key.items()}
+    while True:
+        groups: dict[tuple, list[tuple]] = defaultdict(list)
+        for key, path in paths.items():
+            groups[key[0], tuple(path)].append(key)
+        grown = False
+        for keys in groups.values():
+            if len(keys) < 2:
+                continue
+            for key in keys:
+                parent = by_key.get((key[0], above[key]))
+                if parent is not None:
+                    paths[key].insert(0, parent["name"])
+                    above[key] = parent["parent"]
+                    grown = True
+        if not grown:
+            return {unit_id: PATH_SEPARATOR.join(path) for (_, unit_id), path in paths.items()}
 
 
 def is_member(person: Person, engaged: bool, seat_holders: Collection[str] | None) -> bool:
