@@ -238,8 +238,11 @@ def import_cli(run_cli, tmp_path, monkeypatch, name, content, *options):
 
 
 def rejected(message: str) -> str:
-    return (f"Error: {message}\n1 file(s) rejected: nothing from them was stored. Fix them, "
-            "or import with --skip-bad-rows to store their good rows.\n")
+    """What the import says of one rejected file; a bad seat list is not one that
+    --skip-bad-rows would import."""
+    advice = ("and import it again." if message.startswith("seats.json") else
+              "or import with --skip-bad-rows to store its good rows.")
+    return f"Error: {message}\n1 file rejected: nothing of it was stored. Fix it, {advice}\n"
 
 
 def test_11_fuzz_team_id_beyond_64_bits_is_a_bad_row(run_cli, tmp_path, monkeypatch):

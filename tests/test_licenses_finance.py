@@ -136,6 +136,9 @@ def test_14_3_the_trend_and_the_savings_of_last_months_reclaims(run_cli, finance
 
 
 def test_14_3_without_a_seat_list_the_month_before_nothing_is_claimed_saved(run_cli, finance):
+    # December needs engagement data of its own to be reviewed at all
+    write_jsonl(finance / "december.jsonl", [seed_row("2024-12-10", "ann", USERS["ann"], "cli")])
+    assert run_cli("import", "--covers", "2024-12-01..2024-12-31", "december.jsonl").status == 0
     assert run_cli("licenses", "--month", "2024-12").status == 0
     trend = (finance / "out" / "licenses-trend.csv").read_text(encoding="utf-8-sig")
     # the trend starts with the first month that has a seat list
@@ -167,6 +170,9 @@ def test_14_3_the_running_header_names_the_cost_center_on_the_page(run_cli, tmp_
         {"assignee": {"login": login, "id": 100 + i}, "plan_type": "business",
          "created_at": "2024-01-01T00:00:00Z"} for i, (login, _) in enumerate(people)]}))
     assert run_cli("import", "--seats-date", "2025-03-31", "seats.json").status == 0
+    # engagement of someone without a seat, so that the month has data
+    write_jsonl(tmp_path / "march.jsonl", [seed_row("2025-03-10", "zed", 9999, "cli")])
+    assert run_cli("import", "--covers", "2025-03-01..2025-03-31", "march.jsonl").status == 0
     assert run_cli("licenses", "--month", "2025-03").status == 0
     cost_center = dict(people)
     name = {"CC-1": "Alpha (CC-1)", "CC-2": "Beta (CC-2)"}
