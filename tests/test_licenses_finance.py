@@ -231,17 +231,15 @@ def test_14_3_one_vocabulary_for_seats(run_cli, finance):
 
 
 def test_14_5_the_report_says_how_seats_and_people_relate(run_cli, finance):
-    assert run_cli("report", "--month", "2025-03").status in (0, 1)
+    assert run_cli("report", "--month", "2025-03").status == 0
     text = " ".join(words(pdf_text(finance / "out" / "report.pdf")).split())
     assert ("Seats and people: 5 seats, 2 in use (used in the 30 days to 2025-03-31); 4 held "
-            "by people in the org chart, 1 by GitHub accounts it does not know or by nobody. "
+            "by people in the org chart, the others by GitHub accounts it does not know or by "
+            "nobody. "
             "Adoption counts 7 people: the 4 seat holders in the org chart, 1 person of the "
             "org chart who used Copilot in the period without a seat and 2 GitHub users not "
             "in it who used Copilot in the period; 4 of the 7 are engaged (used Copilot in "
             "the period).") in text
-    rollup = json.loads((finance / "out" / "rollup.json").read_text()) if (
-        finance / "out" / "rollup.json").exists() else None
-    assert rollup is None or rollup["units"][0]["population"] == 7
 
 
 def test_14_7_reclaim_csv_is_most_worth_reclaiming_first():
