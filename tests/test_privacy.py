@@ -76,36 +76,31 @@ def test_an_only_child_holding_everyone_is_hidden_with_its_parent_and_so_on_down
                                       "apps-core": COMPLEMENT, "x": COMPLEMENT, "y": COMPLEMENT}
 
 
-def test_14_5_a_hidden_unit_blended_with_people_of_no_unit_needs_no_complement():
+def test_14_5_the_unmapped_accounts_hide_no_unit_beside_them():
     # the management chains: the top manager's tree holds 280 people, 3 GitHub accounts are
-    # not in the org chart, and the top manager is in nobody's tree: the enterprise (284)
-    # less the tree gives the 3 accounts and the manager together, never the 3 alone
+    # not in the org chart: the tree stays shown
     units = [unit("ceo", 280), unit("(unmapped)", 3), unit("vp1", 150, "ceo"),
              unit("vp2", 125, "ceo")]
-    assert hidden_units(units, 5, total=284) == {"(unmapped)": SMALL}
-
-
-def test_14_5_the_unmapped_alone_outside_every_unit_is_protected_by_the_smallest_unit():
-    # the teams: everyone is in a team, so the enterprise less the teams is exactly the
-    # unmapped accounts: the smallest team is hidden beside them, not the largest
+    assert hidden_units(units, 5) == {"(unmapped)": SMALL}
+    # the teams: the smallest team is not hidden to protect them either
     units = [unit("ops", 78), unit("data", 66), unit("eng", 76), unit("(unmapped)", 3)]
-    assert hidden_units(units, 5, total=223) == {"(unmapped)": SMALL, "data": COMPLEMENT}
-    assert hidden_units(units, 5) == hidden_units(units, 5, total=223)
+    assert hidden_units(units, 5) == {"(unmapped)": SMALL}
 
 
-def test_14_5_a_parent_with_people_of_its_own_blends_its_hidden_child():
-    # eng has 2 people in none of its teams: eng less its shown teams is those 2 and web
+def test_14_5_a_small_team_beside_the_unmapped_accounts_is_two_hidden_siblings():
+    units = [unit("ops", 78), unit("data", 3), unit("eng", 76), unit("(unmapped)", 3)]
+    assert hidden_units(units, 5) == {"(unmapped)": SMALL, "data": SMALL}
+
+
+def test_14_5_one_small_team_still_hides_the_smallest_other():
     units = [unit("eng", 42), unit("web", 3, "eng"), unit("api", 30, "eng"),
              unit("sre", 7, "eng")]
-    assert hidden_units(units, 5, total=42) == {"web": SMALL}
-    # without them, web alone would be eng less api and sre: sre (the smaller) is hidden
-    units[0]["population"] = 40
-    assert hidden_units(units, 5, total=40) == {"web": SMALL, "sre": COMPLEMENT}
+    assert hidden_units(units, 5) == {"web": SMALL, "sre": COMPLEMENT}
 
 
-def test_14_5_each_period_is_judged_against_its_own_enterprise():
-    units = [unit("tree", 280, previous=270), unit("(unmapped)", 3, previous=4)]
-    enterprise = {"population": 284, "previous": {"population": 274}}
-    # now the top manager blends the accounts; before, nobody was outside the tree
-    assert hidden_by_period(units, 5, enterprise) == (
-        {"(unmapped)": SMALL}, {"(unmapped)": SMALL, "tree": COMPLEMENT})
+def test_14_5_each_period_is_judged_on_its_own():
+    units = [unit("tree", 280, previous=270), unit("a", 3, previous=6),
+             unit("b", 40, previous=40), unit("(unmapped)", 7, previous=4)]
+    # the smallest other is the unmapped accounts: hidden as a complement, they give nothing
+    assert hidden_by_period(units, 5) == ({"a": SMALL, "(unmapped)": COMPLEMENT},
+                                          {"(unmapped)": SMALL})

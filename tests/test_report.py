@@ -296,8 +296,7 @@ def test_weasyprint_renders_the_report_without_a_complaint(run_cli, company, cap
 
 def test_14_5_names_shown_the_top_managers_tree_is_not_hidden_for_a_few_accounts(
         run_cli, company):
-    # one GitHub account that matches nobody engaged in March: the enterprise is 20 people,
-    # p1's reporting tree 18; the enterprise less the tree is the account and p1 together
+    # one GitHub account that matches nobody engaged in March: it hides no unit beside it
     write_jsonl(company / "more" / "mar.jsonl",
                 [seed_row("2025-03-05", "stranger", 999, "code_completion")])
     assert run_cli("import", "--covers", "2025-03-05..2025-03-05", "more").status == 0
@@ -308,8 +307,8 @@ def test_14_5_names_shown_the_top_managers_tree_is_not_hidden_for_a_few_accounts
     assert "Pat Person1 18 11 61.1%" in chains
     assert "Not in the org chart fewer than 5 people" in chains
     assert "not shown, so that" not in chains.split("Enterprise")[0]
-    # the teams: everyone is in one, so the enterprise less the shown teams would be the
-    # account alone: the tiny team (hidden itself) is beside it, and nothing else is hidden
+    # the teams: the tiny team is hidden, and with the accounts it makes two hidden
+    # siblings: nothing else is hidden
     teams = text[text.index("By team"):text.index("By cost center")]
     assert "Apps 6 3 50.0%" in teams
     managers = {row["id"]: row for row in read_csv(company / "out" / "report-managers.csv")}

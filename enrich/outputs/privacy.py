@@ -1,13 +1,15 @@
 """Privacy thresholds for outputs meant for a wide audience (METRICS.md section 6).
 
-A unit whose population is below `min_group_size` shows no metrics. Its figures must not be
-recoverable by subtraction either: a parent's figures less those of every shown child are
-the figures of the people no shown child holds. When those people are exactly one hidden
-unit, a second unit is hidden beside it, the smallest that will do; when they include
-others (a second hidden sibling, or people of the parent who are in none of its children,
-such as a top manager, who is in nobody's reporting tree), the hidden unit is blended with
-them already and nothing more is hidden. A unit hidden as a complement is not left to be
+A unit whose population is below `min_group_size` shows no metrics. Where exactly one sibling
+is hidden, a second (the smallest other) is hidden too, so that the hidden one cannot be
+recovered from the parent by subtraction; a unit hidden as a complement is not left to be
 recovered as the sum of its own children either.
+
+The `(unmapped)` unit is hidden when small, but is never a reason to hide another: its people
+are GitHub accounts nobody in the org chart, each of them engaged by definition and counted
+in the report's appendix, so there is nothing to protect that subtraction would give away,
+and hiding a large unit beside it (the top manager's whole tree, a whole division) would hide
+figures of hundreds of people to protect none.
 """
 
 from __future__ import annotations
@@ -15,33 +17,30 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 
+from enrich.rollup.units import UNMAPPED
+
 #: why a unit shows no metrics
 SMALL = "small"
 COMPLEMENT = "complement"
 
 
-def hidden_units(units: Iterable[dict], min_group_size: int, *,
-                 total: int | None = None) -> dict[str, str]:
+def hidden_units(units: Iterable[dict], min_group_size: int) -> dict[str, str]:
     """unit id -> SMALL or COMPLEMENT, for the units of one dimension that show no metrics.
 
     `units` are the units of one period as rollup.json has them (`id`, `parent`,
     `population`); a unit without metrics for the period (None) is left out by the caller.
-    Siblings share a parent; the top-level units (and every unit of a flat dimension) are the
-    siblings under the enterprise, which is always shown and whose population is `total`
-    (None: the sum of the top-level units, as when everyone is in exactly one of them).
-    A unit with nobody in its population has nothing to hide: it is neither hidden nor a
-    reason to hide another.
+    Siblings share a parent; the top-level units (and every unit of a flat dimension) are
+    siblings. A unit with nobody in its population has nothing to hide: it is neither hidden
+    nor a reason to hide another.
     """
     families: dict[str | None, list[dict]] = defaultdict(list)
     for unit in units:
         families[unit["parent"]].append(unit)
-    population = {u["id"]: u["population"] for family in families.values() for u in family}
     hidden: dict[str, str] = {}
-    for parent, siblings in families.items():
+    for siblings in families.values():
         small = [u for u in siblings if 0 < u["population"] < min_group_size]
         hidden.update((u["id"], SMALL) for u in small)
-        whole = total if parent is None else population.get(parent)
-        if len(small) == 1 and not _own_people(whole, siblings):
+        if len(small) == 1 and small[0]["id"] != UNMAPPED:
             others = [u for u in siblings if u is not small[0] and u["population"]]
             if others:
                 smallest = min(others, key=lambda u: (u["population"], u["id"]))
@@ -72,19 +71,14 @@ def _hide_below_complements(families: dict, hidden: dict[str, str]) -> None:
             waiting.append(child["id"])
 
 
-def hidden_by_period(units: list[dict], min_group_size: int,
-                     enterprise: dict | None = None) -> tuple[dict, dict]:
+def hidden_by_period(units: list[dict], min_group_size: int) -> tuple[dict, dict]:
     """The hidden units of one dimension in the period and in the previous period.
 
-    `enterprise` is the rollup's enterprise unit, the parent of the top-level units (None:
-    the top-level units hold everyone). Each period is judged on its own population: a unit
-    shown now may have been too small before, and its change then stays hidden.
+    Each period is judged on its own population: a unit shown now may have been too small
+    before, and its change then stays hidden.
     """
-    previous = enterprise["previous"] if enterprise else None
-    now = hidden_units(units, min_group_size,
-                       total=enterprise["population"] if enterprise else None)
+    now = hidden_units(units, min_group_size)
     before = hidden_units(
         ({"id": u["id"], "parent": u["parent"], "population": u["previous"]["population"]}
-         for u in units if u["previous"] is not None), min_group_size,
-        total=previous["population"] if previous else None)
+         for u in units if u["previous"] is not None), min_group_size)
     return now, before

@@ -225,7 +225,7 @@ def build_report(rollup: dict, period: Period, months: Sequence[MonthAdoption],
     if not options.show_names:
         by_dimension.pop(MANAGER, None)  # named after people: never shown
     enterprise_unit = by_dimension[ENTERPRISE][0]
-    rows = {dim: _rows(units, options, None if dim == ENTERPRISE else enterprise_unit)
+    rows = {dim: _rows(units, options)
             for dim, units in by_dimension.items()}
     enterprise = rows[ENTERPRISE][0]
     teams = _tree_order(rows.get(TEAM, []), options.depth)
@@ -270,12 +270,11 @@ def _coverage(period: Period, rolled_up: dict) -> Coverage:
         previous_missing_days=previous["missing_days"] if previous else [])
 
 
-def _rows(units: list[dict], options: Options, enterprise: dict | None) -> list[Row]:
+def _rows(units: list[dict], options: Options) -> list[Row]:
     """The units' rows; the unit of users the directory does not know only when there are
-    some. `enterprise` is the parent of the top-level units (None for the enterprise's own
-    row)."""
+    some."""
     units = [u for u in units if u["id"] != UNMAPPED or u["members"]]
-    hidden_now, hidden_before = hidden_by_period(units, options.min_group_size, enterprise)
+    hidden_now, hidden_before = hidden_by_period(units, options.min_group_size)
     depth = depths({u["id"]: u["parent"] for u in units})
     names = distinct_unit_names(units)
     rows = []
