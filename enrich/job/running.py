@@ -128,7 +128,7 @@ def demo(folder: Path, *, month: str, seed: int = 7, people: int = 300, out=None
     reported on.
 
     Deterministic for a seed and a month: the seat list counts as taken the day after the
-    month, and the run happens that day.
+    month, and the run happens that day (only the digests' Date says when they were written).
     """
     folder = Path(folder)
     prepare_folders(Folder("--output", folder))

@@ -8,7 +8,8 @@ carries the totals up its tree.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections import defaultdict
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -33,6 +34,52 @@ def cost_center_order(cost_center: str) -> tuple[int, str]:
     """How outputs list cost centers: by id, then the people without a cost center, then
     the users (or seats) nobody could place."""
     return {NO_COST_CENTER: 1, UNMAPPED: 2}.get(cost_center, 0), cost_center
+
+
+def distinct_unit_names(units: Iterable[Mapping]) -> dict[str, str]:
+    """Each unit id -> the name outputs show: its own name, or, where several units of the
+    same dimension share it, "Parent name / Name", going up the tree until each is told apart
+    ("Engineering / Security / Billing" beside "Product & Design / Security / Billing").
+    Units whose whole paths read the same are told apart by their id.
+
+    `units` are rollup units: mappings with `id`, `name`, `parent` and `dimension`. The
+    result is keyed by id alone, so the units of dimensions whose ids may meet (a team and
+    a manager) go in separate calls.
+    """
+    by_key = {(unit["dimension"], unit["id"]): unit for unit in units}
+    namesakes: defaultdict[tuple[str, str], list[str]] = defaultdict(list)
+    for (dimension, unit_id), unit in by_key.items():
+        namesakes[dimension, unit["name"]].append(unit_id)
+    result = {}
+    for (dimension, name), ids in namesakes.items():
+        if len(ids) == 1:
+            result[ids[0]] = name
+            continue
+        paths = {unit_id: _names_up(by_key, dimension, unit_id) for unit_id in ids}
+        for unit_id, path in paths.items():
+            result[unit_id] = _shortest_distinct(unit_id, path, paths)
+    return result
+
+
+def _names_up(by_key: dict, dimension: str, unit_id: str) -> tuple[str, ...]:
+    """The names from the unit up to the top of its tree."""
+    names = []
+    while unit_id is not None and (dimension, unit_id) in by_key:
+        unit = by_key[dimension, unit_id]
+        names.append(unit["name"])
+        unit_id = unit["parent"]
+    return tuple(names)
+
+
+def _shortest_distinct(unit_id: str, path: tuple[str, ...],
+                       paths: dict[str, tuple[str, ...]]) -> str:
+    for length in range(2, len(path) + 1):
+        if all(other[:length] != path[:length] for key, other in paths.items()
+               if key != unit_id):
+            return " / ".join(reversed(path[:length]))
+    whole = " / ".join(reversed(path))
+    return whole if path not in (other for key, other in paths.items() if key != unit_id) \
+        else f"{whole} ({unit_id})"
 
 
 @dataclass(frozen=True)
