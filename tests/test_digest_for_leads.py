@@ -256,7 +256,7 @@ def test_14_4_lists_stay_short_and_the_full_list_is_attached(company, run_cli):
         "- May need help getting started (a short pairing session or a good first task often "
         "makes the difference):",
         f"  - Have a seat but did not use it this month: {shown} and 4 more.",
-        "- Everyone, group by group, is in the attached copilot-people-2025-03.csv."]
+        "- Everyone on these lists is in the attached copilot-people-2025-03.csv."]
     attachment = next(omar.iter_attachments())
     assert attachment.get_filename() == "copilot-people-2025-03.csv"
     table = list(csv.DictReader(io.StringIO(attachment.get_content().lstrip("\ufeff"))))

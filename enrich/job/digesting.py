@@ -17,6 +17,7 @@ from enrich.job.licensing import license_review
 from enrich.job.org import Org, period_input
 from enrich.job.places import open_store, outbox_folder
 from enrich.job.rolling import RollupResult
+from enrich.licenses.review import ReviewedSeat
 from enrich.mail import DeliveryReport, Outbox, Outgoing, SmtpSettings, send_all
 from enrich.outputs.digest import (
     BOTH,
@@ -29,6 +30,7 @@ from enrich.outputs.digest import (
 )
 from enrich.outputs.digest_mail import Letterhead, build_message
 from enrich.outputs.files import prepare_folders
+from enrich.processes import cycle_collector_paused, forked
 from enrich.progress import Progress
 from enrich.rollup import Thresholds
 from enrich.rollup.people import segments_of_people
@@ -70,14 +72,14 @@ def digest(config: Config, period: Period, *, as_of: int, output: Path | None = 
         prepare_folders(folder)
         org = rolled.org if rolled else Org.load(config, store, as_of)
         check_audience(config, org.directory, audience)
+        # the license review reads every seat and everyone's last active day: on the side
+        reclaim = forked(lambda: _seats_to_reclaim(config, org, period.until, as_of))
         rolled_up = rolled.rollup if rolled else org.roll_up(config, store, period)
         segments = segments_of_people(org.directory, org.matching.person_of,
                                       period_input(store, period, org.excluded),
                                       org.holders, Thresholds.from_config(config))
-        review = license_review(config, store, org, period.until, as_of)
-    reclaim = {} if review is None else {
-        seat.holder.person: seat for seat in review.candidates if seat.holder.person}
-    letters = build_digests(org.directory, rolled_up, segments, audience, reclaim)
+    with cycle_collector_paused():  # a tuple per person and unit, and no cycle among them
+        letters = build_digests(org.directory, rolled_up, segments, audience, reclaim())
     outbox = Outbox(folder.path)
 
     bar = Progress("sending digests" if send else "writing digests", len(letters),
@@ -102,6 +104,16 @@ def digest(config: Config, period: Period, *, as_of: int, output: Path | None = 
             deque(messages(), maxlen=0)
     return DigestResult(period, outbox.finish(), rolled_up["period"]["missing_days"],
                         delivery, unreachable(org.directory, audience))
+
+
+def _seats_to_reclaim(config: Config, org: Org, until: int, as_of: int
+                      ) -> dict[str, ReviewedSeat]:
+    """Person id -> their seat, for each seat the license review proposes reclaiming; none
+    without seat data. Through a connection of its own: it runs in a forked process."""
+    with open_store(config) as store:
+        review = license_review(config, store, org, until, as_of)
+    return {} if review is None else {
+        seat.holder.person: seat for seat in review.candidates if seat.holder.person}
 
 
 def refuse_missing_days(config: Config, store: Store, period: Period) -> None:

@@ -151,10 +151,9 @@ def build_digests(directory: Directory, rollup: dict, segments: Mapping[str, Per
     period = rollup["period"]
     sections: dict[tuple[str, str], Section] = {}
     for key in sorted(owner):
-        unit = {**units[key], "name": names.get(key[1], units[key]["name"])} \
-            if key[0] == TEAM else units[key]
-        sections[key] = _section(key, unit, enterprise, features, _people(
-            key, members.get(key, []), context, _own_ids(context, owner[key], key)))
+        name = names[key[1]] if key[0] == TEAM else units[key]["name"]
+        sections[key] = _section(key, name, units[key], enterprise, features, _people(
+            key, members.get(key, []), directory, context, _own_ids(context, owner[key], key)))
     return [Digest(r, [sections[key] for key in r.units], enterprise,
                    enterprise["previous"], sum(period["days"].values()),
                    period["missing_days"]) for r in people]
@@ -167,14 +166,15 @@ def _own_ids(context: Context, recipient: Recipient, key: tuple[str, str]) -> se
     return own | {key[1]} if key[0] == MANAGER else own
 
 
-def _people(key: tuple[str, str], members: list[str], context: Context,
-            recipient: set[str]) -> People:
+def _people(key: tuple[str, str], members: list[str], directory: Directory,
+            context: Context, recipient: set[str]) -> People:
     dimension, unit_id = key
+    people = directory.people
     if dimension == MANAGER:
         return people_of(members, context, recipient=recipient,
-                         direct=lambda person: person.manager == unit_id)
+                         direct=lambda person_id: people[person_id].manager == unit_id)
     return people_of(members, context, recipient=recipient,
-                     direct=lambda person: person.unit == unit_id)
+                     direct=lambda person_id: people[person_id].unit == unit_id)
 
 
 def _members(directory: Directory, segments: Mapping[str, PersonSegment],
@@ -198,10 +198,10 @@ def _members(directory: Directory, segments: Mapping[str, PersonSegment],
     return result
 
 
-def _section(key: tuple[str, str], unit: dict, enterprise: dict, measured: list[str],
-             people: People) -> Section:
+def _section(key: tuple[str, str], name: str, unit: dict, enterprise: dict,
+             measured: list[str], people: People) -> Section:
     return Section(
-        dimension=key[0], unit_id=key[1], name=unit["name"], metrics=unit,
+        dimension=key[0], unit_id=key[1], name=name, metrics=unit,
         previous=unit["previous"], features=_feature_lines(unit, enterprise, measured),
         tips=_tips(unit, measured), people=people)
 

@@ -136,24 +136,25 @@ def render_digest(digest: Digest, head: Letterhead) -> tuple[str, str, str]:
 
 #: the columns of the attached list of people
 PEOPLE_COLUMNS = ("unit_of_digest", "group", "name", "unit", "email", "active_days", "note")
-#: how the attached list calls each group of `enrich.outputs.digest_people.GROUPS`
-GROUP_WORDS = {"champion": "champion", "regular": "regular user",
+#: how the attached list calls each group of `enrich.outputs.digest_people.NAMED_GROUPS`
+GROUP_WORDS = {"champion": "champion",
                "lagging": "used Copilot in fewer than half of the weeks",
                "inactive": "has a seat, did not use it",
                "reclaim": "the license review proposes reclaiming the seat"}
 
 
 def people_csv(digest: Digest) -> str:
-    """Every person a digest lists or counts, section by section: UTF-8 with a byte-order
-    mark, so that a spreadsheet reads the names right."""
+    """Everyone on the lists of a digest, section by section (regular users, only counted,
+    are not): UTF-8 with a byte-order mark, so that a spreadsheet reads the names right."""
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(PEOPLE_COLUMNS)
     for section in digest.sections:
-        unit = "Everyone reporting to you" if section.dimension == "manager" else section.name
-        writer.writerows([cell(value) for value in (
-            unit, GROUP_WORDS[group], named.name, named.unit, named.email, named.active_days,
-            named.note)] for group, named in section.people.everyone)
+        unit = cell("Everyone reporting to you" if section.dimension == "manager"
+                    else section.name)
+        writer.writerows((unit, GROUP_WORDS[group], cell(named.name), cell(named.unit),
+                          cell(named.email), named.active_days, cell(named.note))
+                         for group, named in section.people.listed)
     return "\ufeff" + out.getvalue()
 
 

@@ -10,7 +10,7 @@
 - Names that two listed people share are told apart by their unit, else by their e-mail's
   local part.
 - Lists stay short: champions and those who may need help are named up to MAX_NAMED, the
-  most relevant first (the lead's direct people first); regular users are counted.
+  most relevant first (the lead's direct people first); regular users are only counted.
 """
 
 from __future__ import annotations
@@ -18,8 +18,9 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
+from typing import NamedTuple
 
-from enrich.directory.model import Directory, Person
+from enrich.directory.model import Directory
 from enrich.licenses.review import NEVER_USED, ReviewedSeat
 from enrich.rollup.people import PersonSegment
 from enrich.rollup.person import CHAMPION, INACTIVE, LAGGING, REGULAR
@@ -28,14 +29,11 @@ from enrich.rollup.person import CHAMPION, INACTIVE, LAGGING, REGULAR
 MAX_NAMED = 10
 #: the group of those whose seat the license review proposes reclaiming
 RECLAIM = "reclaim"
-#: the groups of a digest's people, in the order it lists them
-GROUPS = (CHAMPION, REGULAR, LAGGING, INACTIVE, RECLAIM)
-#: the groups named on their line; regular users are only counted
+#: the groups a digest names, in the order it lists them; regular users are only counted
 NAMED_GROUPS = (CHAMPION, LAGGING, INACTIVE, RECLAIM)
 
 
-@dataclass(frozen=True)
-class Named:
+class Named(NamedTuple):  # one per person and unit of a digest: a tuple, light and quick
     """A person as a digest names them."""
 
     person: str
@@ -74,8 +72,9 @@ class Group:
 
 @dataclass(frozen=True)
 class People:
-    #: group (GROUPS) -> its people
+    #: group (NAMED_GROUPS) -> its people
     groups: dict[str, Group]
+    regulars: int
     #: people who have left, whose seat the license review proposes reclaiming
     leavers_to_reclaim: int
     #: the other people who have left (no seat data, or a cancellation already pending)
@@ -89,72 +88,101 @@ class People:
     @property
     def nobody(self) -> bool:
         """Nobody to list or count: the recipient is the unit's only person."""
-        return not (self.leavers_to_reclaim or self.other_leavers
+        return not (self.regulars or self.leavers_to_reclaim or self.other_leavers
                     or any(group.count for group in self.groups.values()))
 
     @property
-    def everyone(self) -> list[tuple[str, Named]]:
-        """(group, person) of every person listed or counted, group by group."""
-        return [(group, named) for group in GROUPS for named in self.groups[group].people]
+    def listed(self) -> list[tuple[str, Named]]:
+        """(group, person) of every person of the named groups, group by group."""
+        return [(group, named) for group in NAMED_GROUPS
+                for named in self.groups[group].people]
 
 
 @dataclass(frozen=True)
 class Context:
-    """What naming people needs from the whole org chart, worked out once per run."""
+    """What naming people needs, worked out once per run for everyone in the population: a
+    large enterprise's people are listed in several digests each (their unit's and every
+    unit's above it)."""
 
-    directory: Directory
-    segments: Mapping[str, PersonSegment]
-    #: team unit id -> its distinct name (`distinct_unit_names`)
-    unit_names: Mapping[str, str]
-    #: lower-cased e-mail address -> the distinct names of the units it leads
-    leads: Mapping[str, list[str]]
-    #: person id -> their seat, when the license review proposes reclaiming it
-    reclaim: Mapping[str, ReviewedSeat]
+    #: person id -> the person as digests name them, before telling namesakes apart
+    named: dict[str, Named]
+    #: person id -> the group that lists them (NAMED_GROUPS), or REGULAR
+    group_of: dict[str, str]
+    #: person id -> their place in their named group, after the lead's direct people
+    rank: dict[str, tuple]
+    #: the people in the population who have left, and those of them whose seat the
+    #: license review proposes reclaiming
+    leavers: frozenset[str]
+    leavers_to_reclaim: frozenset[str]
+    #: names several people of the population share
+    shared_names: frozenset[str]
+    #: person id -> (unit id, e-mail address), to tell namesakes apart
+    whereabouts: dict[str, tuple[str, str | None]]
     #: lower-cased e-mail address -> the ids of the people who have it
-    by_address: Mapping[str, list[str]]
+    by_address: dict[str, list[str]]
 
     @classmethod
     def of(cls, directory: Directory, segments: Mapping[str, PersonSegment],
            unit_names: Mapping[str, str], reclaim: Mapping[str, ReviewedSeat]) -> Context:
-        leads: defaultdict[str, list[str]] = defaultdict(list)
-        for unit in directory.units.values():
-            if unit.lead and unit.lead.email:
-                leads[unit.lead.email.lower()].append(unit_names.get(unit.id, unit.name))
+        """`segments`: each person of the population; `reclaim`: the seat of each person
+        whose seat the license review proposes reclaiming."""
+        people = directory.people
+        notes = _lead_notes(directory, unit_names)
+        named, group_of, rank, whereabouts = {}, {}, {}, {}
+        leavers = set()
+        for person_id, segment in segments.items():
+            person = people[person_id]
+            if person.left:
+                leavers.add(person_id)
+                continue
+            seat = reclaim.get(person_id)
+            note = "; ".join(filter(None, (notes.get(person_id), seat and reclaim_reason(seat))))
+            name = " ".join(person.name.split())
+            named[person_id] = Named(person_id, name, unit_names.get(person.unit, person.unit),
+                                     person.email, segment.active_days, note)
+            group_of[person_id] = group = RECLAIM if seat else segment.segment
+            if group != REGULAR:
+                rank[person_id] = _rank(group, named[person_id], seat)
+            whereabouts[person_id] = (person.unit, person.email)
         by_address: defaultdict[str, list[str]] = defaultdict(list)
-        for person in directory.people.values():
+        for person in people.values():
             if person.email:
                 by_address[person.email.lower()].append(person.id)
-        return cls(directory, segments, unit_names, dict(leads), reclaim, dict(by_address))
+        shared = Counter(entry.name for entry in named.values())
+        return cls(named, group_of, rank, frozenset(leavers),
+                   frozenset(leavers & reclaim.keys()),
+                   frozenset(name for name, n in shared.items() if n > 1), whereabouts,
+                   dict(by_address))
 
 
 def people_of(members: Collection[str], context: Context, *, recipient: Collection[str],
-              direct: Callable[[Person], bool]) -> People:
+              direct: Callable[[str], bool]) -> People:
     """The people of a unit (`members`, person ids in the period's population) as its digest
     lists them, leaving out `recipient` (their own person ids); `direct` tells the lead's
-    direct people, who come first."""
-    people = context.directory.people
-    listed, leavers = [], []
+    direct people (by person id), who come first."""
+    entries: dict[str, list[tuple[tuple, str]]] = {group: [] for group in NAMED_GROUPS}
+    regulars = leavers = to_reclaim = 0
+    namesakes = []
     for person_id in members:
         if person_id in recipient:
             continue
-        (leavers if people[person_id].left else listed).append(person_id)
-    names = _told_apart([people[p] for p in listed], context.unit_names)
-    by_group: dict[str, list[tuple[tuple, Named]]] = {group: [] for group in GROUPS}
-    for person_id in listed:
-        person, segment = people[person_id], context.segments[person_id]
-        seat = context.reclaim.get(person_id)
-        group = RECLAIM if seat is not None else segment.segment
-        note = "; ".join(filter(None, (_lead_note(person, context.leads),
-                                        seat and reclaim_reason(seat))))
-        named = Named(person_id, names[person_id],
-                      context.unit_names.get(person.unit, person.unit), person.email,
-                      segment.active_days, note)
-        by_group[group].append((_relevance(group, direct(person), named, seat), named))
-    to_reclaim = sum(1 for person_id in leavers if person_id in context.reclaim)
-    return People({group: Group([named for _, named in sorted(entries, key=_first)],
-                                by_name=group != RECLAIM)
-                   for group, entries in by_group.items()},
-                  to_reclaim, len(leavers) - to_reclaim)
+        if person_id in context.leavers:
+            leavers += 1
+            to_reclaim += person_id in context.leavers_to_reclaim
+            continue
+        group = context.group_of[person_id]
+        if group == REGULAR:
+            regulars += 1
+        else:
+            entries[group].append(((not direct(person_id), context.rank[person_id]), person_id))
+        if context.named[person_id].name in context.shared_names:
+            namesakes.append(person_id)
+    told = _told_apart(namesakes, context) if namesakes else {}
+    named = context.named
+    return People({group: Group([told.get(person_id) or named[person_id]
+                                 for _, person_id in sorted(found)], by_name=group != RECLAIM)
+                   for group, found in entries.items()},
+                  regulars, to_reclaim, leavers - to_reclaim)
 
 
 def reclaim_reason(seat: ReviewedSeat) -> str:
@@ -164,43 +192,46 @@ def reclaim_reason(seat: ReviewedSeat) -> str:
     return f"unused for {seat.inactive_days} days"
 
 
-def _first(entry: tuple) -> tuple:
-    return entry[0]
-
-
-def _relevance(group: str, direct: bool, named: Named, seat: ReviewedSeat | None) -> tuple:
-    """The lead's direct people first; then those who need help most: the fewest active
-    days, the seats unused longest (never used first)."""
+def _rank(group: str, named: Named, seat: ReviewedSeat | None) -> tuple:
+    """After the lead's direct people, those who need help most: the fewest active days,
+    the seats unused longest (never used first); else by name."""
     name = named.name.casefold()
     if group == LAGGING:
-        return not direct, named.active_days, name
+        return named.active_days, name
     if group == RECLAIM:
-        return not direct, seat.inactive_days is not None, -(seat.inactive_days or 0), name
-    return not direct, name
+        return seat.inactive_days is not None, -(seat.inactive_days or 0), name
+    return (name,)
 
 
-def _lead_note(person: Person, leads: Mapping[str, list[str]]) -> str:
-    units = leads.get(person.email.lower()) if person.email else None
-    return f"lead of {' and '.join(units)}" if units else ""
+def _lead_notes(directory: Directory, unit_names: Mapping[str, str]) -> dict[str, str]:
+    """Person id -> "lead of ...", for each person whose address leads units."""
+    leads: defaultdict[str, list[str]] = defaultdict(list)
+    for unit in directory.units.values():
+        if unit.lead and unit.lead.email:
+            leads[unit.lead.email.lower()].append(unit_names.get(unit.id, unit.name))
+    return {person.id: f"lead of {' and '.join(leads[person.email.lower()])}"
+            for person in directory.people.values()
+            if person.email and person.email.lower() in leads}
 
 
-def _told_apart(people: list[Person], unit_names: Mapping[str, str]) -> dict[str, str]:
-    """Person id -> name, with the unit (or, where that is shared too, the e-mail's local
-    part, else the id) after a name that several of `people` share."""
-    shared = Counter(" ".join(person.name.split()) for person in people)
-    namesakes: defaultdict[str, list[Person]] = defaultdict(list)
+def _told_apart(namesakes: list[str], context: Context) -> dict[str, Named]:
+    """Each of `namesakes` (person ids) who shares a name with another of them, with their
+    unit (or, where that is shared too, their e-mail's local part, else their id) after it;
+    but regular users, who are only counted."""
+    by_name: defaultdict[str, list[str]] = defaultdict(list)
+    for person_id in namesakes:
+        by_name[context.named[person_id].name].append(person_id)
     result = {}
-    for person in people:
-        name = " ".join(person.name.split())
-        result[person.id] = name
-        if shared[name] > 1:
-            namesakes[name].append(person)
-    for name, group in namesakes.items():
-        units = Counter(person.unit for person in group)
-        for person in group:
-            if units[person.unit] == 1:
-                tag = unit_names.get(person.unit, person.unit)
-            else:
-                tag = person.email.partition("@")[0] if person.email else person.id
-            result[person.id] = f"{name} ({tag})"
+    for name, group in by_name.items():
+        if len(group) < 2:
+            continue
+        units = Counter(context.whereabouts[person_id][0] for person_id in group)
+        for person_id in group:
+            if context.group_of[person_id] == REGULAR:
+                continue  # counted, never named
+            unit, email = context.whereabouts[person_id]
+            entry = context.named[person_id]
+            tag = entry.unit if units[unit] == 1 else \
+                email.partition("@")[0] if email else person_id
+            result[person_id] = Named(person_id, f"{name} ({tag})", *entry[2:])
     return result

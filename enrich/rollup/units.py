@@ -8,7 +8,7 @@ carries the totals up its tree.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
@@ -54,10 +54,9 @@ def distinct_unit_names(units: Iterable[Mapping]) -> dict[str, str]:
     for (dimension, name), ids in namesakes.items():
         if len(ids) == 1:
             result[ids[0]] = name
-            continue
-        paths = {unit_id: _names_up(by_key, dimension, unit_id) for unit_id in ids}
-        for unit_id, path in paths.items():
-            result[unit_id] = _shortest_distinct(unit_id, path, paths)
+        else:
+            result.update(_told_apart({unit_id: _names_up(by_key, dimension, unit_id)
+                                       for unit_id in ids}))
     return result
 
 
@@ -71,15 +70,22 @@ def _names_up(by_key: dict, dimension: str, unit_id: str) -> tuple[str, ...]:
     return tuple(names)
 
 
-def _shortest_distinct(unit_id: str, path: tuple[str, ...],
-                       paths: dict[str, tuple[str, ...]]) -> str:
-    for length in range(2, len(path) + 1):
-        if all(other[:length] != path[:length] for key, other in paths.items()
-               if key != unit_id):
-            return " / ".join(reversed(path[:length]))
-    whole = " / ".join(reversed(path))
-    return whole if path not in (other for key, other in paths.items() if key != unit_id) \
-        else f"{whole} ({unit_id})"
+def _told_apart(paths: dict[str, tuple[str, ...]]) -> dict[str, str]:
+    """Namesakes (unit id -> the names up from it), each named with as many of its parents
+    as tell it from the others."""
+    result = {}
+    pending = dict(paths)
+    longest = max(map(len, paths.values()))
+    for length in range(2, longest + 1):
+        labels = Counter(path[:length] for path in paths.values())
+        for unit_id, path in list(pending.items()):
+            if labels[path[:length]] == 1:
+                result[unit_id] = " / ".join(reversed(path[:length]))
+                del pending[unit_id]
+    # whole paths that read the same
+    result.update({unit_id: f"{' / '.join(reversed(path))} ({unit_id})"
+                   for unit_id, path in pending.items()})
+    return result
 
 
 @dataclass(frozen=True)
