@@ -3,12 +3,12 @@
 - The recipient is never listed in their own digest.
 - People who have left are never listed: a leaver is not someone to coach, thank or help.
   A line counts them, and says when the license review proposes reclaiming their seats.
-- Leads of sub-units are people of the unit like anyone else, and are listed with it, as
-  "(lead of Billing)": their manager is the one to talk to them.
+- Leads of sub-units are people of the unit like anyone else, listed where their use puts
+  them, with "(lead of Billing)": their manager is the one to talk to them.
 - Whoever the license review proposes to reclaim the seat of (METRICS.md section 7, by its
   own rules in `enrich.licenses`) is listed apart, with why: "unused for 45 days".
-- Names that two listed people share are told apart by their unit, else by their e-mail's
-  local part.
+- Names that two people of the unit share are told apart by their unit, else by their
+  e-mail's local part.
 - Lists stay short: champions and those who may need help are named up to MAX_NAMED, the
   most relevant first (the lead's direct people first); regular users are only counted.
 """
@@ -33,7 +33,7 @@ RECLAIM = "reclaim"
 NAMED_GROUPS = (CHAMPION, LAGGING, INACTIVE, RECLAIM)
 
 
-class Named(NamedTuple):  # one per person and unit of a digest: a tuple, light and quick
+class Named(NamedTuple):  # one per person of the population: a tuple, light and quick
     """A person as a digest names them."""
 
     person: str
