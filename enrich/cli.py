@@ -135,6 +135,9 @@ def build_parser() -> argparse.ArgumentParser:
     dig.add_argument("--resend", nargs="*", metavar="ADDRESS",
                      help="with --send: send again what the ledger has as sent or possibly "
                           "sent: every digest, or only those to the addresses given")
+    dig.add_argument("--allow-missing", action="store_true",
+                     help="with --send: send even when more of the period's days have no data "
+                          "than digest.max_missing_share")
 
     lic = command("licenses", "write the cost-center license review: CSV, HTML and PDF",
                   "Review the seats as of the period's last day, per cost center: "
@@ -340,8 +343,11 @@ def _dispatch(args, stdout, stderr) -> ExitStatus:
     period = period_from(args) if args.command in _PERIOD_COMMANDS else None
     if args.command == "fetch":
         _check_order(args.since, args.until)
-    if args.command == "digest" and args.resend is not None and not args.send:
-        raise UsageError("--resend goes with --send")
+    if args.command == "digest" and not args.send:
+        if args.resend is not None:
+            raise UsageError("--resend goes with --send")
+        if args.allow_missing:
+            raise UsageError("--allow-missing goes with --send: the outbox is always written")
     config = load_config(args)
     if args.command == "directory":
         report, path = job.check_directory(config, today=today())
@@ -373,7 +379,8 @@ def _dispatch(args, stdout, stderr) -> ExitStatus:
         # --resend alone: every digest; with addresses: only theirs
         resend = args.resend or args.resend is not None
         result = job.digest(config, period, as_of=today(), output=args.output, send=args.send,
-                            resend=resend, progress=not quiet)
+                            resend=resend, allow_missing=args.allow_missing,
+                            progress=not quiet)
         job.print_digest_result(result, stdout, stderr)
         return result.status
     if args.command == "licenses":

@@ -156,6 +156,10 @@ SETTINGS: dict[str, Setting] = {
     "digest.smtp.timeout": Setting("int", 30, "Seconds to wait for the server; a message "
                                    "whose answer takes longer is possibly sent, and not sent "
                                    "again without --resend.", minimum=1),
+    "digest.max_missing_share": Setting(
+        "float", 0.2, "`enrich digest --send` refuses a period in which a larger share of the "
+        "days has no data (--allow-missing sends all the same); the outbox is always written.",
+        minimum=0, maximum=1),
     "digest.rate_per_minute": Setting("int", 60, "Most messages sent in a minute.", minimum=1),
     "digest.retries": Setting("int", 3, "Attempts after a temporary (4xx) failure, with "
                               "back-off.", minimum=0),

@@ -58,6 +58,11 @@ def seed_row(day: str, login: str, user_id: int, *engaged: str, **columns) -> di
     return row
 
 
+def undated(message: bytes) -> bytes:
+    """An e-mail's bytes without its Date header: the time it was written or sent."""
+    return re.sub(rb"(?m)^Date: [^\r\n]*\r?\n", b"", message)
+
+
 def write_jsonl(path: Path, rows, *, compress: bool = False) -> Path:
     text = "".join(json.dumps(r) + "\n" for r in rows).encode()
     path.parent.mkdir(parents=True, exist_ok=True)

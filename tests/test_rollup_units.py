@@ -376,7 +376,7 @@ def test_14_5_units_of_the_same_name_are_told_apart_by_their_path():
         "eng-data-ins": "Engineering / Data / Insights",
         "prod-data-ins": "Product / Data / Insights",
         "eng-web": "Web",
-        # nothing above to tell them apart by
-        "top-a": "Lab", "top-b": "Lab",
+        # nothing above to tell them apart by: their ids
+        "top-a": "Lab (top-a)", "top-b": "Lab (top-b)",
         # another dimension: its names are compared with its own units only
         "cc-1": "Billing"}

@@ -178,7 +178,8 @@ def demo(folder: Path, *, month: str, seed: int = 7, people: int = 300, out=None
     reported on.
 
     Deterministic for a seed and a month: each month's seat list counts as taken on its last
-    day, and the run happens the day after the month.
+    day, and the run happens the day after the month (only the digests' Date says when they
+    were written).
     """
     folder = Path(folder)
     prepare_folders(Folder("--output", folder))

@@ -1,8 +1,9 @@
 """Team-lead digests: who gets one, and what it says about their own people.
 
-Plain data in (the directory, the rollup, each person's segment), plain data out: one Digest
-per recipient, with a section per unit they lead. A digest names only the people of the
-recipient's own units (METRICS.md section 6).
+Plain data in (the directory, the rollup, each person's segment, the seats the license
+review proposes reclaiming), plain data out: one Digest per recipient, with a section per
+unit they lead. A digest names only the people of the recipient's own units (METRICS.md
+section 6), and how it names them is `enrich.outputs.digest_people`.
 """
 
 from __future__ import annotations
@@ -14,14 +15,13 @@ from dataclasses import dataclass, field
 
 from enrich import features as feature_names
 from enrich.directory.model import Directory
+from enrich.licenses.review import ReviewedSeat
+from enrich.outputs.digest_people import Context, People, people_of
 from enrich.outputs.report import adoption_change
 from enrich.rollup.people import PersonSegment
-from enrich.rollup.person import SEGMENTS
-from enrich.rollup.units import MANAGER, TEAM
+from enrich.rollup.units import MANAGER, TEAM, distinct_unit_names
 
 LEADS, MANAGERS, BOTH = "leads", "managers", "both"
-#: names listed per segment; the rest are counted
-MAX_NAMES = 25
 #: features suggested in one section: the least tried first
 MAX_TIPS = 3
 
@@ -38,7 +38,7 @@ def recipients(directory: Directory, audience: str) -> list[Recipient]:
     """Unit leads and/or managers (for their whole reporting tree), one per e-mail address:
     someone who leads several units gets one digest that covers them all."""
     found: dict[str, list] = {}
-    for address, name, unit in _audience(directory, audience):
+    for address, name, unit in audience_of(directory, audience):
         if is_address(address):
             found.setdefault(address.lower(), [address, name, []])[2].append(unit)
     return [Recipient(address, name, tuple(sorted(units, key=_teams_first)))
@@ -49,11 +49,11 @@ def unreachable(directory: Directory, audience: str) -> list[str]:
     """Who in the audience gets no digest, for want of a usable e-mail address."""
     return [f"{name} ({'lead of' if dimension == TEAM else 'manager'} {unit_id}): "
             + (f"{address!r} is not an e-mail address" if address else "no e-mail address")
-            for address, name, (dimension, unit_id) in _audience(directory, audience)
+            for address, name, (dimension, unit_id) in audience_of(directory, audience)
             if not is_address(address)]
 
 
-def _audience(directory: Directory, audience: str):
+def audience_of(directory: Directory, audience: str):
     """(address, name, (dimension, unit id)) of each unit lead and/or manager."""
     if audience in (LEADS, BOTH):
         for unit in directory.units.values():
@@ -107,17 +107,11 @@ class Section:
     previous: dict | None
     features: list[FeatureLine]
     tips: list[Tip]
-    #: segment -> names, sorted; at most MAX_NAMES each
-    people: dict[str, list[str]]
-    #: segment -> how many people, named or not
-    counts: dict[str, int]
+    people: People
 
     @property
     def change(self) -> float | None:
         return adoption_change(self.metrics, self.previous)
-
-    def unnamed(self, segment: str) -> int:
-        return self.counts[segment] - len(self.people[segment])
 
 
 @dataclass
@@ -126,30 +120,61 @@ class Digest:
     sections: list[Section]
     enterprise: dict
     enterprise_previous: dict | None
+    #: the days of the period, and those without data (ISO)
+    period_days: int
     missing_days: list[str] = field(default_factory=list)
 
     @property
     def first_name(self) -> str:
         return self.recipient.name.split()[0] if self.recipient.name.strip() else ""
 
+    @property
+    def cut(self) -> bool:
+        """Whether a list of people leaves names out: the digest then carries them all."""
+        return any(section.people.cut for section in self.sections)
+
 
 def build_digests(directory: Directory, rollup: dict, segments: Mapping[str, PersonSegment],
-                  audience: str) -> list[Digest]:
+                  audience: str, reclaim: Mapping[str, ReviewedSeat] | None = None
+                  ) -> list[Digest]:
     """A digest for each recipient of `audience`; `segments` holds each person in the
-    population of the period (`enrich.rollup.people.segments_of_people`)."""
+    population of the period (`enrich.rollup.people.segments_of_people`), `reclaim` the seat
+    of each person whose seat the license review proposes reclaiming."""
     people = recipients(directory, audience)
-    wanted = {unit for r in people for unit in r.units}
+    owner = {unit: r for r in people for unit in r.units}
     units = {(u["dimension"], u["id"]): u for u in rollup["units"]}
-    members = _members(directory, segments, wanted)
+    names = distinct_unit_names(u for u in rollup["units"] if u["dimension"] == TEAM)
+    context = Context.of(directory, segments, names, reclaim or {})
+    members = _members(directory, segments, set(owner))
     enterprise = rollup["units"][0]
     features = rollup["features"]
-    missing = rollup["period"]["missing_days"]
+    period = rollup["period"]
     sections: dict[tuple[str, str], Section] = {}
-    for key in sorted(wanted):
-        sections[key] = _section(key, units[key], enterprise, features, members.get(key, []),
-                                 directory, segments)
+    for key in sorted(owner):
+        name = names[key[1]] if key[0] == TEAM else units[key]["name"]
+        sections[key] = _section(key, name, units[key], enterprise, features, _people(
+            key, members.get(key, []), directory, context, _own_ids(context, owner[key], key)))
     return [Digest(r, [sections[key] for key in r.units], enterprise,
-                   enterprise["previous"], missing) for r in people]
+                   enterprise["previous"], sum(period["days"].values()),
+                   period["missing_days"]) for r in people]
+
+
+def _own_ids(context: Context, recipient: Recipient, key: tuple[str, str]) -> set[str]:
+    """The person ids of the recipient: whoever has their address, and the manager whose
+    reporting tree a section covers."""
+    own = set(context.by_address.get(recipient.address.lower(), ()))
+    return own | {key[1]} if key[0] == MANAGER else own
+
+
+def _people(key: tuple[str, str], members: list[str], directory: Directory,
+            context: Context, recipient: set[str]) -> People:
+    dimension, unit_id = key
+    people = directory.people
+    if dimension == MANAGER:
+        return people_of(members, context, recipient=recipient,
+                         direct=lambda person_id: people[person_id].manager == unit_id)
+    return people_of(members, context, recipient=recipient,
+                     direct=lambda person_id: people[person_id].unit == unit_id)
 
 
 def _members(directory: Directory, segments: Mapping[str, PersonSegment],
@@ -173,20 +198,12 @@ def _members(directory: Directory, segments: Mapping[str, PersonSegment],
     return result
 
 
-def _section(key: tuple[str, str], unit: dict, enterprise: dict, measured: list[str],
-             members: list[str], directory: Directory,
-             segments: Mapping[str, PersonSegment]) -> Section:
-    by_segment: dict[str, list[str]] = {s: [] for s in SEGMENTS}
-    for person_id in members:
-        by_segment[segments[person_id].segment].append(directory.people[person_id].name)
-    counts = {s: len(names) for s, names in by_segment.items()}
+def _section(key: tuple[str, str], name: str, unit: dict, enterprise: dict,
+             measured: list[str], people: People) -> Section:
     return Section(
-        dimension=key[0], unit_id=key[1], name=unit["name"], metrics=unit,
+        dimension=key[0], unit_id=key[1], name=name, metrics=unit,
         previous=unit["previous"], features=_feature_lines(unit, enterprise, measured),
-        tips=_tips(unit, measured),
-        people={s: sorted(names, key=str.casefold)[:MAX_NAMES]
-                for s, names in by_segment.items()},
-        counts=counts)
+        tips=_tips(unit, measured), people=people)
 
 
 def _feature_lines(unit: dict, enterprise: dict, measured: list[str]) -> list[FeatureLine]:

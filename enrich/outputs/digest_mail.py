@@ -1,12 +1,15 @@
-"""A digest as an e-mail: multipart/alternative, plain text and HTML with its CSS inlined.
+"""A digest as an e-mail: multipart/alternative, plain text and HTML with its CSS inlined;
+when a list of people is cut short, inside multipart/mixed with the full list attached (CSV).
 
-The content hash covers what the recipient reads (address, subject, both parts), not the
-Date or Message-ID, so a re-run recognises a digest it already sent.
+The content hash covers what the recipient reads (address, subject, both parts, the
+attachment), not the Date or Message-ID, so a re-run recognises a digest it already sent.
 """
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
 from dataclasses import dataclass
 from email.headerregistry import Address
 from email.message import EmailMessage
@@ -16,9 +19,12 @@ from pathlib import Path
 
 import css_inline
 
+from enrich.dates import day_ranges
 from enrich.errors import ConfigError
 from enrich.outputs.digest import Digest
+from enrich.outputs.digest_people import Group, People
 from enrich.outputs.render import render_html
+from enrich.outputs.rollup_files import cell
 
 #: CSS into style attributes for mail clients that drop <style>; never fetch a stylesheet
 _INLINER = css_inline.CSSInliner(load_remote_stylesheets=False, keep_at_rules=True)
@@ -30,6 +36,8 @@ class Letterhead:
 
     company: str
     period_title: str
+    #: the period as files name it: `2025-03`, `2025-03-01..2025-03-15`
+    period_label: str
     sender: str
     reply_to: str | None
     main_color: str
@@ -38,7 +46,7 @@ class Letterhead:
     templates: Path | None = None
 
     @classmethod
-    def from_config(cls, config, period_title: str) -> Letterhead:
+    def from_config(cls, config, period_title: str, period_label: str) -> Letterhead:
         sender = config.get("digest.from") or f"{config.get('company.name')} Copilot " \
             "<copilot@localhost>"
         for key in ("digest.from", "digest.reply_to"):
@@ -46,7 +54,7 @@ class Letterhead:
             if value and "@" not in parseaddr(value)[1]:
                 raise ConfigError(f"not an e-mail address: {value!r}", path=config.path,
                                   key=key)
-        return cls(config.get("company.name"), period_title, sender,
+        return cls(config.get("company.name"), period_title, period_label, sender,
                    config.get("digest.reply_to"), config.get("company.color"),
                    config.get("company.accent_color"), config.get("templates"))
 
@@ -74,6 +82,43 @@ def change_words(change: float | None) -> str:
     return f"{'up' if change > 0 else 'down'} {abs(change):.0f} pts"
 
 
+def listed(group: Group) -> str:
+    """The people a line of a digest names, each with their note, and how many it leaves
+    out: "Ana Lee, Ben Ray (lead of Web) and 4 more"."""
+    names = ", ".join(f"{n.name} ({n.note})" if n.note else n.name for n in group.shown)
+    return f"{names} and {group.more} more" if group.more else names
+
+
+def missing_note(digest: Digest, period_title: str) -> str:
+    """What the figures cover when days of the period have no data."""
+    missing, days = len(digest.missing_days), digest.period_days
+    covered = days - missing
+    ranges = day_ranges(digest.missing_days)
+    if not covered:
+        return f"None of the {days} days of {period_title} has data ({ranges}): the figures " \
+               "below say nothing of what happened."
+    return (f"{missing} of the {days} days of {period_title} "
+            f"{'has' if missing == 1 else 'have'} no data ({ranges}): the figures below cover "
+            f"only the {covered} {'day' if covered == 1 else 'days'} with data.")
+
+
+def leaver_lines(people: People) -> list[str]:
+    """The people of a unit who have left, counted: nobody to coach."""
+    lines = []
+    if n := people.leavers_to_reclaim:
+        who = "person who has left still holds" if n == 1 else "people who have left still hold"
+        lines.append(f"{n} {who} a seat; the license review proposes reclaiming "
+                     f"{'it' if n == 1 else 'them'}.")
+    if n := people.other_leavers:
+        who = "person who has left is" if n == 1 else "people who have left are"
+        lines.append(f"{n} {who} counted in the figures above, not listed.")
+    return lines
+
+
+def attachment_name(head: Letterhead) -> str:
+    return f"copilot-people-{head.period_label.replace('..', '-to-')}.csv"
+
+
 def render_digest(digest: Digest, head: Letterhead) -> tuple[str, str, str]:
     """The subject, the plain text and the HTML (CSS inlined) of a digest."""
     context = {
@@ -81,20 +126,46 @@ def render_digest(digest: Digest, head: Letterhead) -> tuple[str, str, str]:
         "enterprise": digest.enterprise, "section_names": _section_names(digest),
         "subject": subject_of(digest, head.period_title),
         "colors": {"main": head.main_color, "accent": head.accent_color},
-        "change_words": change_words,
+        "change_words": change_words, "listed": listed, "attachment": attachment_name(head),
+        "missing_note": missing_note, "leaver_lines": leaver_lines,
     }
     text = render_html("digest.txt", context, head.templates, text=True)
     html = _INLINER.inline(render_html("digest.html", context, head.templates))
     return context["subject"], text, html
 
 
+#: the columns of the attached list of people
+PEOPLE_COLUMNS = ("unit_of_digest", "group", "name", "unit", "email", "active_days", "note")
+#: how the attached list calls each group of `enrich.outputs.digest_people.NAMED_GROUPS`
+GROUP_WORDS = {"champion": "champion",
+               "lagging": "used Copilot in fewer than half of the weeks",
+               "inactive": "has a seat, did not use it",
+               "reclaim": "the license review proposes reclaiming the seat"}
+
+
+def people_csv(digest: Digest) -> str:
+    """Everyone on the lists of a digest, section by section (regular users, only counted,
+    are not): UTF-8 with a byte-order mark, so that a spreadsheet reads the names right."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(PEOPLE_COLUMNS)
+    for section in digest.sections:
+        unit = cell("Everyone reporting to you" if section.dimension == "manager"
+                    else section.name)
+        writer.writerows((unit, GROUP_WORDS[group], cell(named.name), cell(named.unit),
+                          cell(named.email), named.active_days, cell(named.note))
+                         for group, named in section.people.listed)
+    return "\ufeff" + out.getvalue()
+
+
 def build_message(digest: Digest, head: Letterhead, date) -> tuple[EmailMessage, str]:
-    """The message and its content hash. `date` (a datetime) goes in the Date header; the
-    sender sets the sending time instead."""
+    """The message and its content hash. `date` (a datetime: when the message is written)
+    goes in the Date header; the sender sets the sending time instead."""
     subject, text, html = render_digest(digest, head)
+    attachment = people_csv(digest) if digest.cut else ""
     recipient = digest.recipient
     content_hash = hashlib.sha256("\0".join(
-        (recipient.address.lower(), subject, text, html)).encode()).hexdigest()
+        (recipient.address.lower(), subject, text, html, attachment)).encode()).hexdigest()
     message = EmailMessage(policy=SMTP)
     message["From"] = head.sender
     message["To"] = Address(" ".join(recipient.name.split()), addr_spec=recipient.address)
@@ -105,5 +176,10 @@ def build_message(digest: Digest, head: Letterhead, date) -> tuple[EmailMessage,
     message["Message-ID"] = f"<{content_hash[:32]}@enrich.digest>"
     message.set_content(text, cte="quoted-printable")
     message.add_alternative(html, subtype="html", cte="quoted-printable")
-    message.set_boundary(f"=_enrich_{content_hash[:24]}")  # the same digest, the same bytes
+    if attachment:
+        message.add_attachment(attachment, subtype="csv", filename=attachment_name(head),
+                               cte="base64")
+    # the same digest, the same bytes: every boundary is made of the content's hash
+    for number, part in enumerate(p for p in message.walk() if p.is_multipart()):
+        part.set_boundary(f"=_enrich_{number}_{content_hash[:24]}")
     return message, content_hash

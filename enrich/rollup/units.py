@@ -8,7 +8,7 @@ carries the totals up its tree.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
@@ -34,6 +34,58 @@ def cost_center_order(cost_center: str) -> tuple[int, str]:
     """How outputs list cost centers: by id, then the people without a cost center, then
     the users (or seats) nobody could place."""
     return {NO_COST_CENTER: 1, UNMAPPED: 2}.get(cost_center, 0), cost_center
+
+
+def distinct_unit_names(units: Iterable[Mapping]) -> dict[str, str]:
+    """Each unit id -> the name outputs show: its own name, or, where several units of the
+    same dimension share it, "Parent name / Name", going up the tree until each is told apart
+    ("Engineering / Security / Billing" beside "Product & Design / Security / Billing").
+    Units whose whole paths read the same are told apart by their id.
+
+    `units` are rollup units: mappings with `id`, `name`, `parent` and, optionally,
+    `dimension`. The result is keyed by id alone, so the units of dimensions whose ids may
+    meet (a team and a manager) go in separate calls.
+    """
+    by_key = {(unit.get("dimension"), unit["id"]): unit for unit in units}
+    namesakes: defaultdict[tuple[str, str], list[str]] = defaultdict(list)
+    for (dimension, unit_id), unit in by_key.items():
+        namesakes[dimension, unit["name"]].append(unit_id)
+    result = {}
+    for (dimension, name), ids in namesakes.items():
+        if len(ids) == 1:
+            result[ids[0]] = name
+        else:
+            result.update(_told_apart({unit_id: _names_up(by_key, dimension, unit_id)
+                                       for unit_id in ids}))
+    return result
+
+
+def _names_up(by_key: dict, dimension: str, unit_id: str) -> tuple[str, ...]:
+    """The names from the unit up to the top of its tree."""
+    names = []
+    while unit_id is not None and (dimension, unit_id) in by_key:
+        unit = by_key[dimension, unit_id]
+        names.append(unit["name"])
+        unit_id = unit["parent"]
+    return tuple(names)
+
+
+def _told_apart(paths: dict[str, tuple[str, ...]]) -> dict[str, str]:
+    """Namesakes (unit id -> the names up from it), each named with as many of its parents
+    as tell it from the others."""
+    result = {}
+    pending = dict(paths)
+    longest = max(map(len, paths.values()))
+    for length in range(2, longest + 1):
+        labels = Counter(path[:length] for path in paths.values())
+        for unit_id, path in list(pending.items()):
+            if labels[path[:length]] == 1:
+                result[unit_id] = " / ".join(reversed(path[:length]))
+                del pending[unit_id]
+    # whole paths that read the same
+    result.update({unit_id: f"{' / '.join(reversed(path))} ({unit_id})"
+                   for unit_id, path in pending.items()})
+    return result
 
 
 @dataclass(frozen=True)
@@ -135,41 +187,6 @@ def _managers(directory: Directory, manager_of_cell: list[str | None]) -> Dimens
 def _with_unmapped(dimension: Dimension) -> Dimension:
     return Dimension(dimension.name, {**dimension.units, UNMAPPED: UnitInfo(UNMAPPED, None)},
                      [*dimension.unit_of_cell, UNMAPPED])
-
-
-#: between the names of a unit's path, in a display name made distinct ("Engineering / Billing")
-PATH_SEPARATOR = " / "
-
-
-def distinct_unit_names(units: Iterable[Mapping]) -> dict[str, str]:
-    """unit id -> the name a reader tells it apart by.
-
-    `units` are mappings with `id`, `name`, `parent` and, optionally, `dimension` (as in
-    rollup.json). A unit's display name is its name; where units of the same dimension share
-    a name, each is prefixed with its parent's name ("Engineering / Billing"), then its
-    grandparent's, and so on until the names differ or the tree's top is reached. Unit ids are
-    taken to be distinct within a dimension: give one dimension at a time where they are not.
-    """
-    by_key = {(unit.get("dimension"), unit["id"]): unit for unit in units}
-    paths = {key: [unit["name"]] for key, unit in by_key.items()}
-    #: the next ancestor to prefix, per unit
-    above = {key: unit["parent"] for key, unit in by_key.items()}
-    while True:
-        groups: dict[tuple, list[tuple]] = defaultdict(list)
-        for key, path in paths.items():
-            groups[key[0], tuple(path)].append(key)
-        grown = False
-        for keys in groups.values():
-            if len(keys) < 2:
-                continue
-            for key in keys:
-                parent = by_key.get((key[0], above[key]))
-                if parent is not None:
-                    paths[key].insert(0, parent["name"])
-                    above[key] = parent["parent"]
-                    grown = True
-        if not grown:
-            return {unit_id: PATH_SEPARATOR.join(path) for (_, unit_id), path in paths.items()}
 
 
 def is_member(person: Person, engaged: bool, seat_holders: Collection[str] | None) -> bool:
