@@ -110,6 +110,22 @@ def build_parser() -> argparse.ArgumentParser:
             "match nobody (these need a store). Writes them all to directory-check.csv.",
             within=directory_commands)
 
+    rebuild = command("rebuild", "derive again what the store keeps from its archive",
+                      "Derive again, from the archived copies of the files imported, what the "
+                      "store keeps of them, without fetching anything.")
+    rebuild_commands = rebuild.add_subparsers(dest="rebuild_command", metavar="COMMAND",
+                                              required=True)
+    depth = command("depth", "the depth of use of usage-metrics days imported before enrich "
+                    "kept it",
+                    "Read the archived usage-metrics files again and store the depth of use "
+                    "of their days (interactions, code generated and accepted, lines of code, "
+                    "AI credits, IDEs, modes, languages, models). One transaction per file; "
+                    "running it again changes nothing.", within=rebuild_commands)
+    depth.add_argument("--since", metavar="YYYY-MM-DD", type=_day,
+                       help="only files with rows of this day or later (default: all)")
+    depth.add_argument("--until", metavar="YYYY-MM-DD", type=_day,
+                       help="only files with rows of this day or earlier (default: all)")
+
     roll = command("rollup", "compute the per-unit metrics and write rollup files",
                    "Compute every metric of a period per unit (team, cost center, management "
                    "chain) and write rollup.json, a CSV per dimension and unmatched.csv. "
@@ -341,7 +357,7 @@ def _dispatch(args, stdout, stderr) -> ExitStatus:
                         out=stdout, progress=not quiet)
     # the command line is checked whole before the configuration is read
     period = period_from(args) if args.command in _PERIOD_COMMANDS else None
-    if args.command == "fetch":
+    if args.command in ("fetch", "rebuild"):
         _check_order(args.since, args.until)
     if args.command == "digest" and not args.send:
         if args.resend is not None:
@@ -367,6 +383,11 @@ def _dispatch(args, stdout, stderr) -> ExitStatus:
             progress=not quiet)
         job.print_import_summary(summary, stdout, stderr)
         return job.import_status(summary)
+    if args.command == "rebuild":
+        result = job.rebuild(config, since=args.since, until=args.until, today=today(),
+                             progress=not quiet)
+        job.print_rebuild_result(result, stdout, stderr)
+        return job.rebuild_status(result)
     if args.command == "rollup":
         result = job.rollup(config, period, output=args.output, as_of=today())
         job.print_rollup_result(result, stdout)

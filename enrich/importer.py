@@ -24,6 +24,7 @@ from enrich.dates import day_str, utc_today
 from enrich.errors import InputError
 from enrich.logins import LoginBook
 from enrich.outputs.files import atomic_open
+from enrich.sources.depth import DepthColumns
 from enrich.sources.engagement import Batch, RowError, TooManyFeatures, row_format
 from enrich.sources.parallel import ParsePool, make_parser
 from enrich.sources.records import RecordError, file_digest, is_gzip, records
@@ -116,6 +117,7 @@ class Block:
     measured: dict[int, int]
     logins: list[tuple[int, tuple[int, ...], tuple[str, ...]]]  # (day, user_ids, logins)
     user_days: list[UserDays]
+    depth: DepthColumns
 
 
 def compact(batch: Batch) -> Block:
@@ -124,7 +126,28 @@ def compact(batch: Batch) -> Block:
     return Block(len(batch.rows) + len(batch.bad), batch.bad, batch.measured,
                  [(day, user_ids, logins) for day, (user_ids, _, logins) in columns.items()],
                  [pack_user_days(day, user_ids, bits)
-                  for day, (user_ids, bits, _) in columns.items()])
+                  for day, (user_ids, bits, _) in columns.items()],
+                 DepthColumns.of(batch.depth, batch.depth_keys))
+
+
+def parsed_blocks(store: Store, path: Path, kind: str, usage_rules: Mapping, today: int,
+                  pool: ParsePool) -> Iterator[Block]:
+    """The blocks of an engagement file of `kind`: parsed by the pool's workers when it is
+    worth it, else here."""
+    if pool.wants(path):
+        return pool.parse(kind, usage_rules, today, path, store.feature_map, store.feature_bit,
+                          compact, store.depth_keys)
+    parser = make_parser(kind, store.feature_bit, usage_rules, today, store.depth_keys())
+    items = records(path)
+    return (compact(parser.parse(chunk))
+            for chunk in iter(lambda: list(itertools.islice(items, _BATCH)), []))
+
+
+def store_depth(store: Store, depth: DepthColumns) -> None:
+    """Depth rows into the store, their keys numbered by the store, which usually numbered
+    them the same as the parser did."""
+    if depth.days:
+        store.add_depth(depth.rows(store.depth_key_bits(depth.keys)))
 
 
 class _Rejects:
@@ -210,7 +233,7 @@ def _prefetch(store: Store, path: Path, options: _Options) -> None:
     kind = None if first is None else row_format(first[1])
     if kind is not None:
         options.pool.prefetch(kind, options.usage_rules, options.today, path,
-                              store.feature_map, compact)
+                              store.feature_map, compact, store.depth_keys)
 
 
 def _import_one(store: Store, path: Path, sha: str, helper: ThreadPoolExecutor,
@@ -250,6 +273,7 @@ class _FileImport:
         self.seats_taken_on = options.seats_taken_on
         self.result = FileResult(path, "imported")
         self.measured: dict[int, int] = {}
+        self.depth_days: dict[int, int] = {}
         self.logins = options.logins
         self.pool = options.pool
 
@@ -268,20 +292,11 @@ class _FileImport:
             return self._teams(line, record, stream)
         stream.close()
         try:
-            self._store_batches(self._batches(kind))
+            self._store_batches(parsed_blocks(self.store, self.path, kind, self.usage_rules,
+                                              self.today, self.pool))
         except TooManyFeatures as exc:
             raise InputError(str(exc), path=self.path, line=exc.line) from None
         return self.result
-
-    def _batches(self, kind: str) -> Iterator[Block]:
-        store = self.store
-        if self.pool.wants(self.path):
-            return self.pool.parse(kind, self.usage_rules, self.today, self.path,
-                                   store.feature_map, store.feature_bit, compact)
-        parser = make_parser(kind, store.feature_bit, self.usage_rules, self.today)
-        items = records(self.path)
-        return (compact(parser.parse(chunk))
-                for chunk in iter(lambda: list(itertools.islice(items, _BATCH)), []))
 
     def _store_batches(self, blocks: Iterable[Block]) -> None:
         result, store = self.result, self.store
@@ -296,11 +311,15 @@ class _FileImport:
                 self.measured[day] = self.measured.get(day, 0) | mask
             self.logins.see(block.logins)
             store.add_user_days(block.user_days)
+            store_depth(store, block.depth)
+            for day, marks in block.depth.days.items():
+                self.depth_days[day] = self.depth_days.get(day, 0) | marks
         self.logins.save()
         result.stored += store.user_days(self.measured)
         result.merged = result.read - result.rejected - result.stored
         result.days = sorted(self.measured)
         store.mark_reported(self.measured)
+        store.mark_depth(self.depth_days)
 
     def _kind_of(self, line: int, record) -> str:
         if is_seat_page(record):

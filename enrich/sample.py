@@ -895,8 +895,8 @@ def _activity(rng, feature: str, *, asked: bool, accepted: bool) -> dict:
 #: IDEs with the weights of their users: most use VS Code, some JetBrains or Visual Studio
 DEPTH_IDES = {"vscode": 60, "intellij": 20, "visualstudio": 12, "neovim": 4, "xcode": 2,
               "eclipse": 2}
-#: chance that a person's row also lists a second IDE
-SECOND_IDE_SHARE = 0.08
+#: share of people who work in two IDEs, and the share of their days that list the second
+TWO_IDE_SHARE, SECOND_IDE_DAYS = 0.15, 0.3
 #: languages with their weights; a person works in two to five of them
 LANGUAGES = {
     "typescript": 14, "python": 14, "javascript": 10, "java": 9, "go": 6, "csharp": 6,
@@ -948,7 +948,8 @@ class _Depth:
         if habit is None:
             rng = self.rng
             habit = self.habits[user_id] = _DepthHabit(
-                tuple(_pick(rng, DEPTH_IDES, 2)), tuple(_pick(rng, LANGUAGES, rng.randint(2, 5))),
+                tuple(_pick(rng, DEPTH_IDES, 2 if rng.random() < TWO_IDE_SHARE else 1)),
+                tuple(_pick(rng, LANGUAGES, rng.randint(2, 5))),
                 tuple(_pick(rng, MODELS, rng.randint(1, 3))))
         return habit
 
@@ -971,7 +972,7 @@ class _Depth:
             return {"totals_by_ide": [], "totals_by_language_feature": [],
                     "totals_by_model_feature": []}
         rng, habit = self.rng, self.habit(user_id)
-        ides = habit.ides if rng.random() < SECOND_IDE_SHARE else habit.ides[:1]
+        ides = habit.ides if rng.random() < SECOND_IDE_DAYS else habit.ides[:1]
         languages = habit.languages[:rng.randint(1, len(habit.languages))]
         by_language, by_model = [], []
         for entry in by_feature:

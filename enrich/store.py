@@ -13,7 +13,7 @@ import contextlib
 import hashlib
 import os
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import datetime, timezone
 from functools import reduce
 from operator import or_
@@ -27,7 +27,8 @@ from enrich.dates import Period
 from enrich.errors import StoreError
 from enrich.features import CANONICAL
 from enrich.outputs.files import make_private_folder
-from enrich.sources.engagement import TooManyFeatures
+from enrich.sources.depth import DEPTH_DAY
+from enrich.sources.engagement import USAGE_METRICS, TooManyFeatures
 from enrich.sources.seats import Seat
 from enrich.sources.teams import TeamMembership
 
@@ -146,6 +147,37 @@ MIGRATIONS: tuple[str, ...] = (
     DROP TABLE digest_ledger;
     ALTER TABLE digest_ledger_5 RENAME TO digest_ledger;
     """,
+    # 6: depth of use (METRICS.md section 9): each usage-metrics row's counts and keys, kept
+    # per day, user and scope (0 for an enterprise report, else the organization's id) and
+    # replaced when a row of the same day, user and scope comes again; which report counts,
+    # and the sum over organizations, are decided when reading. days.depth: 1 when the day
+    # has a usage-metrics row stored, 2 when it has an enterprise report's. Days imported
+    # before have 0: `enrich rebuild depth` derives them from the archived files.
+    """
+    CREATE TABLE depth_keys (
+        number INTEGER PRIMARY KEY,
+        kind TEXT NOT NULL,
+        name TEXT NOT NULL,
+        UNIQUE (kind, name)
+    );
+    CREATE TABLE depth (
+        day INTEGER NOT NULL,
+        user_id INTEGER NOT NULL,
+        scope INTEGER NOT NULL,
+        interactions INTEGER,
+        generations INTEGER,
+        acceptances INTEGER,
+        loc_suggested_add INTEGER,
+        loc_suggested_delete INTEGER,
+        loc_added INTEGER,
+        loc_deleted INTEGER,
+        ai_credits REAL,
+        lists INTEGER NOT NULL,
+        keys TEXT NOT NULL,
+        PRIMARY KEY (day, user_id, scope)
+    ) WITHOUT ROWID;
+    ALTER TABLE days ADD COLUMN depth INTEGER NOT NULL DEFAULT 0;
+    """,
 )
 
 _SEAT_FIELDS = ("user_id", "login", "organization", "assigning_team", "plan_type", "created_at",
@@ -220,6 +252,7 @@ class Store:
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"{self.path}: cannot open the store: {exc}") from None
         self._features = self._load_features()
+        self._depth_keys = self._load_depth_keys()
 
     def close(self) -> None:
         self._db.close()
@@ -259,6 +292,7 @@ class Store:
         except BaseException:
             self._db.execute("ROLLBACK")
             self._features = self._load_features()
+            self._depth_keys = self._load_depth_keys()
             raise
         self._db.execute("COMMIT")
 
@@ -285,6 +319,30 @@ class Store:
             self._db.execute("INSERT INTO features (bit, name) VALUES (?, ?)", (bit, name))
             self._features[name] = bit
         return bit
+
+    # -- depth keys -----------------------------------------------------------------------
+
+    def _load_depth_keys(self) -> list[tuple[str, str]]:
+        return self._db.execute("SELECT kind, name FROM depth_keys ORDER BY number").fetchall()
+
+    def depth_keys(self) -> list[tuple[str, str]]:
+        """`(kind, name)` of each key of depth rows, by number: `depth_keys()[i]` is bit
+        `1 << i` of a row's key mask."""
+        return list(self._depth_keys)
+
+    def depth_key_bits(self, keys: Iterable[tuple[str, str]]) -> list[int]:
+        """The bit of each key, numbering the keys new to the store next."""
+        numbers = {key: number for number, key in enumerate(self._depth_keys)}
+        bits = []
+        for key in keys:
+            number = numbers.get(key)
+            if number is None:
+                number = numbers[key] = len(self._depth_keys)
+                self._db.execute("INSERT INTO depth_keys (number, kind, name) VALUES (?, ?, ?)",
+                                 (number, *key))
+                self._depth_keys.append(key)
+            bits.append(1 << number)
+        return bits
 
     # -- writing --------------------------------------------------------------------------
 
@@ -336,6 +394,18 @@ class Store:
             "INSERT INTO days (day, reported, measured) VALUES (?, 1, ?) ON CONFLICT (day) "
             "DO UPDATE SET reported = 1, measured = measured | excluded.measured",
             measured.items())
+
+    def add_depth(self, rows: Iterable[tuple]) -> None:
+        """Store `(day, user_id, scope, *counts, ai_credits, lists, keys)` rows; a row of the
+        same day, user and scope as one stored is newer, and replaces it."""
+        self._db.executemany(f"INSERT OR REPLACE INTO depth VALUES ({', '.join('?' * 13)})",
+                             rows)
+
+    def mark_depth(self, days: Mapping[int, int]) -> None:
+        """Days that got depth rows: 1, and 2 when an enterprise report's (days.depth)."""
+        self._db.executemany(
+            "INSERT INTO days (day, depth) VALUES (?, ?) ON CONFLICT (day) "
+            "DO UPDATE SET depth = depth | excluded.depth", days.items())
 
     def mark_covered(self, days: Iterable[int]) -> None:
         """Days that a successful fetch or a complete import covered: without rows, `empty`."""
@@ -494,7 +564,46 @@ class Store:
         The rows are read through a connection of their own, opened when iteration starts:
         so a forked process can read one period while this one reads another.
         """
-        return _PeriodRows(self.path, period)
+        return _Rows(self.path, "SELECT user_id, day, bits FROM engagement "
+                                "WHERE day BETWEEN ? AND ?", (period.since, period.until))
+
+    def depth_days(self, period: Period) -> list[int]:
+        """The reported days of the period with depth rows (METRICS.md section 9's D)."""
+        return [day for (day,) in self._db.execute(
+            "SELECT day FROM days WHERE reported = 1 AND depth & ? AND day BETWEEN ? AND ? "
+            "ORDER BY day", (DEPTH_DAY, period.since, period.until))]
+
+    def depth_pending(self, first: int, last: int) -> list[int]:
+        """Days from `first` to `last` that usage-metrics files brought rows for before the
+        store kept their depth: `enrich rebuild depth` derives it from the archive."""
+        return [day for (day,) in self._db.execute(
+            "SELECT DISTINCT d.day FROM days d JOIN file_days f ON f.day = d.day "
+            "JOIN files USING (sha256) WHERE d.day BETWEEN ? AND ? AND d.depth = 0 "
+            "AND files.kind = ? ORDER BY d.day", (first, last, USAGE_METRICS))]
+
+    def depth(self, period: Period) -> Iterable[tuple]:
+        """Each user's depth over the period (METRICS.md section 9): `(user_id, interactions,
+        generations, acceptances, loc_added, ai_credits, lists, keys)`.
+
+        On a day with an enterprise report's rows only those count; on another, the rows of
+        each organization are summed. A sum is None when no row carries its field; `lists`
+        has the bit of each `totals_by_*` list some row carries; `keys` is the hex of each
+        row's key mask, space-separated. Read, like
+        `engagement`, through a connection of its own.
+        """
+        return _Rows(self.path, _DEPTH_BY_USER, (period.since, period.until))
+
+    def usage_metrics_files(self, first: int, last: int) -> list[tuple[str, Path, list[int]]]:
+        """`(name, archived copy, days)` of every usage-metrics file imported with rows for a
+        day from `first` to `last`, in the order they were imported."""
+        files: dict[str, tuple[str, Path, list[int]]] = {}
+        for sha, name, archive, day in self._db.execute(
+                "SELECT sha256, f.name, f.archive, d.day FROM files f JOIN file_days d "
+                "USING (sha256) WHERE f.kind = ? AND sha256 IN (SELECT sha256 FROM file_days "
+                "WHERE day BETWEEN ? AND ?) ORDER BY f.imported_at, sha256, d.day",
+                (USAGE_METRICS, first, last)):
+            files.setdefault(sha, (name, self.archive / archive, []))[2].append(day)
+        return list(files.values())
 
     def active_users(self, first: int, last: int) -> set[int]:
         """user_ids active (engaged with any feature) on at least one day from first to last."""
@@ -569,16 +678,30 @@ class Store:
             for period in periods]
 
 
-class _PeriodRows:
-    def __init__(self, path: Path, period: Period):
-        self.path, self.period = path, period
+#: a user's depth over days ?1 to ?2: the enterprise report's rows on a day that has them,
+#: else the organizations' (a list's bit is set when some row has it: the OR of four bits)
+_DEPTH_BY_USER = """
+    SELECT user_id, sum(interactions), sum(generations), sum(acceptances), sum(loc_added),
+           sum(ai_credits), max(lists & 1) | max(lists & 2) | max(lists & 4) | max(lists & 8),
+           group_concat(keys, ' ')
+    FROM depth
+    WHERE day BETWEEN ?1 AND ?2 AND (scope = 0 OR day NOT IN (
+        SELECT day FROM days WHERE day BETWEEN ?1 AND ?2 AND depth & 2))
+    GROUP BY user_id
+"""
 
-    def __iter__(self) -> Iterator[tuple[int, int, int]]:
+
+class _Rows:
+    """The rows of a query, read through a read-only connection opened when iteration
+    starts."""
+
+    def __init__(self, path: Path, sql: str, parameters: tuple):
+        self.path, self.sql, self.parameters = path, sql, parameters
+
+    def __iter__(self) -> Iterator[tuple]:
         db = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True)
         try:
-            cursor = db.execute(
-                "SELECT user_id, day, bits FROM engagement WHERE day BETWEEN ? AND ?",
-                (self.period.since, self.period.until))
+            cursor = db.execute(self.sql, self.parameters)
             while rows := cursor.fetchmany(50_000):
                 yield from rows
         finally:

@@ -90,6 +90,10 @@ def _leaf_commands(parser, prefix=""):
             yield f"{prefix}{name}", sub
 
 
+#: the commands that group others (`enrich directory check`)
+GROUPS = ("directory", "rebuild")
+
+
 def _table_of_commands() -> dict[str, str]:
     """Command -> its usage cell, from the README's Commands table."""
     readme = (ROOT / "README.md").read_text()
@@ -98,7 +102,7 @@ def _table_of_commands() -> dict[str, str]:
     for line in table.splitlines()[2:]:
         usage = re.match(r"\| `enrich ([^`]*)`", line)[1]
         words = [word for word in usage.split() if re.fullmatch(r"[a-z]+", word)]
-        rows[" ".join(words[:2] if words[0] == "directory" else words[:1])] = usage
+        rows[" ".join(words[:2] if words[0] in GROUPS else words[:1])] = usage
     return rows
 
 

@@ -79,8 +79,8 @@ def test_team_csv_one_flat_row_per_unit(tmp_path):
     header, *rows = read_csv(tmp_path / "rollup-team.csv")
     assert header[:10] == ["dimension", "id", "name", "parent", "members", "population",
                            "engaged", "adoption_rate", "mean_active_days", "median_active_days"]
-    assert header[10:19] == ["segments.champion", "segments.regular", "segments.lagging",
-                             "segments.inactive", "narrow", "days_reported",
+    assert header[10:20] == ["segments.champion", "segments.regular", "segments.lagging",
+                             "segments.inactive", "narrow", "days_reported", "depth_days",
                              "measured_days.cli", "measured_days.code_completion",
                              "feature_users.cli"]
     assert "feature_adoption.code_completion" in header

@@ -113,6 +113,9 @@ def test_period_days_and_features():
         "days": {"reported": 11, "empty": 2, "missing": 1},
         "missing_days": ["2025-03-18"],
         "measured_days": {"cli": 11, "code_completion": 11, "mobile_chat": 5, "panel_chat": 11},
+        "depth_days": 0,
+        "depth_note": "depth of use is not measured: 0 of the 11 reported days come from "
+                      "usage-metrics reports, the only source of it, and it takes half of them",
         "previous": None,
     }
     # mobile_chat is measured on 5 of 11 reported days: not measured in P;
@@ -138,7 +141,7 @@ def test_enterprise_holds_every_member_and_the_unmapped_users():
         "dimension", "id", "name", "parent", "members", "population", "engaged",
         "adoption_rate", "mean_active_days", "median_active_days", "segments", "narrow",
         "feature_users", "feature_adoption", "feature_user_days", "awareness_gaps",
-        "mean_daily_active", "daily_active", "previous"]
+        "mean_daily_active", "daily_active", "depth", "previous"]
     # gus left, has no seat data and did not engage: not a member. hal left but engaged.
     # Active days: ana 3, cat 2 (two user_ids, Mar 6 once), dov 7, eve 3, fay 1, hal 1,
     # unmapped 90: 2, 91: 2, 95: 3; ben and 92 only have rows without engagement.
@@ -306,6 +309,9 @@ def test_previous_of_a_calendar_month_is_the_calendar_month_before():
         "missing_days": [day_str(day) for day in range(d("02-04"), d("02-28") + 1)],
         "measured_days": {"code_completion": 1, "panel_chat": 1},
         "features": ["code_completion", "panel_chat"],
+        "depth_days": 0,
+        "depth_note": "depth of use is not measured: 0 of the 1 reported day come from "
+                      "usage-metrics reports, the only source of it, and it takes half of them",
     }
     e = unit(result, "enterprise", "enterprise")["previous"]
     # hal, who left, engaged in March only: a member then, not in February.

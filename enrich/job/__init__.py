@@ -1,6 +1,7 @@
 """The stages of the monthly job, callable with plain arguments (the CLI is a thin layer).
 
-One module per command: `inputs` (fetch, import, directory check), `rolling` (rollup),
+One module per command: `inputs` (fetch, import, directory check), `rebuilding` (what the
+store derives again from its archive), `rolling` (rollup),
 `reporting` (the leadership report), `digesting` (the team-lead e-mails), `licensing` (the
 license review) and `running` (the whole job, and the demo); `org` is what they share: the
 org chart of a run with every GitHub user matched to it, and the seats; `period_check` is the
@@ -27,6 +28,7 @@ from enrich.job.licensing import (
 )
 from enrich.job.org import Org, load_org_chart, load_seats, period_input
 from enrich.job.places import open_store
+from enrich.job.rebuilding import print_rebuild_result, rebuild, rebuild_status
 from enrich.job.reporting import ReportResult, monthly_trend, print_report_result, report
 from enrich.job.rolling import RollupResult, print_rollup_result, rollup
 from enrich.job.running import DEMO_MONTHS, RunResult, demo, print_run_result, run
@@ -38,5 +40,6 @@ __all__ = [
     "load_seats", "monthly_trend", "open_store", "period_input", "print_digest_result",
     "print_directory_check", "print_fetch_result", "print_import_summary",
     "print_licenses_result", "print_report_result", "print_rollup_result",
-    "print_run_result", "report", "rollup", "run",
+    "print_rebuild_result", "print_run_result", "rebuild", "rebuild_status", "report",
+    "rollup", "run",
 ]

@@ -9,19 +9,23 @@ from enrich.dates import Period
 from enrich.directory.identity import Matching, match_users
 from enrich.directory.model import Directory, directory_json
 from enrich.directory.sources import load_directory
-from enrich.rollup import PeriodInput, Thresholds, compute_rollup
+from enrich.rollup import DepthInput, PeriodInput, Thresholds, compute_rollup
 from enrich.sources.seat_csv import read_seat_csv, resolve_user_ids
 from enrich.sources.seats import Seat
 from enrich.store import Store
 
 
 def period_input(store: Store, period: Period, excluded: set[int] = frozenset()) -> PeriodInput:
-    rows = store.engagement(period)
+    rows, depth = store.engagement(period), store.depth(period)
     if excluded:
         rows = (row for row in rows if row[0] not in excluded)
+        depth = (row for row in depth if row[0] not in excluded)
     return PeriodInput(period=period, features=store.feature_names(),
                        status=store.coverage(period), measured=store.measured(period),
-                       rows=rows)
+                       rows=rows, depth=DepthInput(
+                           days=store.depth_days(period),
+                           pending=store.depth_pending(period.since, period.until),
+                           keys=store.depth_keys(), rows=depth))
 
 
 def load_org_chart(config: Config, store: Store) -> Directory:

@@ -42,7 +42,8 @@ def _write_csvs(rollup: dict, folder: Path) -> list[Path]:
     paths = []
     measurement = _measurement(rollup["period"])
     for dimension in DIMENSIONS:
-        units = [unit for unit in rollup["units"] if unit["dimension"] == dimension]
+        units = _with_flat_depth([unit for unit in rollup["units"]
+                                  if unit["dimension"] == dimension])
         header, rows = _with_measurement_columns(units, measurement) if units else ([], [])
         paths.append(_write_csv(folder / f"rollup-{dimension}.csv", header, rows,
                                 published_digits(header)))
@@ -61,7 +62,7 @@ def _measurement(period: dict | None) -> dict | None:
     """The columns a period adds before its feature maps (None: a period without data)."""
     if period is None:
         return None
-    return {"days_reported": period["days"]["reported"],
+    return {"days_reported": period["days"]["reported"], "depth_days": period["depth_days"],
             "measured_days": period["measured_days"],
             PREVIOUS: _measurement(period.get(PREVIOUS))}
 
@@ -98,6 +99,7 @@ def _with_measurement(metrics: dict, flags: dict) -> dict:
     for key, value in metrics.items():
         if key == _FIRST_FEATURE_MAP:
             result["days_reported"] = flags["days_reported"]
+            result["depth_days"] = flags["depth_days"]
             result["measured_days"] = flags["measured_days"]
         if key == PREVIOUS and value is not None:
             value = _with_measurement(value, flags[PREVIOUS])
@@ -105,19 +107,72 @@ def _with_measurement(metrics: dict, flags: dict) -> dict:
     return result
 
 
+# The depth of use of each unit (METRICS.md section 9) as columns: its figures, then for each
+# kind of key one column per key that any unit of the file lists in the period, by name
+# (`depth.language_share.python`): 0 where the unit's people list it on no row. A period
+# that does not measure depth has one empty `depth` column.
+DEPTH = "depth"
+_SHARES = ("ide_share", "feature_share", "language_share", "model_share")
+
+
+def _with_flat_depth(units: list[dict]) -> list[dict]:
+    """The units with their depth (and their previous period's) made one level deep."""
+    now = _share_keys(unit[DEPTH] for unit in units)
+    before = _share_keys((unit[PREVIOUS] or {}).get(DEPTH) for unit in units)
+
+    def flat(unit: dict) -> dict:
+        previous = unit[PREVIOUS]
+        if previous is not None:
+            previous = {**previous, DEPTH: _flat_depth(previous[DEPTH], before)}
+        return {**unit, DEPTH: _flat_depth(unit[DEPTH], now), PREVIOUS: previous}
+
+    return [flat(unit) for unit in units]
+
+
+def _share_keys(depths: Iterable[dict | None]) -> dict[str, list[str]]:
+    keys: dict[str, set[str]] = {share: set() for share in _SHARES}
+    for depth in depths:
+        for share in _SHARES if depth else ():
+            keys[share].update(depth[share] or ())
+    return {share: sorted(names) for share, names in keys.items()}
+
+
+def _flat_depth(depth: dict | None, share_keys: dict[str, list[str]]) -> dict | None:
+    if depth is None:
+        return None
+    flat = {key: value for key, value in depth.items() if key not in share_keys}
+    for share, names in share_keys.items():
+        shares = depth[share]
+        for name in names:
+            flat[f"{share}.{name}"] = None if shares is None else shares.get(name, 0.0)
+    return flat
+
+
 # Published CSVs round what people read (rollup.json keeps every digit): rates and shares to
-# 4 decimals (a percentage to 2), means of days to 2.
+# 4 decimals (a percentage to 2), means of days to 2, and so the depth's figures per person
+# or day, and AI credits.
 RATE_DIGITS = 4
 MEAN_DIGITS = 2
 _DIGITS = {"adoption_rate": RATE_DIGITS, "feature_adoption": RATE_DIGITS,
            "mean_active_days": MEAN_DIGITS, "median_active_days": MEAN_DIGITS,
            "mean_daily_active": MEAN_DIGITS}
+_DEPTH_DIGITS = {"acceptance_rate": RATE_DIGITS, "interactions_per_active_day": MEAN_DIGITS,
+                 "loc_added_per_engaged": MEAN_DIGITS, "ai_credits": MEAN_DIGITS,
+                 "ai_credits_per_engaged": MEAN_DIGITS,
+                 **dict.fromkeys(_SHARES, RATE_DIGITS)}
 
 
 def published_digits(header: Iterable[str]) -> list[int | None]:
     """The decimals each column is rounded to (None: not rounded), by its name
-    (`feature_adoption.cli`, `previous.adoption_rate`)."""
-    return [_DIGITS.get(name.removeprefix(f"{PREVIOUS}.").split(".")[0]) for name in header]
+    (`feature_adoption.cli`, `previous.adoption_rate`, `depth.language_share.python`)."""
+    return [_digits(name.removeprefix(f"{PREVIOUS}.")) for name in header]
+
+
+def _digits(name: str) -> int | None:
+    head, _, rest = name.partition(".")
+    if head == DEPTH:
+        return _DEPTH_DIGITS.get(rest.split(".")[0])
+    return _DIGITS.get(head)
 
 
 def _json_chunks(rollup: dict) -> Iterator[bytes]:

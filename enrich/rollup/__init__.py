@@ -1,4 +1,4 @@
-"""The rollup: per-person and per-unit metrics of METRICS.md sections 4, 5 and 8.
+"""The rollup: per-person and per-unit metrics of METRICS.md sections 4, 5, 8 and 9.
 
 It takes plain data (the directory, the identity matching and one PeriodInput per period), so
 every figure can be checked by hand.
@@ -11,11 +11,11 @@ from collections.abc import Collection, Mapping
 from enrich.directory.model import Directory
 from enrich.processes import cycle_collector_paused, forked
 from enrich.rollup.coverage import Coverage
-from enrich.rollup.inputs import DEFAULT_THRESHOLDS, PeriodInput, Thresholds
+from enrich.rollup.inputs import DEFAULT_THRESHOLDS, DepthInput, PeriodInput, Thresholds
 from enrich.rollup.period import PeriodRollup, roll_up_period
 from enrich.rollup.units import Org
 
-__all__ = ["PeriodInput", "Thresholds", "compute_rollup"]
+__all__ = ["DepthInput", "PeriodInput", "Thresholds", "compute_rollup"]
 
 
 def compute_rollup(directory: Directory, person_of: Mapping[int, str],
@@ -48,7 +48,8 @@ def compute_rollup(directory: Directory, person_of: Mapping[int, str],
                              seat_holders, thresholds)
         before = before_result()
         return {
-            "period": {**now.coverage.as_json(), "previous": _previous_period(before)},
+            "period": {**now.coverage.as_json(), **now.depth.as_json(),
+                       "previous": _previous_period(before)},
             "features": now.coverage.features_measured_in_p,
             "units": _units(org, now, before),
             "unmapped": _unmapped(now, logins),
@@ -58,7 +59,8 @@ def compute_rollup(directory: Directory, person_of: Mapping[int, str],
 def _previous_period(before: PeriodRollup | None) -> dict | None:
     if before is None:
         return None
-    return {**before.coverage.as_json(), "features": before.coverage.features_measured_in_p}
+    return {**before.coverage.as_json(), "features": before.coverage.features_measured_in_p,
+            **before.depth.as_json()}
 
 
 def _units(org: Org, now: PeriodRollup, before: PeriodRollup | None) -> list[dict]:

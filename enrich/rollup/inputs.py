@@ -3,13 +3,28 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from enrich.dates import Period
 
 REPORTED = "reported"
 EMPTY = "empty"
 MISSING = "missing"
+
+
+@dataclass(frozen=True)
+class DepthInput:
+    """What the store knows of one period's depth of use (METRICS.md section 9)."""
+
+    #: D: the reported days of the period with usage-metrics rows
+    days: list[int] = field(default_factory=list)
+    #: usage-metrics days of the period whose depth the store lacks (imported before enrich
+    #: kept it)
+    pending: list[int] = field(default_factory=list)
+    #: `(kind, name)` of each key number
+    keys: list[tuple[str, str]] = field(default_factory=list)
+    #: each user's depth over the period, as `enrich.store.Store.depth` reads it
+    rows: Iterable[tuple] = ()
 
 
 @dataclass(frozen=True)
@@ -26,6 +41,8 @@ class PeriodInput:
     #: (user_id, day, bits) for days of the period, in any order; bits = features engaged.
     #: A user may have several rows for a day (two sources): they are OR-ed.
     rows: Iterable[tuple[int, int, int]]
+    #: the depth of use of the usage-metrics days (METRICS.md section 9)
+    depth: DepthInput = field(default_factory=DepthInput)
 
 
 @dataclass(frozen=True)

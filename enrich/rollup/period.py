@@ -7,7 +7,15 @@ from dataclasses import dataclass
 
 from enrich.directory.model import Directory
 from enrich.rollup.coverage import Coverage
-from enrich.rollup.inputs import PeriodInput, Thresholds
+from enrich.rollup.depth import (
+    DepthLayout,
+    DepthPeriod,
+    UnitDepth,
+    UserDepth,
+    depth_by_person,
+    depth_by_user,
+)
+from enrich.rollup.inputs import DepthInput, PeriodInput, Thresholds
 from enrich.rollup.person import (
     NO_ENGAGEMENT,
     engagement_by_person,
@@ -16,13 +24,14 @@ from enrich.rollup.person import (
 )
 from enrich.rollup.tally import Layout
 from enrich.rollup.unit_metrics import UnitMetrics
-from enrich.rollup.units import Org, in_population, is_member
+from enrich.rollup.units import Dimension, Org, in_population, is_member
 
 
 @dataclass(frozen=True)
 class PeriodRollup:
     coverage: Coverage
-    #: dimension -> unit id -> the metrics of section 5
+    depth: DepthPeriod
+    #: dimension -> unit id -> the metrics of section 5, and `depth` (section 9)
     units: dict[str, dict[str, dict]]
     #: users the directory does not know who engaged in the period -> their active days
     unmapped: dict[int, int]
@@ -34,20 +43,25 @@ def roll_up_period(org: Org, directory: Directory, person_of: Mapping[int, str],
     layout = Layout(coverage)
     mapped, unmapped = engagement_by_person(engagement_by_user(data.rows), person_of,
                                             directory.people)
+    depth = _Depth.of(data.depth, coverage, person_of, directory)
     cells = [0] * org.cell_count
     for person in directory.people.values():
         days = mapped.get(person.id)  # active days only: engaged if any
         engaged = days is not None
         if is_member(person, engaged, seat_holders):
             metrics = person_metrics(days, coverage, thresholds) if engaged else NO_ENGAGEMENT
-            cells[org.cell_of[person.id]] += layout.person(
-                metrics, in_population(person, engaged, seat_holders))
+            cell = org.cell_of[person.id]
+            cells[cell] += layout.person(metrics, in_population(person, engaged, seat_holders))
+            if depth:
+                depth.add(cell, depth.mapped.get(person.id), days)
 
     # Every user here engaged (engagement_by_user keeps active days only), and whoever
     # engaged is in the population.
-    for days in unmapped.values():
+    for user_id, days in unmapped.items():
         cells[org.unmapped_cell] += layout.person(person_metrics(days, coverage, thresholds),
                                                   True)
+        if depth:
+            depth.add(org.unmapped_cell, depth.unmapped.get(user_id), days)
 
     unit_metrics = UnitMetrics(coverage, thresholds)
     units = {
@@ -55,5 +69,55 @@ def roll_up_period(org: Org, directory: Directory, person_of: Mapping[int, str],
                          for unit, tally in dimension.totals(cells).items()}
         for dimension in org.dimensions
     }
-    return PeriodRollup(coverage, units,
-                        {user_id: len(days) for user_id, days in unmapped.items()})
+    for dimension in org.dimensions:
+        unit_depth = depth.units(dimension) if depth else dict.fromkeys(dimension.units)
+        for unit, metrics in units[dimension.name].items():
+            metrics["depth"] = unit_depth[unit]
+    return PeriodRollup(coverage, depth.period if depth else _Depth.period_of(data.depth,
+                                                                              coverage),
+                        units, {user_id: len(days) for user_id, days in unmapped.items()})
+
+
+class _Depth:
+    """The depth of use of a period's cells (METRICS.md section 9), when it measures it."""
+
+    @staticmethod
+    def period_of(data: DepthInput, coverage: Coverage) -> DepthPeriod:
+        return DepthPeriod(data.days, len(coverage.reported), data.pending)
+
+    @classmethod
+    def of(cls, data: DepthInput, coverage: Coverage, person_of: Mapping[int, str],
+           directory: Directory) -> _Depth | None:
+        period = cls.period_of(data, coverage)
+        return cls(period, data, coverage, person_of, directory) if period.measured else None
+
+    def __init__(self, period: DepthPeriod, data: DepthInput, coverage: Coverage,
+                 person_of: Mapping[int, str], directory: Directory):
+        self.period = period
+        self.mapped, self.unmapped = depth_by_person(depth_by_user(data.rows), person_of,
+                                                     directory.people)
+        self.layout = DepthLayout(len(data.keys))
+        self.unit_depth = UnitDepth(period, data.keys)
+        self.cells: dict[int, int] = {}
+        self.credits: dict[int, float] = {}
+        days = set(period.days)
+        # every active day is a reported one: when depth is measured on each, one of D too
+        self._d = None if days >= set(coverage.reported) else days
+
+    def add(self, cell: int, depth: UserDepth | None, active: dict | None) -> None:
+        """A member: their rows, and whether (and on how many days of D) they were active."""
+        active_days = 0 if not active else len(active) if self._d is None else \
+            len(self._d.intersection(active))
+        if depth is None and not active_days:
+            return
+        self.cells[cell] = self.cells.get(cell, 0) + self.layout.person(depth, active_days)
+        if depth is not None and depth.ai_credits is not None:
+            self.credits[cell] = self.credits.get(cell, 0.0) + depth.ai_credits
+
+    def units(self, dimension: Dimension) -> dict[str, dict]:
+        cells = [self.cells.get(cell, 0) for cell in range(len(dimension.unit_of_cell))]
+        credits = [self.credits.get(cell, 0.0) for cell in range(len(dimension.unit_of_cell))]
+        return {unit: self.unit_depth(self.layout.unpack(tally), total_credits)
+                for (unit, tally), total_credits in zip(dimension.totals(cells).items(),
+                                                        dimension.totals(credits).values(),
+                                                        strict=True)}

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from functools import reduce
 from operator import or_
-from typing import NamedTuple
+from typing import NamedTuple, TypeVar
 
 from enrich.rollup.coverage import Coverage
 from enrich.rollup.inputs import Thresholds
@@ -19,6 +19,7 @@ REGULAR = "regular"
 SEGMENTS = (CHAMPION, REGULAR, LAGGING, INACTIVE)
 
 DayBits = dict[int, int]
+T = TypeVar("T")
 
 
 class PersonMetrics(NamedTuple):
@@ -79,16 +80,23 @@ def engagement_by_person(by_user: Mapping[int, DayBits], person_of: Mapping[int,
 
     The user_ids of one person merge by OR per day, so a day never counts twice.
     """
-    mapped: dict[str, DayBits] = {}
-    unmapped: dict[int, DayBits] = {}
-    for user_id, days in by_user.items():
+    return by_person(by_user, person_of, people, merged)
+
+
+def by_person(by_user: Mapping[int, T], person_of: Mapping[int, str], people: Mapping,
+              merge: Callable[[T, T], T]) -> tuple[dict[str, T], dict[int, T]]:
+    """What each user has, grouped by the directory person they match (`merge`d for a person
+    of several users), and that of the users it does not know."""
+    mapped: dict[str, T] = {}
+    unmapped: dict[int, T] = {}
+    for user_id, value in by_user.items():
         person = person_of.get(user_id)
         if person is None or person not in people:
-            unmapped[user_id] = days
+            unmapped[user_id] = value
         elif person in mapped:
-            mapped[person] = merged(mapped[person], days)
+            mapped[person] = merge(mapped[person], value)
         else:
-            mapped[person] = days
+            mapped[person] = value
     return mapped, unmapped
 
 

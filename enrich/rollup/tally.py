@@ -37,7 +37,7 @@ class Counts(NamedTuple):
     daily_active: list[int]
 
 
-class _Part:
+class Part:
     """Named groups of fields of one width, built from bit 0 and shifted into place whole.
 
     Small ints add faster: a person's per-day ones are summed a dozen times per person, so
@@ -79,7 +79,7 @@ class _PerFeature(dict):
     Bits of features that no day with data measures have no field: they are not engagement.
     """
 
-    def __init__(self, part: _Part, name: str, field_of_bit: dict[int, int]):
+    def __init__(self, part: Part, name: str, field_of_bit: dict[int, int]):
         super().__init__()
         self._ones = {bit: part.one(name, index) for bit, index in field_of_bit.items()}
 
@@ -95,9 +95,9 @@ class Layout:
     def __init__(self, coverage: Coverage):
         period = coverage.period
         n_days, n_features = len(period), len(coverage.features_with_data)
-        self._days = _Part(0, 32, ("daily_active", n_days))
-        self._user_days = _Part(self._days.end, 64, ("feature_user_days", n_features))
-        self._people = _Part(self._user_days.end, 32, ("members", 1), ("population", 1),
+        self._days = Part(0, 32, ("daily_active", n_days))
+        self._user_days = Part(self._days.end, 64, ("feature_user_days", n_features))
+        self._people = Part(self._user_days.end, 32, ("members", 1), ("population", 1),
                              ("engaged", 1), ("narrow", 1), ("segments", len(SEGMENTS)),
                              ("active_days", n_days + 1), ("feature_users", n_features))
         self._n_days, self._n_features = n_days, n_features

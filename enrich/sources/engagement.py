@@ -161,12 +161,17 @@ def _invalid_json(exc: orjson.JSONDecodeError) -> str:
 
 
 class Batch:
-    """What a parser made of some records: good rows, bad rows, measured features per day."""
+    """What a parser made of some records: good rows, bad rows, measured features per day;
+    and for usage-metrics rows, their depth (`enrich.sources.depth`)."""
 
     def __init__(self):
         self.rows: list[tuple[int, int, int, str]] = []  # (day, user_id, bits, login)
         self.bad: list[tuple[int, str, object]] = []  # (line, reason, record)
         self.measured: dict[int, int] = {}
+        #: (day, user_id, scope, *counts, ai_credits, lists, keys) of each good row
+        self.depth: list[tuple] = []
+        #: the `(kind, name)` of each key number the depth rows' masks use
+        self.depth_keys: tuple[tuple[str, str], ...] = ()
 
     def by_day(self) -> dict[int, tuple[tuple[int, ...], tuple[int, ...], tuple[str, ...]]]:
         """The good rows as columns per day: `{day: (user_ids, bits, logins)}`."""
@@ -304,12 +309,15 @@ class SeedRows:
 
 
 class UsageMetricsRows:
-    """Rows of the `users-1-day` report (SOURCES.md section 2), mapped by a rule table."""
+    """Rows of the `users-1-day` report (SOURCES.md section 2), mapped by a rule table; with
+    `depth` (an `enrich.sources.depth.DepthFields`), their depth too."""
 
     format = USAGE_METRICS
 
-    def __init__(self, feature_bits: FeatureBits, rules: Mapping[str, Mapping], today: int):
+    def __init__(self, feature_bits: FeatureBits, rules: Mapping[str, Mapping], today: int,
+                 depth=None):
         self._identity = _Identity("user_login", today)
+        self._depth = depth
         self._flags: list[tuple[str, int]] = []
         self._counts: list[tuple[str | None, str | None, str, int, int]] = []
         self.measured = 0
@@ -325,6 +333,7 @@ class UsageMetricsRows:
     def parse(self, items: Iterable[tuple[int, object]]) -> Batch:
         """Parse `(line, record)` items; a record may still be a JSON line (bytes)."""
         batch = Batch()
+        depth = self._depth
         for line, row in items:
             try:
                 if type(row) is bytes:
@@ -334,11 +343,15 @@ class UsageMetricsRows:
                 if type(row) is not dict:
                     raise RowError(getattr(row, "reason", "expected a JSON object"))
                 day, uid, login, bits = self._row(row)
+                if depth is not None:
+                    batch.depth.append((day, uid, *depth.of(row)))
             except RowError as exc:
                 batch.bad.append((line, str(exc), row))
                 continue
             batch.rows.append((day, uid, bits, login))
             batch.measured[day] = self.measured
+        if depth is not None:
+            batch.depth_keys = tuple(depth.keys.keys)
         return batch
 
     def _row(self, row: dict) -> tuple[int, int, str, int]:

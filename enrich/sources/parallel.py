@@ -12,12 +12,13 @@ import json
 import multiprocessing
 import os
 from collections import deque
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 from enrich.errors import InputError
+from enrich.sources.depth import DepthFields
 from enrich.sources.engagement import SEED, Batch, NoFeatureBit, SeedRows, UsageMetricsRows
 from enrich.sources.records import LINES, layout, line_chunks, split_lines
 
@@ -29,11 +30,14 @@ class UnknownFeature(NoFeatureBit):
     """A worker met a feature the store has no bit for yet."""
 
 
-def make_parser(kind: str, feature_bits: Callable[[str], int], rules: Mapping, today: int):
-    """A parser of rows of `kind`; `today` (UTC) bounds the days of rows."""
+def make_parser(kind: str, feature_bits: Callable[[str], int], rules: Mapping, today: int,
+                depth_keys: Sequence[tuple[str, str]] = ()):
+    """A parser of rows of `kind`; `today` (UTC) bounds the days of rows. Usage-metrics rows
+    come with their depth, its keys numbered from `depth_keys` (the store's, in number
+    order)."""
     if kind == SEED:
         return SeedRows(feature_bits, today)
-    return UsageMetricsRows(feature_bits, rules, today)
+    return UsageMetricsRows(feature_bits, rules, today, DepthFields(depth_keys))
 
 
 # A worker keeps its parsers, and with them their caches of days, logins and column
@@ -49,14 +53,14 @@ def _known_bits(features: dict[str, int]) -> Callable[[str], int]:
     return bit
 
 
-def _parse_block(job: _Job, features: tuple, first: int, block: bytes):
+def _parse_block(job: _Job, features: tuple, depth_keys: tuple, first: int, block: bytes):
     """The block's `job.finish(batch)`, or the UnknownFeature that stopped it."""
-    key = (job.kind, job.rules_json, job.today, features)
+    key = (job.kind, job.rules_json, job.today, features, depth_keys)
     try:
         parser = _worker_parsers.get(key)
         if parser is None:
             parser = make_parser(job.kind, _known_bits(dict(features)),
-                                 json.loads(job.rules_json), job.today)
+                                 json.loads(job.rules_json), job.today, depth_keys)
             _worker_parsers.clear()
             _worker_parsers[key] = parser
         return job.finish(parser.parse(enumerate(split_lines(first, block), first)))
@@ -100,29 +104,33 @@ class ParsePool:
         self._tasks: deque[_Task] = deque()  # submitted, in file order
         self._feeds: deque[tuple[_Job, Iterator[tuple[int, bytes]]]] = deque()  # blocks to submit
         self._features: Callable[[], dict[str, int]] = dict
+        self._depth_keys: Callable[[], Sequence[tuple[str, str]]] = tuple
 
     def wants(self, path: Path) -> bool:
         """Whether a file is worth parsing in the workers."""
         return path.stat().st_size >= self.min_file_bytes and layout(path) == LINES
 
     def prefetch(self, kind: str, rules: Mapping, today: int, path: Path,
-                 features: Callable[[], dict[str, int]], finish: Callable[[Batch], object]):
+                 features: Callable[[], dict[str, int]], finish: Callable[[Batch], object],
+                 depth_keys: Callable[[], Sequence[tuple[str, str]]] = tuple):
         """Start parsing a file that `parse` will likely be asked for next."""
-        self._features = features
+        self._features, self._depth_keys = features, depth_keys
         job = _job(kind, rules, today, path, finish)
         if job not in self._jobs():
             self._feeds.append(self._feed(job))
 
     def parse(self, kind: str, rules: Mapping, today: int, path: Path,
               features: Callable[[], dict[str, int]], allocate: Callable[[str], int],
-              finish: Callable[[Batch], object]) -> Iterator:
+              finish: Callable[[Batch], object],
+              depth_keys: Callable[[], Sequence[tuple[str, str]]] = tuple) -> Iterator:
         """`finish(batch)` of the file's blocks, in order.
 
-        New features are allocated as they appear; `finish` runs in the worker, so that what
-        comes back is small.
+        New features are allocated as they appear; the keys of depth rows are numbered from
+        `depth_keys()` on, new ones by the worker (the batch says which numbers it used);
+        `finish` runs in the worker, so that what comes back is small.
         """
         job = _job(kind, rules, today, path, finish)
-        self._features = features
+        self._features, self._depth_keys = features, depth_keys
         if not self._skip_to(job):
             # blocks already sent of other files would come out first: parse them again later
             self._drop({task.job for task in self._tasks}.__contains__)
@@ -168,8 +176,8 @@ class ParsePool:
 
     def _submit(self, job: _Job, block: tuple[int, bytes]) -> _Task:
         features = tuple(sorted(self._features().items()))
-        return _Task(job, block, features,
-                     self._start().submit(_parse_block, job, features, *block))
+        return _Task(job, block, features, self._start().submit(
+            _parse_block, job, features, tuple(self._depth_keys()), *block))
 
     def _result(self, task: _Task, allocate: Callable[[str], int]):
         result = task.future.result()
