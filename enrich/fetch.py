@@ -164,6 +164,7 @@ def fetch(config: Config, store: Store, client: GitHubClient, *, today: int,
                 fetcher.seats()
         except GitHubError as refusal:  # only refusals get this far
             fetcher.stop(refusal, days, team_days, seats=config.get("github.seats"))
+    store.summarize_depth()  # of the months of every day fetched, once
     return fetcher.result
 
 
@@ -365,7 +366,7 @@ class _Fetcher:
         options.setdefault("today", self.today)
         return import_paths(self.store, files,
                             usage_rules=self.config.get("usage_metrics.features"),
-                            pool=self.pool, logins=self.logins, **options)
+                            pool=self.pool, logins=self.logins, summarize=False, **options)
 
     def _refused_file(self, summary: ImportSummary) -> str:
         """Why the import refused a downloaded file, naming where it came from rather than

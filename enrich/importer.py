@@ -186,12 +186,13 @@ def import_paths(store: Store, paths: Iterable[Path], *, usage_rules: Mapping,
                  skip_bad_rows: bool = False, rejects: Path | None = None,
                  covers: tuple[int, int] | None = None, seats_taken_on: int,
                  today: int | None = None, progress=None, pool: ParsePool | None = None,
-                 logins: LoginBook | None = None) -> ImportSummary:
+                 logins: LoginBook | None = None, summarize: bool = True) -> ImportSummary:
     """Import every file; a rejected file does not stop the others.
 
     `today` (default: the current day, UTC) bounds the days of rows. A caller that imports
     again and again (a fetch, day by day) passes the same worker `pool` and login book,
-    rather than have each import start workers and read the logins.
+    rather than have each import start workers and read the logins, and sums the depth of
+    the months it changed (`Store.summarize_depth`) once at its end rather than `summarize`.
     """
     summary = ImportSummary(covers=covers)
     sink = _Rejects(rejects if skip_bad_rows else None)
@@ -218,6 +219,8 @@ def import_paths(store: Store, paths: Iterable[Path], *, usage_rules: Mapping,
         with store.transaction():
             store.mark_covered(range(covers[0], covers[1] + 1))
         summary.covered = covers
+    if summarize:
+        store.summarize_depth()
     summary.rejects_file = sink.write()
     return summary
 

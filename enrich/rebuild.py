@@ -59,6 +59,7 @@ def rebuild_depth(store: Store, first: int, last: int, *, usage_rules: Mapping, 
             result.files += 1
             if progress:
                 progress.advance(1)
+    store.summarize_depth()
     return result
 
 

@@ -23,11 +23,17 @@ from typing import NamedTuple
 import orjson
 import zstandard
 
-from enrich.dates import Period
+from enrich.dates import Period, from_date, to_date
 from enrich.errors import StoreError
 from enrich.features import CANONICAL
 from enrich.outputs.files import make_private_folder
-from enrich.sources.depth import DEPTH_DAY
+from enrich.sources.depth import (
+    DEPTH_DAY,
+    ENTERPRISE_DAY,
+    ENTERPRISE_SCOPE,
+    ORGANIZATION_DAY,
+    key_union,
+)
 from enrich.sources.engagement import USAGE_METRICS, TooManyFeatures
 from enrich.sources.seats import Seat
 from enrich.sources.teams import TeamMembership
@@ -151,8 +157,9 @@ MIGRATIONS: tuple[str, ...] = (
     # per day, user and scope (0 for an enterprise report, else the organization's id) and
     # replaced when a row of the same day, user and scope comes again; which report counts,
     # and the sum over organizations, are decided when reading. days.depth: 1 when the day
-    # has a usage-metrics row stored, 2 when it has an enterprise report's. Days imported
-    # before have 0: `enrich rebuild depth` derives them from the archived files.
+    # has a usage-metrics row stored, 2 when it has an enterprise report's, 4 when an
+    # organization report's. Days imported before have 0: `enrich rebuild depth` derives them
+    # from the archived files.
     """
     CREATE TABLE depth_keys (
         number INTEGER PRIMARY KEY,
@@ -177,6 +184,22 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (day, user_id, scope)
     ) WITHOUT ROWID;
     ALTER TABLE days ADD COLUMN depth INTEGER NOT NULL DEFAULT 0;
+    -- each user's depth over each calendar month (month: its first day), as the rollup of
+    -- a month reads it: summed from the rows when an import or a rebuild ends; a month
+    -- whose rows changed since is in depth_stale until then (and read from the rows)
+    CREATE TABLE depth_months (
+        month INTEGER NOT NULL,
+        user_id INTEGER NOT NULL,
+        interactions INTEGER,
+        generations INTEGER,
+        acceptances INTEGER,
+        loc_added INTEGER,
+        ai_credits REAL,
+        lists INTEGER NOT NULL,
+        keys TEXT NOT NULL,
+        PRIMARY KEY (month, user_id)
+    ) WITHOUT ROWID;
+    CREATE TABLE depth_stale (month INTEGER PRIMARY KEY);
     """,
 )
 
@@ -402,10 +425,26 @@ class Store:
                              rows)
 
     def mark_depth(self, days: Mapping[int, int]) -> None:
-        """Days that got depth rows: 1, and 2 when an enterprise report's (days.depth)."""
+        """Days that got depth rows, with their marks (enrich.sources.depth.DEPTH_DAY...);
+        their months' sums are stale until `summarize_depth`."""
         self._db.executemany(
             "INSERT INTO days (day, depth) VALUES (?, ?) ON CONFLICT (day) "
             "DO UPDATE SET depth = depth | excluded.depth", days.items())
+        self._db.executemany("INSERT OR IGNORE INTO depth_stale (month) VALUES (?)",
+                             ((month,) for month in {_month_of(day) for day in days}))
+
+    def summarize_depth(self) -> None:
+        """Sum the depth of each stale month per user, as the rollup of a month reads it; one
+        transaction per month."""
+        for (month,) in self._db.execute("SELECT month FROM depth_stale").fetchall():
+            period = Period.month(to_date(month).strftime("%Y-%m"))
+            rows = [(month, user_id, *sums, lists, format(key_union(keys), "x"))
+                    for user_id, *sums, lists, keys in self._depth_rows(period)]
+            with self.transaction():
+                self._db.execute("DELETE FROM depth_months WHERE month = ?", (month,))
+                self._db.executemany(
+                    f"INSERT INTO depth_months VALUES ({', '.join('?' * 9)})", rows)
+                self._db.execute("DELETE FROM depth_stale WHERE month = ?", (month,))
 
     def mark_covered(self, days: Iterable[int]) -> None:
         """Days that a successful fetch or a complete import covered: without rows, `empty`."""
@@ -591,7 +630,25 @@ class Store:
         row's key mask, space-separated. Read, like
         `engagement`, through a connection of its own.
         """
-        return _Rows(self.path, _DEPTH_BY_USER, (period.since, period.until))
+        month = Period.between(period.since, period.until).calendar_month and \
+            self._db.execute("SELECT 1 FROM depth_stale WHERE month = ?",
+                             (period.since,)).fetchone() is None
+        if month:
+            return _Rows(self.path, "SELECT user_id, interactions, generations, acceptances, "
+                         "loc_added, ai_credits, lists, keys FROM depth_months WHERE month = ?",
+                         (period.since,))
+        return _Rows(self.path, *self._depth_query(period))
+
+    def _depth_rows(self, period: Period) -> list[tuple]:
+        return self._db.execute(*self._depth_query(period)).fetchall()
+
+    def _depth_query(self, period: Period) -> tuple[str, tuple]:
+        both = self._db.execute(
+            "SELECT 1 FROM days WHERE day BETWEEN ? AND ? AND depth & ? = ? LIMIT 1",
+            (period.since, period.until, BOTH_REPORTS, BOTH_REPORTS)).fetchone()
+        # only a day with both reports has rows that do not count
+        return (_DEPTH_BY_USER.format(_ENTERPRISE_FIRST if both else ""),
+                (period.since, period.until))
 
     def usage_metrics_files(self, first: int, last: int) -> list[tuple[str, Path, list[int]]]:
         """`(name, archived copy, days)` of every usage-metrics file imported with rows for a
@@ -678,17 +735,20 @@ class Store:
             for period in periods]
 
 
-#: a user's depth over days ?1 to ?2: the enterprise report's rows on a day that has them,
-#: else the organizations' (a list's bit is set when some row has it: the OR of four bits)
+#: a user's depth over days ?1 to ?2 (a list's bit is set when some row has it: the OR of
+#: four bits), from the rows {} (_ENTERPRISE_FIRST, where a day has both reports)
 _DEPTH_BY_USER = """
     SELECT user_id, sum(interactions), sum(generations), sum(acceptances), sum(loc_added),
            sum(ai_credits), max(lists & 1) | max(lists & 2) | max(lists & 4) | max(lists & 8),
            group_concat(keys, ' ')
     FROM depth
-    WHERE day BETWEEN ?1 AND ?2 AND (scope = 0 OR day NOT IN (
-        SELECT day FROM days WHERE day BETWEEN ?1 AND ?2 AND depth & 2))
+    WHERE day BETWEEN ?1 AND ?2 {}
     GROUP BY user_id
 """
+#: the enterprise report's rows on a day that has them, else the organizations'
+_ENTERPRISE_FIRST = f"""AND (scope = {ENTERPRISE_SCOPE} OR day NOT IN (
+    SELECT day FROM days WHERE day BETWEEN ?1 AND ?2 AND depth & {ENTERPRISE_DAY}))"""
+BOTH_REPORTS = ENTERPRISE_DAY | ORGANIZATION_DAY
 
 
 class _Rows:
@@ -706,6 +766,11 @@ class _Rows:
                 yield from rows
         finally:
             db.close()
+
+
+def _month_of(day: int) -> int:
+    """The first day of the day's month."""
+    return from_date(to_date(day).replace(day=1))
 
 
 def _now() -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from enrich.config import Config
@@ -9,23 +10,43 @@ from enrich.dates import Period
 from enrich.directory.identity import Matching, match_users
 from enrich.directory.model import Directory, directory_json
 from enrich.directory.sources import load_directory
+from enrich.processes import forked
 from enrich.rollup import DepthInput, PeriodInput, Thresholds, compute_rollup
+from enrich.rollup.depth import depth_by_user
 from enrich.sources.seat_csv import read_seat_csv, resolve_user_ids
 from enrich.sources.seats import Seat
 from enrich.store import Store
 
 
-def period_input(store: Store, period: Period, excluded: set[int] = frozenset()) -> PeriodInput:
-    rows, depth = store.engagement(period), store.depth(period)
+def period_input(store: Store, period: Period, excluded: set[int] = frozenset(),
+                 depth: Mapping[int, tuple] | None = None) -> PeriodInput:
+    """What the rollup takes of a period; with `depth`, the users' depth read for it
+    (`DepthReads`), its depth of use too."""
+    rows = store.engagement(period)
     if excluded:
         rows = (row for row in rows if row[0] not in excluded)
-        depth = (row for row in depth if row[0] not in excluded)
     return PeriodInput(period=period, features=store.feature_names(),
                        status=store.coverage(period), measured=store.measured(period),
-                       rows=rows, depth=DepthInput(
+                       rows=rows, depth=DepthInput() if depth is None else DepthInput(
                            days=store.depth_days(period),
                            pending=store.depth_pending(period.since, period.until),
-                           keys=store.depth_keys(), rows=depth))
+                           keys=store.depth_keys(),
+                           users={user_id: depth for user_id, depth in depth.items()
+                                  if user_id not in excluded}))
+
+
+class DepthReads:
+    """The users' depth of use over a period and over the one before, read by a forked
+    process: the store sorts every usage-metrics row of both (seconds, for a large
+    enterprise), which can go on while this one loads the org chart."""
+
+    def __init__(self, store: Store, period: Period):
+        self.period = period
+        self._result = forked(lambda: (depth_by_user(store.depth(period)),
+                                       depth_by_user(store.depth(period.previous()))))
+
+    def result(self) -> tuple[dict[int, tuple], dict[int, tuple]]:
+        return self._result()
 
 
 def load_org_chart(config: Config, store: Store) -> Directory:
@@ -88,12 +109,15 @@ class Org:
         return cls(directory, users, matching, excluded,
                    seat_holders(seats, directory, matching))
 
-    def roll_up(self, config: Config, store: Store, period: Period) -> dict:
+    def roll_up(self, config: Config, store: Store, period: Period,
+                depth: DepthReads | None = None) -> dict:
+        """The rollup of a period; `depth`, the depth reads started for it, if any."""
+        now, before = (depth or DepthReads(store, period)).result()
         return compute_rollup(
             self.directory, self.matching.person_of,
             {uid: logins[0] for uid, logins in self.users.items()},
-            period_input(store, period, self.excluded),
-            period_input(store, period.previous(), self.excluded),
+            period_input(store, period, self.excluded, now),
+            period_input(store, period.previous(), self.excluded, before),
             seat_holders=self.holders, thresholds=Thresholds.from_config(config),
             parallel=True)
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from enrich.config import Config
 from enrich.dates import Period, day_ranges
 from enrich.errors import ExitStatus
-from enrich.job.org import Org
+from enrich.job.org import DepthReads, Org
 from enrich.job.period_check import require_data
 from enrich.job.places import open_store, output_folder
 from enrich.outputs.files import prepare_folders
@@ -39,8 +39,9 @@ def rollup(config: Config, period: Period, *, output: Path | None = None, as_of:
     with open_store(config) as store:
         require_data(store, period, as_of)
         prepare_folders(folder)
+        depth = DepthReads(store, period)  # while the org chart loads
         org = Org.load(config, store, as_of, keep_directory=keep_directory)
-        result = org.roll_up(config, store, period)
+        result = org.roll_up(config, store, period, depth)
     files = write_rollup(result, folder.path)
     return RollupResult(period, result, files, org)
 

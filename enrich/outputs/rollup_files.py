@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Iterable, Iterator
+from itertools import repeat
 from pathlib import Path
 
 import orjson
@@ -28,28 +29,26 @@ _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 def write_rollup(rollup: dict, folder: Path) -> list[Path]:
     """Write the files of a rollup made by `enrich.rollup.compute_rollup`; return their paths.
 
-    The CSVs are written by a forked process while this one writes the JSON: for a large
-    enterprise each takes a second or two.
+    The CSV of each dimension is written by a forked process of its own while this one
+    writes the JSON: for a large enterprise each takes a second or two.
     """
     folder = Path(folder)
-    csv_paths = forked(lambda: _write_csvs(rollup, folder))
+    dimension_csvs = [forked(lambda dimension=dimension: _write_dimension_csv(
+        rollup, dimension, folder)) for dimension in DIMENSIONS]
     with atomic_open(folder / JSON_NAME, "wb") as fh:
         fh.writelines(_json_chunks(rollup))
-    return [folder / JSON_NAME, *csv_paths()]
+    unmatched = _write_csv(folder / UNMATCHED_NAME, UNMATCHED_COLUMNS,
+                           ([user[c] for c in UNMATCHED_COLUMNS] for user in rollup["unmapped"]))
+    return [folder / JSON_NAME, *(path() for path in dimension_csvs), unmatched]
 
 
-def _write_csvs(rollup: dict, folder: Path) -> list[Path]:
-    paths = []
-    measurement = _measurement(rollup["period"])
-    for dimension in DIMENSIONS:
-        units = _with_flat_depth([unit for unit in rollup["units"]
-                                  if unit["dimension"] == dimension])
-        header, rows = _with_measurement_columns(units, measurement) if units else ([], [])
-        paths.append(_write_csv(folder / f"rollup-{dimension}.csv", header, rows,
-                                published_digits(header)))
-    paths.append(_write_csv(folder / UNMATCHED_NAME, UNMATCHED_COLUMNS,
-                            ([user[c] for c in UNMATCHED_COLUMNS] for user in rollup["unmapped"])))
-    return paths
+def _write_dimension_csv(rollup: dict, dimension: str, folder: Path) -> Path:
+    units = _with_flat_depth([unit for unit in rollup["units"]
+                              if unit["dimension"] == dimension])
+    header, rows = _with_measurement_columns(units, _measurement(rollup["period"])) \
+        if units else ([], [])
+    return _write_csv(folder / f"rollup-{dimension}.csv", header, rows,
+                      published_digits(header))
 
 
 # What a CSV says beside each unit's feature figures: the reported days of the period and
@@ -113,39 +112,68 @@ def _with_measurement(metrics: dict, flags: dict) -> dict:
 # that does not measure depth has one empty `depth` column.
 DEPTH = "depth"
 _SHARES = ("ide_share", "feature_share", "language_share", "model_share")
+_FIGURES = ("days", "people", "acceptance_rate", "interactions_per_active_day",
+            "loc_added_per_engaged", "ai_credits", "ai_credits_per_engaged")
 
 
 def _with_flat_depth(units: list[dict]) -> list[dict]:
     """The units with their depth (and their previous period's) made one level deep."""
-    now = _share_keys(unit[DEPTH] for unit in units)
-    before = _share_keys((unit[PREVIOUS] or {}).get(DEPTH) for unit in units)
+    now = _FlatDepth(unit[DEPTH] for unit in units)
+    before = _FlatDepth((unit[PREVIOUS] or {}).get(DEPTH) for unit in units)
 
     def flat(unit: dict) -> dict:
         previous = unit[PREVIOUS]
         if previous is not None:
-            previous = {**previous, DEPTH: _flat_depth(previous[DEPTH], before)}
-        return {**unit, DEPTH: _flat_depth(unit[DEPTH], now), PREVIOUS: previous}
+            previous = {**previous, DEPTH: before(previous[DEPTH])}
+        return {**unit, DEPTH: now(unit[DEPTH]), PREVIOUS: previous}
 
     return [flat(unit) for unit in units]
 
 
-def _share_keys(depths: Iterable[dict | None]) -> dict[str, list[str]]:
-    keys: dict[str, set[str]] = {share: set() for share in _SHARES}
-    for depth in depths:
-        for share in _SHARES if depth else ():
-            keys[share].update(depth[share] or ())
-    return {share: sorted(names) for share, names in keys.items()}
+class _FlatDepth:
+    """Depth objects as flat maps with the same keys: the figures, then a share per key that
+    any of them lists (0 where the unit's people list it on no row), each share rounded as
+    the CSVs round shares. Made for every unit of a large enterprise: the names once."""
+
+    def __init__(self, depths: Iterable[dict | None]):
+        keys: dict[str, set[str]] = {share: set() for share in _SHARES}
+        for depth in depths:
+            for share in _SHARES if depth else ():
+                keys[share].update(depth[share] or ())
+        self.keys = {share: sorted(names) for share, names in keys.items()}
+        # a unit's shares fill a copy of these, whose values then come in the names' order
+        self._zeros = {share: dict.fromkeys(names, 0.0) for share, names in self.keys.items()}
+        # the shares of a large enterprise's units repeat (k people of n): rounded once each
+        self._rounded = _Rounded(RATE_DIGITS)
+        self.names = [*_FIGURES, *(f"{share}.{name}" for share, names in self.keys.items()
+                                   for name in names)]
+
+    def __call__(self, depth: dict | None) -> dict | None:
+        if depth is None:
+            return None
+        values = [depth[figure] for figure in _FIGURES]
+        for share, zeros in self._zeros.items():
+            shares = depth[share]
+            if shares is None:
+                values += repeat(None, len(zeros))
+            else:
+                row = zeros.copy()
+                row.update(zip(shares, map(self._rounded.__getitem__, shares.values()),
+                               strict=True))
+                values += row.values()
+        return dict(zip(self.names, values, strict=True))
 
 
-def _flat_depth(depth: dict | None, share_keys: dict[str, list[str]]) -> dict | None:
-    if depth is None:
-        return None
-    flat = {key: value for key, value in depth.items() if key not in share_keys}
-    for share, names in share_keys.items():
-        shares = depth[share]
-        for name in names:
-            flat[f"{share}.{name}"] = None if shares is None else shares.get(name, 0.0)
-    return flat
+class _Rounded(dict):
+    """float -> the float rounded, remembered."""
+
+    def __init__(self, digits: int):
+        super().__init__()
+        self.digits = digits
+
+    def __missing__(self, value: float) -> float:
+        rounded = self[value] = round(value, self.digits)
+        return rounded
 
 
 # Published CSVs round what people read (rollup.json keeps every digit): rates and shares to
@@ -156,10 +184,10 @@ MEAN_DIGITS = 2
 _DIGITS = {"adoption_rate": RATE_DIGITS, "feature_adoption": RATE_DIGITS,
            "mean_active_days": MEAN_DIGITS, "median_active_days": MEAN_DIGITS,
            "mean_daily_active": MEAN_DIGITS}
+# (the shares are rounded as the depth is made flat: they are many)
 _DEPTH_DIGITS = {"acceptance_rate": RATE_DIGITS, "interactions_per_active_day": MEAN_DIGITS,
                  "loc_added_per_engaged": MEAN_DIGITS, "ai_credits": MEAN_DIGITS,
-                 "ai_credits_per_engaged": MEAN_DIGITS,
-                 **dict.fromkeys(_SHARES, RATE_DIGITS)}
+                 "ai_credits_per_engaged": MEAN_DIGITS}
 
 
 def published_digits(header: Iterable[str]) -> list[int | None]:
@@ -231,15 +259,31 @@ def leaves(unit: dict) -> list:
 def _write_csv(path: Path, header: Iterable[str], rows: Iterable[list],
                digits: list[int | None] | None = None) -> Path:
     """`digits`: the decimals of each column's floats (`published_digits`)."""
+    header = list(header)
     with atomic_open(path, "w") as fh:
         writer = csv.writer(fh)
         writer.writerow(header)
         # Most cells are numbers, which csv writes as they are: only text goes through cell(),
-        # and only the floats of rounded columns through round().
+        # and only the floats of rounded columns through round(). The depth's columns are
+        # numbers only, and many: they are not looked at.
         rounded = [(i, d) for i, d in enumerate(digits or ()) if d is not None]
-        writer.writerows(_rounded([cell(v) if v.__class__ in _TEXT else v for v in row],
-                                  rounded) for row in rows)
+        depth = [i for i, name in enumerate(header)
+                 if name.removeprefix(f"{PREVIOUS}.").startswith(f"{DEPTH}.")]
+        if not depth:
+            writer.writerows(_rounded([cell(v) if v.__class__ in _TEXT else v for v in row],
+                                      rounded) for row in rows)
+        else:
+            looked_at = sorted(set(range(len(header))) - set(depth))
+            writer.writerows(_rounded(_text_cells(row, looked_at), rounded) for row in rows)
     return path
+
+
+def _text_cells(row: list, positions: list[int]) -> list:
+    for i in positions:
+        value = row[i]
+        if value.__class__ in _TEXT:
+            row[i] = cell(value)
+    return row
 
 
 def _rounded(row: list, rounded: list[tuple[int, int]]) -> list:

@@ -5,7 +5,8 @@ Each person's depth over the period (their users' rows summed, keys united) is t
 the cells of the org chart like the engagement counters (`enrich.rollup.tally`): the counts
 of people and of keys packed into one int, the sums of the counts beside them in fields wide
 enough for any sum, so that adding a cell to a unit is one addition. AI credits are not whole
-numbers, and are added up apart.
+numbers: they are added as exact multiples of a power of two small enough for each of them,
+so that their sum is the same whatever the order of the additions, rounded once at the end.
 """
 
 from __future__ import annotations
@@ -13,15 +14,14 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from functools import reduce
-from itertools import repeat
-from operator import or_
+from itertools import compress, repeat
+from operator import truediv
 from typing import NamedTuple
 
 from enrich.dates import day_ranges, day_str
 from enrich.rollup.person import by_person
 from enrich.rollup.tally import Part
-from enrich.sources.depth import KINDS, LIST_BIT
+from enrich.sources.depth import KINDS, LIST_BIT, key_union
 from enrich.wording import counted
 
 #: the sums of section 9, in the order of a UserDepth
@@ -30,31 +30,26 @@ _CREDITS = len(SUMS)
 #: bits of the widest sum: a count of a row is at most 10**9 (enrich.sources.depth.MAX_COUNT)
 _SUM_BITS = 128
 
-
-class UserDepth(NamedTuple):
-    """A user's (or a person's) depth over D; a sum is None when no row carries its field."""
-
-    interactions: int | None
-    generations: int | None
-    acceptances: int | None
-    loc_added: int | None
-    ai_credits: float | None
-    #: the bit (enrich.sources.depth.LIST_BIT) of each `totals_by_*` list some row carries
-    lists: int
-    #: the keys the rows list, as a mask over the key numbers
-    keys: int
+UserDepth = tuple
+"""A user's (or a person's) depth over D: `(interactions, generations, acceptances,
+loc_added, ai_credits, lists, keys)`, a sum None when no row carries its field; `lists` the
+bit (enrich.sources.depth.LIST_BIT) of each `totals_by_*` list some row carries, `keys` the
+keys the rows list as a mask over the key numbers. A plain tuple: a large enterprise's go
+from one process to another."""
 
 
 def depth_by_user(rows: Iterable[tuple]) -> dict[int, UserDepth]:
     """The rows of `Store.depth`, their key masks united."""
-    return {user_id: UserDepth(*sums, lists, reduce(or_, map(int, keys.split(), repeat(16)), 0))
-            for user_id, *sums, lists, keys in rows}
+    return {user_id: (*sums, lists, key_union(keys)) for user_id, *sums, lists, keys in rows}
+
+
+def ai_credits(depth: UserDepth) -> float | None:
+    return depth[_CREDITS]
 
 
 def merged(a: UserDepth, b: UserDepth) -> UserDepth:
     """The depth of one person's two users: sums added, lists and keys united."""
-    return UserDepth(*map(_plus, a[:_CREDITS + 1], b[:_CREDITS + 1]), a.lists | b.lists,
-                     a.keys | b.keys)
+    return (*map(_plus, a[:_CREDITS + 1], b[:_CREDITS + 1]), a[-2] | b[-2], a[-1] | b[-1])
 
 
 def _plus(a, b):
@@ -122,54 +117,82 @@ class DepthCounts(NamedTuple):
     keys: list[int]
     active_days: int
     sums: list[int]
+    #: the AI credits of the members' rows (0.0 when none carries them: see `carried`)
+    credits: float
 
 
 class DepthLayout:
-    """Where each counter sits in the depth tallies of one period."""
+    """Where each counter sits in the depth tallies of one period. A tally is two ints, which
+    groups add up one by one. The core: the counts of people (32-bit fields), their active
+    days (64 bits), the sums (128 bits each), then the AI credits in units of
+    2**-`credit_shift` (enough for every float to add up exactly). The keys: a 32-bit field
+    per key number."""
 
-    def __init__(self, key_count: int):
+    def __init__(self, key_count: int, credit_shift: int):
         self._counts = Part(0, 32, ("people", 1), ("carried", len(SUMS) + 1),
-                             ("lists", len(KINDS)), ("keys", key_count))
+                            ("lists", len(KINDS)))
         self._days = Part(self._counts.end, 64, ("active_days", 1))
+        self._keys = Part(0, 32, ("keys", key_count))
         self._sums_shift = self._days.end
-        self._key_count = key_count
+        self._credits_shift = self._sums_shift + len(SUMS) * _SUM_BITS
+        self._credit_shift = credit_shift
+        self._bytes = (self._credits_shift + credit_shift + _SUM_BITS + 7) // 8
         self._person = self._counts.one("people")
-        self._keys_shift = self._counts.one("keys").bit_length() - 1
-        self._carried = [self._counts.one("carried", i) for i in range(len(SUMS) + 1)]
-        self._sum_shift = [self._sums_shift + i * _SUM_BITS for i in range(len(SUMS))]
+        # the ones of each set of fields carried, by the bits of `carried` in `person`
+        self._carried = [sum(self._counts.one("carried", i) for i in range(len(SUMS) + 1)
+                             if bits >> i & 1) for bits in range(1 << (len(SUMS) + 1))]
         self._lists = [sum(self._counts.one("lists", i) for i, kind in enumerate(KINDS)
                            if lists & LIST_BIT[kind]) for lists in range(1 << len(KINDS))]
 
-    def person(self, depth: UserDepth | None, active_days: int) -> int:
+    def person(self, depth: UserDepth | None, active_days: int) -> tuple[int, int]:
         """The tally of one member: the sums of their rows, and with `active_days` (their
-        active days in D) their counts in A."""
-        tally = 0
-        if depth is not None:
-            for value, carried, shift in zip(depth, self._carried, self._sum_shift, strict=False):
-                if value is not None:
-                    tally += carried + (value << shift)
-            if depth.ai_credits is not None:
-                tally += self._carried[_CREDITS]
-        if active_days:
-            tally += self._person + (active_days << self._days.shift)
-            if depth is not None:
-                tally += self._lists[depth.lists] + (_spread(depth.keys) << self._keys_shift)
-        return tally
+        active days in D) their counts in A. Runs for everyone: few operations, on ints
+        small but for the keys."""
+        if depth is None:
+            return (self._person + (active_days << self._days.shift), 0) if active_days \
+                else (0, 0)
+        interactions, generations, acceptances, loc_added, credits, lists, keys = depth
+        carried = ((interactions is not None) | (generations is not None) << 1
+                   | (acceptances is not None) << 2 | (loc_added is not None) << 3
+                   | (credits is not None) << 4)
+        core = self._carried[carried] + ((
+            (interactions or 0) | (generations or 0) << _SUM_BITS
+            | (acceptances or 0) << 2 * _SUM_BITS | (loc_added or 0) << 3 * _SUM_BITS
+            | exact(credits or 0.0, self._credit_shift) << 4 * _SUM_BITS) << self._sums_shift)
+        if not active_days:
+            return core, 0
+        return (core + self._person + self._lists[lists] + (active_days << self._days.shift),
+                _spread(keys))
 
-    def unpack(self, tally: int) -> DepthCounts:
-        data = (tally & ((1 << self._sums_shift) - 1)).to_bytes(self._days.end // 8,
-                                                                  sys.byteorder)
+    def unpack(self, core: int, keys: int) -> DepthCounts:
+        data = core.to_bytes(self._bytes, sys.byteorder)
         counts, fields = self._counts, self._counts.read(data)
-        sums = tally >> self._sums_shift
-        mask = (1 << _SUM_BITS) - 1
+        first, width = self._sums_shift // 8, _SUM_BITS // 8
+        keys = keys.to_bytes(self._keys.end // 8, sys.byteorder)
         return DepthCounts(
             people=counts.take(fields, "people")[0],
             carried=counts.take(fields, "carried", len(SUMS) + 1),
             lists=counts.take(fields, "lists", len(KINDS)),
-            keys=counts.take(fields, "keys", self._key_count),
+            keys=self._keys.read(keys),
             active_days=self._days.read(data)[0],
-            sums=[sums >> (i * _SUM_BITS) & mask for i in range(len(SUMS))],
+            sums=[int.from_bytes(data[first + i * width:first + (i + 1) * width],
+                                 sys.byteorder) for i in range(len(SUMS))],
+            credits=int.from_bytes(data[self._credits_shift // 8:], sys.byteorder)
+            / (1 << self._credit_shift),
         )
+
+
+def credit_shift(values: Iterable[float | None]) -> int:
+    """The fewest binary places that write each of these floats as a whole number of
+    2**-places."""
+    return max((value.as_integer_ratio()[1].bit_length() - 1 for value in values if value),
+               default=0)
+
+
+def exact(value: float, shift: int) -> int:
+    """A float as a whole number of 2**-shift (`shift` from `credit_shift`)."""
+    numerator, denominator = value.as_integer_ratio()
+    return numerator << (shift + 1 - denominator.bit_length())
 
 
 class UnitDepth:
@@ -184,11 +207,11 @@ class UnitDepth:
                          for kind in KINDS}
         self._names = [name for _, name in keys]
 
-    def __call__(self, c: DepthCounts, credits: float) -> dict:
+    def __call__(self, c: DepthCounts) -> dict:
         sums = {name: value if carried else None
                 for name, value, carried in zip(SUMS, c.sums, c.carried, strict=False)}
         people = c.people
-        ai_credits = credits if c.carried[_CREDITS] else None
+        ai_credits = c.credits if c.carried[_CREDITS] else None
         return {
             "days": self._days,
             "people": people,
@@ -203,12 +226,15 @@ class UnitDepth:
 
     def _shares(self, kind: str, c: DepthCounts, lists: int) -> dict[str, float] | None:
         """For each key of the kind, the share of A whose rows list it, in descending share,
-        then by name; None when no row of A carries the kind's list."""
+        then by name; None when no row of A carries the kind's list. (C speed: a large
+        enterprise has tens of thousands of units, each with dozens of keys.)"""
         if not lists:
             return None
-        present = [number for number in self._by_kind[kind] if c.keys[number]]
-        present.sort(key=lambda number: -c.keys[number])
-        return {self._names[number]: c.keys[number] / c.people for number in present}
+        numbers, count = self._by_kind[kind], c.keys.__getitem__
+        # a stable sort, also reversed: equal shares keep the order of the names
+        present = sorted(compress(numbers, map(count, numbers)), key=count, reverse=True)
+        return dict(zip(map(self._names.__getitem__, present),
+                        map(truediv, map(count, present), repeat(c.people)), strict=True))
 
 
 def acceptance_rate(acceptances: int | None, generations: int | None) -> float | None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from enrich.dates import Period
@@ -23,8 +23,9 @@ class DepthInput:
     pending: list[int] = field(default_factory=list)
     #: `(kind, name)` of each key number
     keys: list[tuple[str, str]] = field(default_factory=list)
-    #: each user's depth over the period, as `enrich.store.Store.depth` reads it
-    rows: Iterable[tuple] = ()
+    #: user_id -> the user's depth over D (`enrich.rollup.depth.UserDepth`, as
+    #: `depth_by_user` makes it of the rows the store reads)
+    users: Mapping[int, tuple] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

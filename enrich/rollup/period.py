@@ -12,8 +12,9 @@ from enrich.rollup.depth import (
     DepthPeriod,
     UnitDepth,
     UserDepth,
+    ai_credits,
+    credit_shift,
     depth_by_person,
-    depth_by_user,
 )
 from enrich.rollup.inputs import DepthInput, PeriodInput, Thresholds
 from enrich.rollup.person import (
@@ -94,12 +95,13 @@ class _Depth:
     def __init__(self, period: DepthPeriod, data: DepthInput, coverage: Coverage,
                  person_of: Mapping[int, str], directory: Directory):
         self.period = period
-        self.mapped, self.unmapped = depth_by_person(depth_by_user(data.rows), person_of,
-                                                     directory.people)
-        self.layout = DepthLayout(len(data.keys))
+        self.mapped, self.unmapped = depth_by_person(data.users, person_of, directory.people)
+        self.layout = DepthLayout(len(data.keys), credit_shift(
+            map(ai_credits, (*self.mapped.values(), *self.unmapped.values()))))
         self.unit_depth = UnitDepth(period, data.keys)
-        self.cells: dict[int, int] = {}
-        self.credits: dict[int, float] = {}
+        #: cell -> the two ints of its tally (DepthLayout)
+        self.core: dict[int, int] = {}
+        self.keys: dict[int, int] = {}
         days = set(period.days)
         # every active day is a reported one: when depth is measured on each, one of D too
         self._d = None if days >= set(coverage.reported) else days
@@ -110,14 +112,14 @@ class _Depth:
             len(self._d.intersection(active))
         if depth is None and not active_days:
             return
-        self.cells[cell] = self.cells.get(cell, 0) + self.layout.person(depth, active_days)
-        if depth is not None and depth.ai_credits is not None:
-            self.credits[cell] = self.credits.get(cell, 0.0) + depth.ai_credits
+        core, keys = self.layout.person(depth, active_days)
+        self.core[cell] = self.core.get(cell, 0) + core
+        if keys:
+            self.keys[cell] = self.keys.get(cell, 0) + keys
 
     def units(self, dimension: Dimension) -> dict[str, dict]:
-        cells = [self.cells.get(cell, 0) for cell in range(len(dimension.unit_of_cell))]
-        credits = [self.credits.get(cell, 0.0) for cell in range(len(dimension.unit_of_cell))]
-        return {unit: self.unit_depth(self.layout.unpack(tally), total_credits)
-                for (unit, tally), total_credits in zip(dimension.totals(cells).items(),
-                                                        dimension.totals(credits).values(),
-                                                        strict=True)}
+        cells = range(len(dimension.unit_of_cell))
+        core = dimension.totals([self.core.get(cell, 0) for cell in cells])
+        keys = dimension.totals([self.keys.get(cell, 0) for cell in cells])
+        return {unit: self.unit_depth(self.layout.unpack(tally, keys[unit]))
+                for unit, tally in core.items()}

@@ -13,6 +13,9 @@ from __future__ import annotations
 from array import array
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from functools import reduce
+from itertools import repeat
+from operator import or_
 
 from enrich.sources.engagement import MAX_ID, RowError, show_value
 
@@ -144,8 +147,8 @@ def _scope(organization) -> int:
 
 
 #: the marks of the days of depth rows (`Store.mark_depth`): the day has depth rows; it has
-#: an enterprise report's
-DEPTH_DAY, ENTERPRISE_DAY = 1, 2
+#: an enterprise report's; it has an organization report's
+DEPTH_DAY, ENTERPRISE_DAY, ORGANIZATION_DAY = 1, 2, 4
 
 
 @dataclass
@@ -157,7 +160,7 @@ class DepthColumns:
     columns: list
     #: the `(kind, name)` of each key number the rows' masks use
     keys: tuple[tuple[str, str], ...]
-    #: the days of the rows, with their marks (DEPTH_DAY, ENTERPRISE_DAY)
+    #: the days of the rows, with their marks (DEPTH_DAY, ENTERPRISE_DAY, ORGANIZATION_DAY)
     days: dict[int, int]
 
     @classmethod
@@ -166,7 +169,7 @@ class DepthColumns:
         days: dict[int, int] = {}
         for day, scope in set(zip(columns[0], columns[2], strict=True)) if rows else ():
             days[day] = days.get(day, 0) | DEPTH_DAY | (
-                ENTERPRISE_DAY if scope == ENTERPRISE_SCOPE else 0)
+                ENTERPRISE_DAY if scope == ENTERPRISE_SCOPE else ORGANIZATION_DAY)
         return cls(columns, keys, days)
 
     def rows(self, bits: Sequence[int]) -> Iterator[tuple]:
@@ -184,6 +187,11 @@ def _packed(column: tuple):
         except OverflowError:  # a whole number past 64 bits: none is, after the checks
             pass
     return column
+
+
+def key_union(masks: str) -> int:
+    """The union of key masks written in hex, space-separated."""
+    return reduce(or_, map(int, masks.split(), repeat(16)), 0)
 
 
 def renumbered(mask: int, bits: Sequence[int]) -> int:
