@@ -380,6 +380,15 @@ def test_14_5_features_measured_on_part_of_the_month_are_flagged_everywhere(run_
             enterprise["measured_days.code_review"]) == ("3", "3", "2")
     assert enterprise["panel_chat"] == "0.0833"  # p1 of the 12 engaged
     assert "agent" not in enterprise and "measured_days.agent" not in enterprise
+    # the digests carry the same flag
+    (company / "org.yaml").write_text(org_yaml().replace(
+        "{id: plat, name: Platform, cost_center: cc-plat}",
+        "{id: plat, name: Platform, cost_center: cc-plat, "
+        "lead: {name: Lee Lead, email: lee@example.com}}"))
+    assert run_cli("digest", "--month", "2025-03").status == ExitStatus.OK
+    digest = (company / "out" / "outbox").glob("*.eml").__next__().read_text()
+    assert "Code review (measured on 2 of 3 reported days): " in digest
+    assert "Copilot CLI: " in digest and "Agent mode" not in digest
 
 
 def test_14_5_report_csvs_round_and_their_changes_are_the_difference_of_what_they_write(
