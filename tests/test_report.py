@@ -9,18 +9,23 @@ The enterprise: 19 people; 6 engaged in February (31.6%), 12 in March (63.2%).
 Every day of February and March is covered: nothing is missing.
 """
 
-import http.server
 import json
 import logging
 import os
 import re
 import subprocess
-import threading
 from pathlib import Path
 
 import pytest
 import weasyprint
-from conftest import pdf_text, require_tool, seed_row, words, write_jsonl
+from conftest import (  # noqa: F401 (a fixture)
+    CountingHandler,
+    pdf_text,
+    require_tool,
+    seed_row,
+    words,
+    write_jsonl,
+)
 from conftest import read_csv_rows as read_csv
 
 from enrich.errors import ExitStatus
@@ -194,31 +199,6 @@ def test_letter_paper_and_a_logo(run_cli, company):
     assert 'src="data:image/svg+xml;base64,' in html
     assert "--main: #336699" in html
     assert pdf_info(company / "out" / "report.pdf")["Page size"].startswith("612 x 792 pts")
-
-
-class CountingHandler(http.server.BaseHTTPRequestHandler):
-    requests: list[str] = []
-
-    def do_GET(self):  # noqa: N802 (the standard library's name)
-        CountingHandler.requests.append(self.path)
-        self.send_response(200)
-        self.send_header("Content-Type", "text/css")
-        self.end_headers()
-        self.wfile.write(b"body { color: red }")
-
-    def log_message(self, *args):
-        pass
-
-
-@pytest.fixture
-def web_server():
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), CountingHandler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    CountingHandler.requests = []
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
 
 
 def test_rendering_never_opens_a_network_connection(run_cli, company, web_server):
