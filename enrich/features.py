@@ -77,6 +77,14 @@ TITLES = {
 }
 
 
+def measured_on(days_measured: int, days_reported: int) -> str | None:
+    """The flag of a feature measured on part of the reported days of a period (its source
+    changed during it), wherever its figures appear; None when measured on all of them."""
+    if days_measured >= days_reported:
+        return None
+    return f"measured on {days_measured} of {days_reported} reported days"
+
+
 def title(feature: str) -> str:
     """A feature's name for people; a new feature's is made from its canonical name."""
     return TITLES.get(feature) or feature.replace("_", " ").capitalize()

@@ -190,7 +190,10 @@ def test_14_2_a_broken_template_says_where(run_of, company, stage, template):
 def test_14_2_the_digest_stage_tells_who_gets_no_digest(run_of, company):
     (company / "org.yaml").write_text(ORG.replace(
         "{id: eng, name: Engineering}", "{id: eng, name: Engineering, lead: {name: Ada}}"))
-    result = run_of("import, rollup, digest")
-    assert result.stdout.splitlines()[2] == "digest: partial_data"
-    assert "warning: no digest for Ada (lead of eng): no e-mail address" in \
-        result.stderr.splitlines()
+    result = run_of("import, rollup, digest, licenses")
+    # the only lead has no address: no digest at all, which the stage says as its command does
+    assert result.stdout.splitlines()[2] == "digest: bad_input"
+    # and the outputs after it are written all the same
+    assert result.stdout.splitlines()[3].startswith("licenses: ")
+    assert ("the only one of the unit leads in the org chart" in result.stderr
+            and "Ada (lead of eng): no e-mail address" in result.stderr), result.stderr

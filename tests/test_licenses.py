@@ -25,7 +25,7 @@ import logging
 import os
 
 import pytest
-from conftest import pdf_text, seed_row, words, write_jsonl
+from conftest import CountingHandler, pdf_text, seed_row, words, write_jsonl
 from conftest import read_csv_rows as read_csv
 
 from enrich.errors import ExitStatus
@@ -205,3 +205,23 @@ def test_weasyprint_renders_the_review_without_a_complaint(run_cli, company, cap
     with caplog.at_level(logging.WARNING, logger="weasyprint"):
         assert run_cli("licenses", "--month", "2025-03").status == 0
     assert [r.getMessage() for r in caplog.records if r.name.startswith("weasyprint")] == []
+
+
+def test_14_7_licenses_html_leaves_out_what_a_custom_template_would_fetch(
+        run_cli, company, web_server):
+    templates = company / "my-templates"
+    templates.mkdir()
+    (templates / "licenses.css").write_text(
+        f'@import url("{web_server}/brand.css");\n'
+        f"h1 {{ background: url({web_server}/paper.png); }}\n")
+    with open(company / "enrich.yaml", "a") as fh:
+        fh.write("templates: my-templates\n")
+    result = run_cli("licenses", "--month", "2025-03")
+    assert result.status == ExitStatus.OK, result.stderr
+    assert CountingHandler.requests == []
+    html = (company / "out" / "licenses.html").read_text()
+    for name in ("brand.css", "paper.png"):
+        url = f"{web_server}/{name}"
+        assert url not in html
+        assert (f"warning: the templates refer to {url}, which was not fetched: a document "
+                "reads only its own files, and licenses.html leaves it out") in result.stderr

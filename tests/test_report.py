@@ -9,18 +9,23 @@ The enterprise: 19 people; 6 engaged in February (31.6%), 12 in March (63.2%).
 Every day of February and March is covered: nothing is missing.
 """
 
-import http.server
 import json
 import logging
 import os
 import re
 import subprocess
-import threading
 from pathlib import Path
 
 import pytest
 import weasyprint
-from conftest import pdf_text, require_tool, seed_row, words, write_jsonl
+from conftest import (  # noqa: F401 (a fixture)
+    CountingHandler,
+    pdf_text,
+    require_tool,
+    seed_row,
+    words,
+    write_jsonl,
+)
 from conftest import read_csv_rows as read_csv
 
 from enrich.errors import ExitStatus
@@ -196,31 +201,6 @@ def test_letter_paper_and_a_logo(run_cli, company):
     assert pdf_info(company / "out" / "report.pdf")["Page size"].startswith("612 x 792 pts")
 
 
-class CountingHandler(http.server.BaseHTTPRequestHandler):
-    requests: list[str] = []
-
-    def do_GET(self):  # noqa: N802 (the standard library's name)
-        CountingHandler.requests.append(self.path)
-        self.send_response(200)
-        self.send_header("Content-Type", "text/css")
-        self.end_headers()
-        self.wfile.write(b"body { color: red }")
-
-    def log_message(self, *args):
-        pass
-
-
-@pytest.fixture
-def web_server():
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), CountingHandler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    CountingHandler.requests = []
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
-
-
 def test_rendering_never_opens_a_network_connection(run_cli, company, web_server):
     templates = company / "my-templates"
     templates.mkdir()
@@ -380,6 +360,15 @@ def test_14_5_features_measured_on_part_of_the_month_are_flagged_everywhere(run_
             enterprise["measured_days.code_review"]) == ("3", "3", "2")
     assert enterprise["panel_chat"] == "0.0833"  # p1 of the 12 engaged
     assert "agent" not in enterprise and "measured_days.agent" not in enterprise
+    # the digests carry the same flag
+    (company / "org.yaml").write_text(org_yaml().replace(
+        "{id: plat, name: Platform, cost_center: cc-plat}",
+        "{id: plat, name: Platform, cost_center: cc-plat, "
+        "lead: {name: Lee Lead, email: lee@example.com}}"))
+    assert run_cli("digest", "--month", "2025-03").status == ExitStatus.OK
+    digest = (company / "out" / "outbox").glob("*.eml").__next__().read_text()
+    assert "Code review (measured on 2 of 3 reported days): " in digest
+    assert "Copilot CLI: " in digest and "Agent mode" not in digest
 
 
 def test_14_5_report_csvs_round_and_their_changes_are_the_difference_of_what_they_write(

@@ -161,9 +161,11 @@ def check_audience(config: Config, directory: Directory, audience: str) -> None:
             hint=_AUDIENCE_HINTS[audience])
     cannot = unreachable(directory, audience)
     shown = "; ".join(cannot[:3]) + (f"; and {len(cannot) - 3} more" if len(cannot) > 3 else "")
+    who = (f"the only one of the {_AUDIENCE_WORDS[audience]} in {chart} has no"
+           if len(cannot) == 1 else
+           f"none of the {len(cannot)} {_AUDIENCE_WORDS[audience]} in {chart} has a")
     raise InputError(
-        f"no digest to write: none of the {len(cannot)} {_AUDIENCE_WORDS[audience]} in "
-        f"{chart} has a usable e-mail address ({shown})",
+        f"no digest to write: {who} usable e-mail address ({shown})",
         hint="add their e-mail addresses to the org chart")
 
 

@@ -179,8 +179,10 @@ def print_licenses_result(result: LicensesResult, out, err) -> None:
     print(f"{counted(e.seats, 'seat')}, {e.monthly_cost:,.0f} {currency} a month; "
           f"{e.inactive:,} not in use; {e.candidates:,} to reclaim, {e.idle_cost:,.0f} "
           f"{currency} a month", file=out)
-    for url in result.files.refused:
+    files = result.files
+    for url in dict.fromkeys([*files.refused, *files.left_out]):
+        left_out = ", and licenses.html leaves it out" if url in files.left_out else ""
         print(f"warning: the templates refer to {url}, which was not fetched: a document "
-              "reads only its own files", file=err)
+              f"reads only its own files{left_out}", file=err)
     for path in result.files.all:
         print(f"wrote {path}", file=out)

@@ -108,6 +108,8 @@ def _report_stage(config, period, output, as_of, progress, state) -> Stage:
                   "refused_urls": len(files.refused)}, partial(print_report_result, result))
 
 
+#: the stages whose failure stops a run; the others are outputs, each on its own
+_INPUT_STAGES = ("fetch", "import", "rollup")
 _STAGES = {"fetch": _fetch_stage, "import": _import_stage, "rollup": _rollup_stage,
            "report": _report_stage, "digest": _digest_stage, "licenses": _licenses_stage}
 
@@ -138,8 +140,9 @@ def run(config: Config, period: Period, *, output: Path | None = None, as_of: in
         except EnrichError as exc:
             stages.append(Stage.failed(name, exc))
         log.debug("%s: %.1f s", name, time.monotonic() - started)
-        if "error" in stages[-1].entry:
-            break  # a failed stage is reported in the summary; the stages after it need it
+        if "error" in stages[-1].entry and name in _INPUT_STAGES:
+            break  # the stages after it would work on missing or stale data
+        # a failed output (a report, the digests) does not keep the others from being written
     entries = [stage.entry for stage in stages]
     worst = max((ExitStatus[e["status"].upper()] for e in entries), default=ExitStatus.OK)
     summary = {"period": period.as_json(), "status": worst.name.lower(), "stages": entries}

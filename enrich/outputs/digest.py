@@ -85,6 +85,8 @@ class FeatureLine:
     enterprise_share: float | None
     users: int
     gap: bool
+    #: "measured on N of M reported days" for a feature measured on part of the period
+    measured_on: str | None = None
 
 
 @dataclass(frozen=True)
@@ -152,7 +154,7 @@ def build_digests(directory: Directory, rollup: dict, segments: Mapping[str, Per
     sections: dict[tuple[str, str], Section] = {}
     for key in sorted(owner):
         name = names[key[1]] if key[0] == TEAM else units[key]["name"]
-        sections[key] = _section(key, name, units[key], enterprise, features, _people(
+        sections[key] = _section(key, name, units[key], enterprise, period, features, _people(
             key, members.get(key, []), directory, context, _own_ids(context, owner[key], key)))
     return [Digest(r, [sections[key] for key in r.units], enterprise,
                    enterprise["previous"], sum(period["days"].values()),
@@ -198,18 +200,21 @@ def _members(directory: Directory, segments: Mapping[str, PersonSegment],
     return result
 
 
-def _section(key: tuple[str, str], name: str, unit: dict, enterprise: dict,
+def _section(key: tuple[str, str], name: str, unit: dict, enterprise: dict, period: dict,
              measured: list[str], people: People) -> Section:
     return Section(
         dimension=key[0], unit_id=key[1], name=name, metrics=unit,
-        previous=unit["previous"], features=_feature_lines(unit, enterprise, measured),
+        previous=unit["previous"], features=_feature_lines(unit, enterprise, period, measured),
         tips=_tips(unit, measured), people=people)
 
 
-def _feature_lines(unit: dict, enterprise: dict, measured: list[str]) -> list[FeatureLine]:
+def _feature_lines(unit: dict, enterprise: dict, period: dict,
+                   measured: list[str]) -> list[FeatureLine]:
+    reported = period["days"]["reported"]
     return [FeatureLine(f, feature_names.title(f), unit["feature_adoption"].get(f),
                         enterprise["feature_adoption"].get(f), unit["feature_users"].get(f, 0),
-                        f in unit["awareness_gaps"])
+                        f in unit["awareness_gaps"],
+                        feature_names.measured_on(period["measured_days"].get(f, 0), reported))
             for f in measured]
 
 

@@ -8,7 +8,7 @@ They hold people's names and logins: every file is readable by its owner only.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from enrich.dates import day_str
@@ -18,7 +18,7 @@ from enrich.licenses.history import NO_SEATS, SeatCount, SeatHistory
 from enrich.licenses.review import GRACE, PENDING
 from enrich.outputs.files import write_bytes, write_text
 from enrich.outputs.license_tables import candidate_order, file_part, reclaim_name, write_tables
-from enrich.outputs.render import logo_uri, render_html
+from enrich.outputs.render import logo_uri, render_html, self_contained
 from enrich.outputs.report_files import Look
 from enrich.processes import forked
 from enrich.rollup.units import ENTERPRISE_ID, ENTERPRISE_NAME
@@ -99,6 +99,8 @@ class LicenseFiles:
     per_cost_center: list[Path]
     export: Path | None
     refused: list[str]
+    #: what licenses.html leaves out, so that it opens without the network
+    left_out: list[str] = field(default_factory=list)
 
     @property
     def all(self) -> list[Path]:
@@ -115,7 +117,8 @@ def write_license_files(review: Review, history: SeatHistory, owners: dict[str, 
                                           per_cost_center))
     html = render_license_html(review, history, cost_center_pages(review, history, owners,
                                                                   rows), look)
-    html_path = write_text(folder / HTML_NAME, html)
+    standalone, left_out = self_contained(html)
+    html_path = write_text(folder / HTML_NAME, standalone)
     refused: list[str] = []
     pdf_path = _pdf(html, folder / PDF_NAME, review, look, refused)
     singles = []
@@ -125,7 +128,8 @@ def write_license_files(review: Review, history: SeatHistory, owners: dict[str, 
             name = f"licenses-{file_part(page.review.id)}.pdf"
             singles.append(_pdf(single, folder / name, review, look, refused))
     csvs, export_path = tables()
-    return LicenseFiles(html_path, pdf_path, csvs, singles, export_path, sorted(set(refused)))
+    return LicenseFiles(html_path, pdf_path, csvs, singles, export_path, sorted(set(refused)),
+                        left_out)
 
 
 def _write_tables(review: Review, history: SeatHistory, owners: dict[str, Lead],

@@ -135,9 +135,9 @@ class FeatureColumn:
         return self.days_measured < self.days_reported
 
     @property
-    def measured_on(self) -> str:
+    def measured_on(self) -> str | None:
         """The flag of a feature measured on part of the period."""
-        return f"measured on {self.days_measured} of {self.days_reported} reported days"
+        return feature_names.measured_on(self.days_measured, self.days_reported)
 
 
 @dataclass(frozen=True)
