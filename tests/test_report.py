@@ -301,8 +301,10 @@ CSV_DOCS = Path(__file__).resolve().parent.parent / "docs" / "csv-files.md"
 
 def documented_as(column: str, features: set[str]) -> str:
     """How docs/csv-files.md names a column: `feature_users.FEATURE`, `daily_active.DAY`,
-    a previous period's column as the period's."""
+    `depth.ide_share.KEY`, a previous period's column as the period's."""
     column = column.removeprefix("previous.")
+    if re.match(r"depth\.\w+_share\.", column):
+        return f"depth.{column.split('.')[1]}.KEY"  # a key may hold dots: gpt-4.1
     head, _, tail = column.partition(".")
     if tail in features:
         return f"{head}.FEATURE"
