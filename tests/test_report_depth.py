@@ -219,6 +219,15 @@ def test_12_3_acceptance_and_agent_mode_month_by_month(measured):
         ("2025-01", "0.25", "0.4"), ("2025-02", "0.2912", "0.25"), ("2025-03", "0.3126", "0.4")]
 
 
+def test_12_3_on_a_phone_each_table_of_the_chapter_scrolls_in_its_own_box(measured):
+    html = (measured.folder / "report.html").read_text()
+    chapter = html[html.index('<section id="depth">'):html.index('<section id="time">')]
+    tables = chapter.split("<table")[1:]
+    assert len(tables) == 5  # three mixes, the teams' figures and their mixes
+    for before in chapter.split("<table")[:-1]:
+        assert before.rstrip().endswith('<div class="scroll">')
+
+
 def test_12_3_a_period_from_the_seed_format_says_depth_is_not_measured(tmp_path):
     rendered = render(tmp_path, rollup(measured=False), months(None, None, None))
     rows = rendered.rows
