@@ -1,9 +1,12 @@
-"""Writes the benchmark enterprise: a large org chart, its seats and seed-format engagement.
+"""Writes the benchmark enterprise: a large org chart, its seats and engagement files.
 
     python bench/generate.py OUTDIR --people 100000 --days 31 --month 2025-03
+    python bench/generate.py OUTDIR --people 100000 --month 2025-03 --format usage-metrics
 
 It is the sample enterprise of `enrich demo` (enrich/sample.py) at benchmark size: a five-level
-team tree, one JSON-lines file per day, about 60% of people engaged on a weekday.
+team tree, one JSON-lines file per day, about 60% of people engaged on a weekday. The days are
+seed-format files, or with `--format usage-metrics` usage-metrics reports with every depth
+field (IDEs, features and modes, languages, models, lines of code, AI credits).
 """
 
 from __future__ import annotations
@@ -18,6 +21,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from enrich.sample import SampleSpec, write_sample  # noqa: E402
 
+#: --format -> the sample's profile
+FORMATS = {"seed": "bench", "usage-metrics": "bench-usage"}
+
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -29,10 +35,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--months", type=int, default=2,
                         help="months ending with --month; 2 gives the rollup a previous period")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--format", choices=tuple(FORMATS), default="seed",
+                        help="the format of the day files")
     args = parser.parse_args(argv)
     try:
         spec = SampleSpec(last_month=args.month, people=args.people, months=args.months,
-                          days=args.days, seed=args.seed, profile="bench")
+                          days=args.days, seed=args.seed, profile=FORMATS[args.format])
     except ValueError as exc:
         parser.error(str(exc))
     started = time.perf_counter()

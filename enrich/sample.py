@@ -154,6 +154,10 @@ DEPARTMENT_COST_CENTER_SHARE = 1 / 3
 SHARED_COST_CENTER = ("CC-900", "Shared services")
 
 
+#: the formats of the day files
+SEED, SEED_GZ, DEPRECATED, USAGE, USAGE_ARRAY = "seed", "seed.gz", "deprecated", "usage", "array"
+
+
 @dataclass(frozen=True)
 class Profile:
     #: levels of the team tree, divisions included
@@ -173,6 +177,9 @@ class Profile:
     org_file: str = "org.yaml"
     #: also the seat lists of the earlier months, for the license review's trend
     seat_history: bool = False
+    #: every day in this format (`USAGE`: usage-metrics reports with their depth fields);
+    #: None: the days' formats follow `all_formats`
+    day_format: str | None = None
 
     @property
     def min_people(self) -> int:
@@ -191,6 +198,8 @@ PROFILES = {
     "bench": Profile(5, 10, {CHAMPION: 50, REGULAR: 35, NARROW: 8, LAGGING: 4, INACTIVE: 3},
                      0.08, False, 0.005, "org.json"),
 }
+#: the benchmark with every day a usage-metrics report, depth fields and all
+PROFILES["bench-usage"] = dataclasses.replace(PROFILES["bench"], day_format=USAGE)
 
 # --- names ---------------------------------------------------------------------------------
 
@@ -276,7 +285,8 @@ class SampleSpec:
     #: days generated per month, from its first day; None: the whole month
     days: int | None = None
     seed: int = 7
-    #: "demo": every source format; "bench": a deeper tree, seed-format files only
+    #: "demo": every source format; "bench": a deeper tree, seed-format files only;
+    #: "bench-usage": the same tree, usage-metrics files only
     profile: str = "demo"
 
     def __post_init__(self):
@@ -330,8 +340,9 @@ def write_sample(folder, spec: SampleSpec) -> SampleFiles:
         company = _invent(rng, spec.people, profile, span)
         inbox = folder / "inbox"
         month_ends = [month.until for month in spec.month_periods()]
-        engagement, rows, last_active = _write_engagement(rng, inbox, company.accounts, span,
-                                                          profile, month_ends)
+        engagement, rows, last_active = _write_engagement(rng, spec.seed, inbox,
+                                                          company.accounts, span, profile,
+                                                          month_ends)
         seat_objects = _seat_objects(rng, company.accounts, last_active[month_ends[-1]], span)
         seats = _write_seat_list(folder / "seats.json", seat_objects)
         history = _write_seat_history(folder, seat_objects, company.accounts, last_active,
@@ -705,7 +716,6 @@ def _simulate(rng, accounts: list[_Account], days, weekend_rate: float
         yield day, active
 
 
-SEED, SEED_GZ, DEPRECATED, USAGE, USAGE_ARRAY = "seed", "seed.gz", "deprecated", "usage", "array"
 #: weekdays at the end of the last month written in the current usage-metrics format
 USAGE_METRICS_DAYS = 7
 FRIDAY = 4
@@ -713,6 +723,8 @@ FRIDAY = 4
 
 def _day_formats(days, last_month: Period, profile: Profile) -> dict[int, str]:
     """Format of each day's file (default: seed-format JSON lines)."""
+    if profile.day_format is not None:
+        return dict.fromkeys(days, profile.day_format)
     weekdays = [day for day in days if _weekday(day) < 5]
     if not profile.all_formats or not weekdays:
         return {}
@@ -726,12 +738,13 @@ def _day_formats(days, last_month: Period, profile: Profile) -> dict[int, str]:
     return formats
 
 
-def _write_engagement(rng, inbox: Path, accounts: list[_Account], span: _Span,
+def _write_engagement(rng, seed: int, inbox: Path, accounts: list[_Account], span: _Span,
                       profile: Profile, month_ends: list[int]
                       ) -> tuple[list[Path], int, dict[int, dict[int, int]]]:
     """Writes one file per day with engagement; returns the files, the rows and, at the end
     of each month, each user's last active day so far."""
     formats = _day_formats(span.days, span.last_month, profile)
+    depth = _Depth(seed)
     paths, rows, last_active, at_month_end = [], 0, {}, {}
     ends = iter(month_ends)
     end = next(ends)
@@ -740,7 +753,7 @@ def _write_engagement(rng, inbox: Path, accounts: list[_Account], span: _Span,
             at_month_end[end], end = dict(last_active), next(ends)
         if not active:
             continue  # GitHub writes no report for a day without engagement
-        paths.append(_write_day(rng, inbox, day, active, formats.get(day, SEED)))
+        paths.append(_write_day(rng, depth, inbox, day, active, formats.get(day, SEED)))
         rows += len(active)
         last_active.update((account.user_id, day) for account, _ in active)
     at_month_end[end] = last_active
@@ -749,10 +762,10 @@ def _write_engagement(rng, inbox: Path, accounts: list[_Account], span: _Span,
     return paths, rows, at_month_end
 
 
-def _write_day(rng, inbox: Path, day: int, active, kind: str) -> Path:
+def _write_day(rng, depth: _Depth, inbox: Path, day: int, active, kind: str) -> Path:
     name = day_str(day)
     if kind in (USAGE, USAGE_ARRAY):
-        reports = [_usage_row(rng, account, day, mask) for account, mask in active]
+        reports = [_usage_row(rng, depth, account, day, mask) for account, mask in active]
         if kind == USAGE_ARRAY:
             return write_bytes(inbox / f"users-1-day-{name}.json",
                                orjson.dumps(reports, option=orjson.OPT_INDENT_2))
@@ -818,7 +831,6 @@ def _deprecated_row(rng, account: _Account, day: int, mask: int) -> dict:
     }
 
 
-IDES = ("vscode", "intellij", "visualstudio", "neovim")
 EDITORS = ("vscode/1.98.2/copilot-chat/0.26.1", "JetBrains-IU/243.26053.27/copilot-intellij/1.5.40",
            "VisualStudio/17.13.6/copilot-vs/1.230.0", "Neovim/0.10.4/copilot.vim/1.43.0")
 _COUNTS = ("user_initiated_interaction_count", "code_generation_activity_count",
@@ -827,18 +839,19 @@ _COUNTS = ("user_initiated_interaction_count", "code_generation_activity_count",
 COMPLETIONS_SEEN_SHARE = 0.3
 
 
-def _usage_row(rng, account: _Account, day: int, mask: int) -> dict:
+def _usage_row(rng, depth: _Depth, account: _Account, day: int, mask: int) -> dict:
     """A `users-1-day` row whose counts engage exactly the features of `mask`
-    (METRICS.md section 2); features the report does not measure leave no trace."""
+    (METRICS.md section 2); features the report does not measure leave no trace. Its depth
+    fields (METRICS.md section 9) come from `depth`, which draws from a generator of its own."""
     by_feature = _usage_features(rng, mask)
-    totals = {count: sum(entry[count] for entry in by_feature) for count in _COUNTS}
+    depth.add_modes(by_feature)
+    totals = {count: sum(entry[count] for entry in by_feature) for count in _DEPTH_COUNTS}
     review = _has(mask, "code_review")
     return {
         "day": day_str(day), "user_id": account.user_id, "user_login": account.login_on(day),
         "enterprise_id": ENTERPRISE_ID, **totals,
         "totals_by_feature": by_feature,
-        "totals_by_ide": [{"ide": IDES[account.user_id % len(IDES)], **totals}] if by_feature
-        else [],
+        **depth.breakdowns(account.user_id, by_feature, totals),
         "used_agent": _has(mask, "agent"),
         "used_chat": _has(mask, "inline_chat") or _has(mask, "panel_chat"),
         "used_cli": _has(mask, "cli"),
@@ -875,6 +888,121 @@ def _activity(rng, feature: str, *, asked: bool, accepted: bool) -> dict:
         "loc_suggested_to_add_sum": generated * lines_each,
         "loc_added_sum": acceptances * lines_each,
     }
+
+
+# --- depth of use --------------------------------------------------------------------------
+
+#: IDEs with the weights of their users: most use VS Code, some JetBrains or Visual Studio
+DEPTH_IDES = {"vscode": 60, "intellij": 20, "visualstudio": 12, "neovim": 4, "xcode": 2,
+              "eclipse": 2}
+#: chance that a person's row also lists a second IDE
+SECOND_IDE_SHARE = 0.08
+#: languages with their weights; a person works in two to five of them
+LANGUAGES = {
+    "typescript": 14, "python": 14, "javascript": 10, "java": 9, "go": 6, "csharp": 6,
+    "typescriptreact": 5, "yaml": 5, "markdown": 5, "json": 4, "sql": 4, "shellscript": 4,
+    "cpp": 3, "kotlin": 3, "rust": 2, "ruby": 2, "php": 2, "html": 2, "css": 2, "terraform": 2,
+    "swift": 1, "c": 1, "scala": 1, "dockerfile": 1, "javascriptreact": 1, "powershell": 1,
+    "dart": 1, "r": 1, "lua": 1, "haskell": 1,
+}
+#: chat models with their weights; a person picks one to three
+MODELS = {
+    "claude-sonnet-4.5": 18, "gpt-4.1": 14, "gpt-5": 12, "claude-sonnet-4": 10, "gpt-5-mini": 9,
+    "gpt-4o": 8, "gemini-2.5-pro": 6, "claude-haiku-4.5": 5, "gpt-5-codex": 5, "o4-mini": 3,
+    "claude-opus-4.1": 3, "grok-code-fast-1": 3, "o3-mini": 2, "gemini-2.0-flash": 1,
+    "auto": 1,
+}
+#: the model of code completions
+COMPLETION_MODEL = "gpt-4o-copilot"
+#: chat panel modes beyond ask, edit and agent, with the chance a panel user's day lists them
+MORE_PANEL_MODES = {"chat_panel_plan_mode": 0.15, "chat_panel_custom_mode": 0.05,
+                    "chat_panel_unknown_mode": 0.03}
+#: the counts of a `totals_by_*` entry (each entry's own, summed into the row's)
+_DEPTH_COUNTS = (*_COUNTS, "loc_suggested_to_delete_sum", "loc_deleted_sum")
+_CHAT_PANEL = "chat_panel_"
+#: AI credits a chat interaction uses, at most
+CREDITS_PER_INTERACTION = 2.5
+
+
+@dataclass(frozen=True)
+class _DepthHabit:
+    ides: tuple[str, ...]
+    languages: tuple[str, ...]
+    models: tuple[str, ...]
+
+
+class _Depth:
+    """The depth fields of usage-metrics rows: each person's IDEs, languages and models (drawn
+    once), and each day's split of the counts over them.
+
+    It has a random generator of its own, so that adding depth fields changes nothing else a
+    sample holds.
+    """
+
+    def __init__(self, seed: int):
+        self.rng = random.Random(f"depth-{seed}")
+        self.habits: dict[int, _DepthHabit] = {}
+
+    def habit(self, user_id: int) -> _DepthHabit:
+        habit = self.habits.get(user_id)
+        if habit is None:
+            rng = self.rng
+            habit = self.habits[user_id] = _DepthHabit(
+                tuple(_pick(rng, DEPTH_IDES, 2)), tuple(_pick(rng, LANGUAGES, rng.randint(2, 5))),
+                tuple(_pick(rng, MODELS, rng.randint(1, 3))))
+        return habit
+
+    def add_modes(self, by_feature: list[dict]) -> None:
+        """Deleted lines on every entry; on some days of chat panel users, more modes."""
+        rng = self.rng
+        if any(entry["feature"].startswith(_CHAT_PANEL) for entry in by_feature):
+            for mode, chance in MORE_PANEL_MODES.items():
+                if rng.random() < chance:
+                    by_feature.append(_activity(rng, mode, asked=True,
+                                                accepted=rng.random() < 0.5))
+        for entry in by_feature:
+            entry["loc_suggested_to_delete_sum"] = entry["loc_suggested_to_add_sum"] // 4
+            entry["loc_deleted_sum"] = entry["loc_added_sum"] // 5
+
+    def breakdowns(self, user_id: int, by_feature: list[dict], totals: dict) -> dict:
+        """`totals_by_ide`, `totals_by_language_feature`, `totals_by_model_feature` and
+        `ai_credits_used`."""
+        if not by_feature:
+            return {"totals_by_ide": [], "totals_by_language_feature": [],
+                    "totals_by_model_feature": []}
+        rng, habit = self.rng, self.habit(user_id)
+        ides = habit.ides if rng.random() < SECOND_IDE_SHARE else habit.ides[:1]
+        languages = habit.languages[:rng.randint(1, len(habit.languages))]
+        by_language, by_model = [], []
+        for entry in by_feature:
+            feature = entry["feature"]
+            if entry["code_generation_activity_count"]:
+                by_language += _split(entry, "language", languages, feature)
+            models = (COMPLETION_MODEL,) if feature == "code_completion" else \
+                habit.models[:rng.randint(1, len(habit.models))]
+            by_model += _split(entry, "model", models, feature)
+        interactions = totals["user_initiated_interaction_count"]
+        return {
+            "totals_by_ide": _split(totals, "ide", ides),
+            "totals_by_language_feature": by_language,
+            "totals_by_model_feature": by_model,
+            "ai_credits_used": round(interactions * rng.random() * CREDITS_PER_INTERACTION, 2),
+        }
+
+
+def _split(counts: dict, key: str, names: tuple[str, ...], feature: str | None = None
+           ) -> list[dict]:
+    """`counts` divided over `names`, what does not divide evenly one by one from the first:
+    so that no entry accepts more than it was suggested."""
+    share = len(names)
+    entries = []
+    for i, name in enumerate(names):
+        entry = {key: name} if feature is None else {key: name, "feature": feature}
+        for count in _DEPTH_COUNTS:
+            value = counts[count]
+            entry[count] = value // share + (i < value % share)
+        entries.append(entry)
+    return entries
 
 
 # --- seats ---------------------------------------------------------------------------------
