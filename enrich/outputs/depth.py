@@ -45,6 +45,8 @@ KEY_NAMES = {
     "rust": "Rust", "kotlin": "Kotlin", "swift": "Swift", "php": "PHP", "sql": "SQL",
     "shellscript": "Shell", "markdown": "Markdown", "yaml": "YAML", "json": "JSON",
     "html": "HTML", "css": "CSS", "scala": "Scala", "terraform": "Terraform",
+    "powershell": "PowerShell", "dockerfile": "Dockerfile", "dart": "Dart", "r": "R",
+    "lua": "Lua", "haskell": "Haskell",
 }
 
 
