@@ -46,6 +46,16 @@ USAGE_METRICS_DEFAULT = {
 }
 
 
+#: The depth share (METRICS.md section 9) that tells how many engaged people used a feature:
+#: the `feature` value of `totals_by_feature` entries that stands for it (SOURCES.md section
+#: 2), or None where no entry does. Agent mode is `chat_panel_agent_mode` alone: `agent_edit`
+#: counts the lines that agent, edit and custom modes write into files, so it tells no mode
+#: apart. GitHub lists the CLI and code review in no `totals_by_feature` entry (they come as
+#: the flags `used_cli` and `used_copilot_code_review_*`, and `totals_by_cli`): how many use
+#: them is engagement (feature adoption), and depth does not measure it.
+DEPTH_SHARE_KEYS = {"agent": "chat_panel_agent_mode", "cli": None, "code_review": None}
+
+
 def seed_feature(column: str) -> str | None:
     """The feature a seed-format column reports, or None for a column that is not one."""
     alias = SEED_ALIASES.get(column)

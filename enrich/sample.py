@@ -716,8 +716,6 @@ def _simulate(rng, accounts: list[_Account], days, weekend_rate: float
         yield day, active
 
 
-#: weekdays at the end of the last month written in the current usage-metrics format
-USAGE_METRICS_DAYS = 7
 FRIDAY = 4
 
 
@@ -731,7 +729,10 @@ def _day_formats(days, last_month: Period, profile: Profile) -> dict[int, str]:
     # Fridays stand for archived history, kept compressed.
     formats = {day: SEED_GZ for day in weekdays if _weekday(day) == FRIDAY}
     formats[weekdays[0]] = DEPRECATED
-    usage_days = [day for day in weekdays if day >= last_month.since][-USAGE_METRICS_DAYS:]
+    # the second half of the last month's weekdays in the current usage-metrics format: the
+    # month switches source in its middle, and still measures depth (METRICS.md section 9)
+    in_month = [day for day in weekdays if day >= last_month.since]
+    usage_days = in_month[len(in_month) // 2:]
     formats.update(dict.fromkeys(usage_days, USAGE))
     if usage_days:
         formats[usage_days[0]] = USAGE_ARRAY
@@ -744,7 +745,7 @@ def _write_engagement(rng, seed: int, inbox: Path, accounts: list[_Account], spa
     """Writes one file per day with engagement; returns the files, the rows and, at the end
     of each month, each user's last active day so far."""
     formats = _day_formats(span.days, span.last_month, profile)
-    depth = _Depth(seed)
+    depth = _Depth(seed, _ai_credits_from(formats))
     paths, rows, last_active, at_month_end = [], 0, {}, {}
     ends = iter(month_ends)
     end = next(ends)
@@ -760,6 +761,13 @@ def _write_engagement(rng, seed: int, inbox: Path, accounts: list[_Account], spa
     for end in ends:  # days generated stop before the end of the last months
         at_month_end[end] = last_active
     return paths, rows, at_month_end
+
+
+def _ai_credits_from(formats: dict[int, str]) -> int | None:
+    """The first day whose usage-metrics rows carry `ai_credits_used`, a field newer than the
+    others: the second half of the usage-metrics days; None: no such day."""
+    usage = sorted(day for day, kind in formats.items() if kind in (USAGE, USAGE_ARRAY))
+    return usage[len(usage) // 2] if usage else None
 
 
 def _write_day(rng, depth: _Depth, inbox: Path, day: int, active, kind: str) -> Path:
@@ -851,7 +859,7 @@ def _usage_row(rng, depth: _Depth, account: _Account, day: int, mask: int) -> di
         "day": day_str(day), "user_id": account.user_id, "user_login": account.login_on(day),
         "enterprise_id": ENTERPRISE_ID, **totals,
         "totals_by_feature": by_feature,
-        **depth.breakdowns(account.user_id, by_feature, totals),
+        **depth.breakdowns(account.user_id, by_feature, totals, day),
         "used_agent": _has(mask, "agent"),
         "used_chat": _has(mask, "inline_chat") or _has(mask, "panel_chat"),
         "used_cli": _has(mask, "cli"),
@@ -939,9 +947,11 @@ class _Depth:
     sample holds.
     """
 
-    def __init__(self, seed: int):
+    def __init__(self, seed: int, credits_from: int | None):
         self.rng = random.Random(f"depth-{seed}")
         self.habits: dict[int, _DepthHabit] = {}
+        #: the first day whose rows carry `ai_credits_used`; None: no day
+        self.credits_from = credits_from
 
     def habit(self, user_id: int) -> _DepthHabit:
         habit = self.habits.get(user_id)
@@ -965,9 +975,9 @@ class _Depth:
             entry["loc_suggested_to_delete_sum"] = entry["loc_suggested_to_add_sum"] // 4
             entry["loc_deleted_sum"] = entry["loc_added_sum"] // 5
 
-    def breakdowns(self, user_id: int, by_feature: list[dict], totals: dict) -> dict:
-        """`totals_by_ide`, `totals_by_language_feature`, `totals_by_model_feature` and
-        `ai_credits_used`."""
+    def breakdowns(self, user_id: int, by_feature: list[dict], totals: dict, day: int) -> dict:
+        """`totals_by_ide`, `totals_by_language_feature`, `totals_by_model_feature` and, from
+        `credits_from` on, `ai_credits_used`."""
         if not by_feature:
             return {"totals_by_ide": [], "totals_by_language_feature": [],
                     "totals_by_model_feature": []}
@@ -982,13 +992,16 @@ class _Depth:
             models = (COMPLETION_MODEL,) if feature == "code_completion" else \
                 habit.models[:rng.randint(1, len(habit.models))]
             by_model += _split(entry, "model", models, feature)
-        interactions = totals["user_initiated_interaction_count"]
-        return {
+        fields = {
             "totals_by_ide": _split(totals, "ide", ides),
             "totals_by_language_feature": by_language,
             "totals_by_model_feature": by_model,
-            "ai_credits_used": round(interactions * rng.random() * CREDITS_PER_INTERACTION, 2),
         }
+        if self.credits_from is not None and day >= self.credits_from:
+            interactions = totals["user_initiated_interaction_count"]
+            fields["ai_credits_used"] = round(
+                interactions * rng.random() * CREDITS_PER_INTERACTION, 2)
+        return fields
 
 
 def _split(counts: dict, key: str, names: tuple[str, ...], feature: str | None = None

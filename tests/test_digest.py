@@ -354,3 +354,71 @@ def test_leads_without_a_usable_address_are_named_and_skipped(run_cli, company):
         (company / "out" / "outbox" / "o_at_corp.test.eml").read_bytes(),
         policy=email.policy.default)
     assert ops["Subject"] == "Copilot in Ops Team: March 2025"
+
+
+def depth(people: int, acceptance: float, agent: float, ide: str, language: str) -> dict:
+    """A rollup `depth` object (METRICS.md section 9)."""
+    return {"days": 21, "people": people, "acceptance_rate": acceptance,
+            "interactions_per_active_day": 4.0 + people / 4, "loc_added_per_engaged": 120.0,
+            "ai_credits": None, "ai_credits_per_engaged": None,
+            "ide_share": {ide: 0.8, "neovim": 0.1},
+            "feature_share": {"code_completion": 1.0, "chat_panel_agent_mode": agent},
+            "language_share": {language: 0.6}, "model_share": {"gpt-4.1": 0.5}}
+
+
+def digests_with_depth(company) -> dict[str, tuple[str, str]]:
+    """The leads' digests from the period's rollup, given depth of use: the enterprise's,
+    Platform's (6 people behind it), Apps' (5) and Web's (2, too few to show)."""
+    config = Config.load(company / "enrich.yaml")
+    period, as_of = Period.month("2025-03"), parse_day("2025-04-01")
+    rolled = job.rollup(config, period, as_of=as_of, keep_directory=True)
+    given = {"enterprise": depth(10, 0.2777, 0.25, "intellij", "go"),
+             "plat": depth(6, 0.3141, 0.5, "vscode", "python"),
+             "apps": depth(5, 0.2, 0.0, "vscode", "typescript"),
+             "web": depth(2, 0.9876, 1.0, "xcode", "swift")}
+    rolled.rollup["period"]["depth_days"] = 21
+    for unit in rolled.rollup["units"]:
+        unit["depth"] = given.get(unit["id"]) if unit["dimension"] != "manager" else None
+    result = job.digest(config, period, as_of=as_of, rolled=rolled)
+    messages = [email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+                for path in result.outbox]
+    return {message["To"].addresses[0].addr_spec.lower(): lines(*parts(message))
+            for message in messages}
+
+
+def lines(text: str, html: str) -> tuple[str, str]:
+    """Both parts of a message with the plain text's line breaks as "\n"."""
+    return text.replace("\r\n", "\n"), html
+
+
+def test_12_4_a_digest_shows_its_units_depth_beside_the_companys(company):
+    text, html = digests_with_depth(company)["z@corp.test"]
+    platform = text[text.index("\nPlatform\n"):]
+    assert ("Depth of use (your team / company):\n"
+            "- Acceptance rate: 31% / 28%\n"
+            "- Interactions per active day: 5.5 / 6.5\n"
+            "- Agent mode: 50% / 25%\n"
+            "- Top IDE: VS Code (80%) / JetBrains IDEs (80%)\n"
+            "- Top language: Python (60%) / Go (60%)\n") in platform
+    assert "The 6 people who used Copilot on the 21 days" in platform
+    apps = text[text.index("\nApps\n"):text.index("\nPlatform\n")]
+    assert "- Agent mode: 0% / 25%" in apps and "- Top language: TypeScript (60%)" in apps
+    assert "Acceptance rate</td>" in html and ">31%</td>" in html
+
+
+def test_12_4_a_unit_with_few_people_behind_its_depth_shows_none(company):
+    text, html = digests_with_depth(company)["lee@corp.test"]
+    assert ("Depth of use:\nNot shown: fewer than 5 people used Copilot on the days that "
+            "measure it, so the figures would be theirs.") in text
+    for figure in ("98.8%", "99%", "Xcode", "Swift", "100%\n"):
+        assert figure not in text.split("Depth of use")[1], figure
+    assert "Xcode" not in html and "99%" not in html
+
+
+def test_12_4_a_period_from_the_seed_format_says_depth_is_not_measured(company):
+    text, html = lines(*parts(next(m for m in make_digests(company).values()
+                                   if "lee@" in m["To"])))
+    assert ("Depth of use:\nNot measured for March 2025: none of its 21 reported days comes "
+            "from GitHub's usage-metrics reports, which say how much people use Copilot, not "
+            "only whether.") in text
+    assert "Not measured for March 2025" in html

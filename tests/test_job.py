@@ -99,7 +99,8 @@ def test_demo_is_deterministic_and_writes_every_output(run_cli, tmp_path):
     assert sorted(p.name for p in out.iterdir()) == [
         "chargeback.csv", "licenses-trend.csv", "licenses.csv", "licenses.html",
         "licenses.pdf", "outbox", "reclaim-export.json",
-        "reclaim.csv", "report-cost-centers.csv", "report-days.csv", "report-features.csv",
+        "reclaim.csv", "report-cost-centers.csv", "report-days.csv", "report-depth.csv",
+        "report-features.csv",
         "report-months.csv", "report-segments.csv", "report-teams.csv", "report.html",
         "report.pdf", "rollup-cost_center.csv", "rollup-enterprise.csv", "rollup-manager.csv",
         "rollup-team.csv", "rollup.json", "unmatched.csv"]

@@ -257,7 +257,7 @@ def test_the_pdf_outline_has_a_section_per_chapter(run_cli, company):
     tree = weasyprint.HTML(string=html).render().make_bookmark_tree()
     assert [entry[0] for entry in tree] == [
         "Executive summary", "Adoption by unit", "Feature adoption", "Engagement segments",
-        "Over time", "Methodology and data coverage"]
+        "Depth of use", "Over time", "Methodology and data coverage"]
     assert [child[0] for child in tree[1][2]] == ["By team", "By cost center"]
 
 
@@ -503,8 +503,8 @@ def test_14_6_chapters_share_pages_and_the_monthly_chart_is_shown_once(run_cli, 
     # the summary stands alone; the chapters after it follow each other where they fit
     assert page_of("Executive summary") == 1
     assert page_of("Adoption by unit") == page_of("Feature adoption") == 2
-    assert page_of("Engagement segments") == page_of("Over time") == 3
-    assert len(pages) == 4
+    assert page_of("Engagement segments") == page_of("Depth of use") == page_of("Over time") == 3
+    assert len(pages) == 5  # the appendix, with the definitions of depth of use, takes two
     html = (out / "report.html").read_text()
     assert html.count('aria-label="Adoption rate by month') == 1
     assert "Adoption by month" in html  # the months' table, in Over time

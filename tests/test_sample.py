@@ -204,9 +204,16 @@ def test_one_early_day_uses_the_deprecated_columns(sample):
                 "pull_request_summary_engagement"} & columns
 
 
+def usage_files(sample) -> list[Path]:
+    return [path for path in sample.engagement if path.name.startswith("users-1-day-")]
+
+
 def test_usage_metrics_days_close_the_last_month(sample):
-    usage = [path for path in sample.engagement if path.name.startswith("users-1-day-")]
-    assert len(usage) == 7 and usage == list(sample.engagement[-7:])
+    usage = usage_files(sample)
+    # March 2025 has 21 weekdays: the usage-metrics reports from the middle on, at least half
+    # of the reported days, so that the month measures depth of use (METRICS.md section 9)
+    assert len(usage) == 11 and usage == list(sample.engagement[-11:])
+    assert usage[0].name == "users-1-day-2025-03-17.json"
     assert [path.suffix for path in usage].count(".json") == 1
     fields = {"day", "user_id", "user_login", "enterprise_id", "used_cli", "used_agent",
               "used_chat", "used_copilot_code_review_active", "used_copilot_code_review_passive",
@@ -223,6 +230,46 @@ def test_usage_metrics_days_close_the_last_month(sample):
             for entry in by_feature:
                 assert entry["code_acceptance_activity_count"] <= entry[
                     "code_generation_activity_count"]
+
+
+COUNTS = ("user_initiated_interaction_count", "code_generation_activity_count",
+          "code_acceptance_activity_count", "loc_suggested_to_add_sum",
+          "loc_suggested_to_delete_sum", "loc_added_sum", "loc_deleted_sum")
+#: the `feature` values of SOURCES.md section 2
+FEATURE_VALUES = {"code_completion", "chat_inline", "chat_panel_ask_mode", "chat_panel_edit_mode",
+                  "chat_panel_agent_mode", "chat_panel_plan_mode", "chat_panel_custom_mode",
+                  "chat_panel_unknown_mode", "agent_edit"}
+
+
+def test_12_7_the_demos_usage_metrics_rows_carry_depth_that_adds_up(sample):
+    usage = usage_files(sample)
+    ides, languages, models, credited = defaultdict(set), set(), set(), set()
+    generated = accepted = 0
+    for path in usage:
+        for row in read_rows(path):
+            if not row["totals_by_feature"]:
+                continue
+            for name in ("totals_by_feature", "totals_by_ide", "totals_by_model_feature"):
+                for count in COUNTS:
+                    assert row[count] == sum(entry[count] for entry in row[name]), (name, count)
+            for entry in row["totals_by_language_feature"] + row["totals_by_model_feature"]:
+                assert entry["feature"] in FEATURE_VALUES
+                assert entry["code_acceptance_activity_count"] <= entry[
+                    "code_generation_activity_count"]
+            ides[row["user_id"]] |= {entry["ide"] for entry in row["totals_by_ide"]}
+            languages |= {entry["language"] for entry in row["totals_by_language_feature"]}
+            models |= {entry["model"] for entry in row["totals_by_model_feature"]}
+            if "ai_credits_used" in row:
+                assert row["ai_credits_used"] >= 0
+                credited.add(path)
+            generated += row["code_generation_activity_count"]
+            accepted += row["code_acceptance_activity_count"]
+    # ai_credits_used is newer than the other fields: the later half of the days carry it
+    assert credited == set(usage[len(usage) // 2:])
+    assert 0.2 < accepted / generated < 0.8
+    assert {"vscode", "intellij"} <= set().union(*ides.values())
+    assert any(len(used) > 1 for used in ides.values())  # someone works in two IDEs
+    assert len(languages) >= 5 and len(models) >= 4
 
 
 def test_weekends_have_no_files(sample):

@@ -81,7 +81,8 @@ def digest(config: Config, period: Period, *, as_of: int, output: Path | None = 
                                       period_input(store, period, org.excluded),
                                       org.holders, Thresholds.from_config(config))
     with cycle_collector_paused():  # a tuple per person and unit, and no cycle among them
-        letters = build_digests(org.directory, rolled_up, segments, audience, reclaim())
+        letters = build_digests(org.directory, rolled_up, segments, audience, reclaim(),
+                                min_group_size=config.get("metrics.min_group_size"))
     outbox = Outbox(folder.path)
 
     bar = Progress("sending digests" if send else "writing digests", len(letters),

@@ -14,6 +14,7 @@ from enrich.job.org import Org
 from enrich.job.period_check import require_data
 from enrich.job.places import open_store, output_folder
 from enrich.job.rolling import RollupResult
+from enrich.outputs.depth import unit_depth
 from enrich.outputs.files import prepare_folders
 from enrich.outputs.report import Options as ReportOptions
 from enrich.outputs.report import build_report
@@ -25,12 +26,24 @@ from enrich.store import Store
 from enrich.wording import counted
 
 
+def enterprise_depth_of_month(store: Store, org: Org, month: Period) -> dict | None:
+    """The enterprise's depth of use (METRICS.md section 9) in a month of the trend, as the
+    rollup's enterprise unit has it in `depth`; None when the month does not measure depth.
+
+    The rollup does not yet work out depth for a month on its own, so no month besides the
+    period and the one before it has depth to show.
+    """
+    return None
+
+
 def monthly_trend(store: Store, org: Org, period: Period, rolled_up: dict
                   ) -> list[MonthAdoption]:
-    """Enterprise adoption for each month of the trend, from the first month with data.
+    """Enterprise adoption and depth of use for each month of the trend, from the first
+    month with data.
 
     The period and the one before it come from the rollup; the other months are counted from
-    who was active in them.
+    who was active in them, and their depth is asked of the rollup
+    (`enterprise_depth_of_month`).
     """
     enterprise = rolled_up["units"][0]
     known = {(period.since, period.until): enterprise,
@@ -45,11 +58,13 @@ def monthly_trend(store: Store, org: Org, period: Period, rolled_up: dict
         figures = known.get((month.since, month.until))
         if figures is not None:
             engaged, population = figures["engaged"], figures["population"]
+            depth = unit_depth(figures)
         else:
             active = store.active_users(month.since, month.until) - org.excluded
             engaged, population = enterprise_adoption(org.directory, org.matching.person_of,
                                                       active, org.holders)
-        months.append(MonthAdoption(month, days, engaged, population))
+            depth = enterprise_depth_of_month(store, org, month)
+        months.append(MonthAdoption(month, days, engaged, population, depth))
     return months
 
 

@@ -16,6 +16,7 @@ from math import ceil, floor, log10
 
 from markupsafe import Markup
 
+from enrich.outputs.render import NOT_AVAILABLE
 from enrich.outputs.svg import (
     AXIS,
     DARK,
@@ -187,13 +188,14 @@ def _line(plot: Plot, values: Sequence[int | None], color: str) -> Iterator[str]
 
 def monthly_adoption(points: Sequence[tuple[str, float | None, bool]], *, width: float,
                      height: float, color: str, accent: str,
-                     label: str = "Adoption rate by month") -> Markup:
-    """Adoption month by month: a bar per month with its rate printed above.
+                     label: str = "Adoption rate by month", unknown: str = "no data"
+                     ) -> Markup:
+    """Adoption (or any share) month by month: a bar per month with its rate printed above.
 
     `points` are (month, rate, incomplete) oldest first; a month is "2026-10" (shown as "Oct",
     with the year under the first month and each January) or any label, a rate is 0..1.
     An incomplete month (days without data) is hatched in `accent`, starred and explained
-    under the chart; a rate of None leaves the month's slot empty, saying "no data".
+    under the chart; a rate of None leaves the month's slot empty, saying why: `unknown`.
     """
     if not points:
         return no_data(width, height, label)
@@ -218,7 +220,7 @@ def monthly_adoption(points: Sequence[tuple[str, float | None, bool]], *, width:
             body.append(text(x, plot.bottom + 2 * FONT_SIZE + 6, year, fill=MUTED,
                              anchor="middle", size=name_size))
         if value is None:
-            body += _no_data_note(x, plot.bottom, slot)
+            body += _unknown_note(x, plot.bottom, slot, unknown)
         else:
             top = plot.y(rate * 100)
             body.append(text(x, top - 4, value, anchor="middle", size=value_size))
@@ -227,15 +229,16 @@ def monthly_adoption(points: Sequence[tuple[str, float | None, bool]], *, width:
     if starred:
         body.append(text(plot.left, height - 6, "* incomplete month: some days have no data",
                           fill=MUTED, size=9))
-    summary = ", ".join(_month_summary(name, rate, incomplete)
+    summary = ", ".join(_month_summary(name, rate, incomplete, unknown)
                         for name, (_, rate, incomplete) in zip(months, points, strict=True))
     return svg(width, height, f"{label}: {summary}", body)
 
 
-def _month_summary(name: tuple[str, str], rate: float | None, incomplete: bool) -> str:
+def _month_summary(name: tuple[str, str], rate: float | None, incomplete: bool,
+                   unknown: str) -> str:
     month = " ".join(part for part in name if part)
     if rate is None:
-        return f"{month} no data"
+        return f"{month} {unknown}"
     return f"{month} {rate:.0%}" + (" (incomplete)" if incomplete else "")
 
 
@@ -247,11 +250,15 @@ def _month_name(label: str) -> tuple[str, str]:
     return _MONTHS[int(match[2]) - 1], match[1]
 
 
-def _no_data_note(x: float, bottom: float, slot: float) -> list[str]:
-    """"no data" over the axis, on two lines if the slot is narrow."""
-    lines = ["no data"] if text_width("no data", 9) <= slot - 2 else ["no", "data"]
-    return [text(x, bottom - 6 - 11 * (len(lines) - 1 - i), line, fill=MUTED, anchor="middle",
-                 size=9) for i, line in enumerate(lines)]
+def _unknown_note(x: float, bottom: float, slot: float, note: str) -> list[str]:
+    """Why a month has no bar ("no data") over the axis: a word a line if the slot is
+    narrow, a dash if even that does not fit (the chart's title still says it)."""
+    lines = [note] if text_width(note, 9) <= slot - 2 else note.split()
+    size = min(fit_size(line, slot - 2, 9) for line in lines)
+    if max(text_width(line, size) for line in lines) > slot - 2:
+        lines = [NOT_AVAILABLE]
+    return [text(x, bottom - 6 - (size + 2) * (len(lines) - 1 - i), line, fill=MUTED,
+                 anchor="middle", size=size) for i, line in enumerate(lines)]
 
 
 def _month_bar(x: float, top: float, bottom: float, width: float, hatched_in: str | None,

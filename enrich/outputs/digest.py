@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from enrich import features as feature_names
 from enrich.directory.model import Directory
 from enrich.licenses.review import ReviewedSeat
+from enrich.outputs.depth import Use, depth_days, unit_depth
 from enrich.outputs.digest_people import Context, People, people_of
 from enrich.outputs.report import adoption_change
 from enrich.rollup.people import PersonSegment
@@ -110,6 +111,10 @@ class Section:
     features: list[FeatureLine]
     tips: list[Tip]
     people: People
+    #: the unit's depth of use (METRICS.md section 9); None when not measured or `use_hidden`
+    use: Use | None = None
+    #: depth is measured but stands for fewer people than the smallest group shown
+    use_hidden: bool = False
 
     @property
     def change(self) -> float | None:
@@ -125,6 +130,12 @@ class Digest:
     #: the days of the period, and those without data (ISO)
     period_days: int
     missing_days: list[str] = field(default_factory=list)
+    #: the company's depth of use; None when the period does not measure it
+    enterprise_use: Use | None = None
+    #: the reported days of the period, and how many of them measure depth
+    reported_days: int = 0
+    depth_days: int = 0
+    min_group_size: int = 5
 
     @property
     def first_name(self) -> str:
@@ -137,11 +148,13 @@ class Digest:
 
 
 def build_digests(directory: Directory, rollup: dict, segments: Mapping[str, PersonSegment],
-                  audience: str, reclaim: Mapping[str, ReviewedSeat] | None = None
-                  ) -> list[Digest]:
+                  audience: str, reclaim: Mapping[str, ReviewedSeat] | None = None, *,
+                  min_group_size: int = 5) -> list[Digest]:
     """A digest for each recipient of `audience`; `segments` holds each person in the
     population of the period (`enrich.rollup.people.segments_of_people`), `reclaim` the seat
-    of each person whose seat the license review proposes reclaiming."""
+    of each person whose seat the license review proposes reclaiming. A unit's depth of use
+    is shown only when at least `min_group_size` people stand behind it: with fewer, it would
+    be theirs."""
     people = recipients(directory, audience)
     owner = {unit: r for r in people for unit in r.units}
     units = {(u["dimension"], u["id"]): u for u in rollup["units"]}
@@ -154,11 +167,28 @@ def build_digests(directory: Directory, rollup: dict, segments: Mapping[str, Per
     sections: dict[tuple[str, str], Section] = {}
     for key in sorted(owner):
         name = names[key[1]] if key[0] == TEAM else units[key]["name"]
-        sections[key] = _section(key, name, units[key], enterprise, period, features, _people(
-            key, members.get(key, []), directory, context, _own_ids(context, owner[key], key)))
+        sections[key] = _with_use(_section(
+            key, name, units[key], enterprise, period, features, _people(
+                key, members.get(key, []), directory, context,
+                _own_ids(context, owner[key], key))), min_group_size)
+    company = unit_depth(enterprise)
     return [Digest(r, [sections[key] for key in r.units], enterprise,
                    enterprise["previous"], sum(period["days"].values()),
-                   period["missing_days"]) for r in people]
+                   period["missing_days"],
+                   enterprise_use=Use(company, None) if company else None,
+                   reported_days=period["days"]["reported"], depth_days=depth_days(period),
+                   min_group_size=min_group_size)
+            for r in people]
+
+
+def _with_use(section: Section, min_group_size: int) -> Section:
+    """The section with its unit's depth of use, unless fewer than `min_group_size` people
+    stand behind it."""
+    depth = unit_depth(section.metrics)
+    section.use_hidden = depth is not None and depth["people"] < min_group_size
+    if depth is not None and not section.use_hidden:
+        section.use = Use(depth, None)
+    return section
 
 
 def _own_ids(context: Context, recipient: Recipient, key: tuple[str, str]) -> set[str]:

@@ -21,9 +21,10 @@ import css_inline
 
 from enrich.dates import day_ranges
 from enrich.errors import ConfigError
+from enrich.outputs.depth import Use, feature_share
 from enrich.outputs.digest import Digest
 from enrich.outputs.digest_people import Group, People
-from enrich.outputs.render import render_html
+from enrich.outputs.render import NOT_AVAILABLE, decimal, pct, render_html
 from enrich.outputs.rollup_files import cell
 
 #: CSS into style attributes for mail clients that drop <style>; never fetch a stylesheet
@@ -119,6 +120,27 @@ def attachment_name(head: Letterhead) -> str:
     return f"copilot-people-{head.period_label.replace('..', '-to-')}.csv"
 
 
+#: a unit's depth of use in a digest, beside the company's: (title, how it reads)
+_DEPTH_LINES = (
+    ("Acceptance rate", lambda use: pct(use.now["acceptance_rate"], 0)),
+    ("Interactions per active day", lambda use: decimal(use.now["interactions_per_active_day"])),
+    ("Agent mode", lambda use: pct(feature_share(use.now, "agent"), 0)),
+    ("Top IDE", lambda use: _top(use, "ide_share")),
+    ("Top language", lambda use: _top(use, "language_share")),
+)
+
+
+def _top(use: Use, mix: str) -> str:
+    top = use.top_key(mix)
+    return NOT_AVAILABLE if top is None else f"{top.name} ({pct(top.share, 0)})"
+
+
+def depth_lines(unit: Use, company: Use) -> list[tuple[str, str, str]]:
+    """(title, the unit's figure, the company's) of each line of a section's depth of use;
+    never a person's: the unit's shows only when enough people stand behind it."""
+    return [(title, shown(unit), shown(company)) for title, shown in _DEPTH_LINES]
+
+
 def render_digest(digest: Digest, head: Letterhead) -> tuple[str, str, str]:
     """The subject, the plain text and the HTML (CSS inlined) of a digest."""
     context = {
@@ -127,7 +149,7 @@ def render_digest(digest: Digest, head: Letterhead) -> tuple[str, str, str]:
         "subject": subject_of(digest, head.period_title),
         "colors": {"main": head.main_color, "accent": head.accent_color},
         "change_words": change_words, "listed": listed, "attachment": attachment_name(head),
-        "missing_note": missing_note, "leaver_lines": leaver_lines,
+        "missing_note": missing_note, "leaver_lines": leaver_lines, "depth_lines": depth_lines,
     }
     text = render_html("digest.txt", context, head.templates, text=True)
     html = _INLINER.inline(render_html("digest.html", context, head.templates))

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from enrich import features as feature_names
 from enrich.dates import Period, day_str
 from enrich.licenses import CostCenterReview, Summary
+from enrich.outputs.depth import Use, depth_days, hidden_depth, unit_depth
 from enrich.outputs.privacy import hidden_by_period, hidden_units
 from enrich.outputs.render import difference
 from enrich.outputs.seats_and_people import SeatsAndPeople, seats_and_people
@@ -78,6 +79,10 @@ class Row:
     metrics: dict | None
     #: the previous period's metrics, None when hidden, unknown or without data
     previous: dict | None
+    #: its depth of use (METRICS.md section 9); None when not measured or not shown
+    use: Use | None = None
+    #: why a unit with metrics shows no depth (`enrich.outputs.depth.hidden_depth`)
+    use_hidden: str | None = None
 
     @property
     def change(self) -> float | None:
@@ -199,6 +204,8 @@ class Report:
     unmatched_logins: int
     population: Population
     licenses: Licenses | None = None
+    #: the reported days of the period that measure depth of use
+    depth_days: int = 0
 
     @property
     def suppressed(self) -> list[tuple[str, list[Row]]]:
@@ -241,7 +248,8 @@ def build_report(rollup: dict, period: Period, months: Sequence[MonthAdoption],
         unmatched_logins=len(rollup["unmapped"]),
         population=Population(enterprise_unit["population"], seat_holders,
                               len(rollup["unmapped"])),
-        licenses=_licenses(licenses, options.min_group_size, rollup) if licenses else None)
+        licenses=_licenses(licenses, options.min_group_size, rollup) if licenses else None,
+        depth_days=depth_days(rollup["period"]))
     return report
 
 
@@ -275,25 +283,39 @@ def _rows(units: list[dict], options: Options) -> list[Row]:
     some."""
     units = [u for u in units if u["id"] != UNMAPPED or u["members"]]
     hidden_now, hidden_before = hidden_by_period(units, options.min_group_size)
+    use_hidden_now, use_hidden_before = hidden_depth(units, options.min_group_size)
     depth = depths({u["id"]: u["parent"] for u in units})
     names = distinct_unit_names(units)
     rows = []
     for unit in units:
-        hidden = hidden_now.get(unit["id"]) if unit["dimension"] != ENTERPRISE else None
+        shown = unit["dimension"] == ENTERPRISE  # never hidden
+        hidden = None if shown else hidden_now.get(unit["id"])
         previous = unit["previous"]
-        if hidden or (unit["id"] in hidden_before and unit["dimension"] != ENTERPRISE):
+        if hidden or (unit["id"] in hidden_before and not shown):
             previous = None
+        use_hidden = None if shown or hidden else use_hidden_now.get(unit["id"])
+        use = None if hidden or use_hidden else _use(
+            unit, previous, hidden_before=not shown and unit["id"] in use_hidden_before)
         rows.append(Row(
             id=unit["id"], name=SPECIAL_NAMES.get(unit["id"], names[unit["id"]]),
             dimension=unit["dimension"], parent=unit["parent"], depth=depth[unit["id"]],
             hidden=hidden,
-            metrics=None if hidden else _metrics(unit), previous=previous))
+            metrics=None if hidden else _metrics(unit), previous=previous,
+            use=use, use_hidden=use_hidden))
     return rows
+
+
+def _use(unit: dict, previous: dict | None, *, hidden_before: bool) -> Use | None:
+    """A shown unit's depth of use, with the previous period's where that is shown too."""
+    now = unit_depth(unit)
+    if now is None:
+        return None
+    return Use(now, None if hidden_before else unit_depth(previous))
 
 
 def _metrics(unit: dict) -> dict:
     return {key: value for key, value in unit.items()
-            if key not in ("dimension", "id", "name", "parent", "previous")}
+            if key not in ("dimension", "id", "name", "parent", "previous", "depth")}
 
 
 def _tree_order(rows: list[Row], max_depth: int) -> list[Row]:

@@ -10,7 +10,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from enrich.outputs import charts
+from markupsafe import Markup
+
+from enrich.outputs import charts, depth
 from enrich.outputs.files import atomic_open, write_bytes, write_text
 from enrich.outputs.findings import findings
 from enrich.outputs.render import (
@@ -23,6 +25,7 @@ from enrich.outputs.render import (
 from enrich.outputs.report import FeatureColumn, Report, Row
 from enrich.outputs.rollup_files import MEAN_DIGITS, RATE_DIGITS, cell
 from enrich.rollup.person import SEGMENTS
+from enrich.rollup.trend import MonthAdoption
 
 HTML_NAME = "report.html"
 PDF_NAME = "report.pdf"
@@ -113,15 +116,44 @@ def render_report_html(report: Report, look: Look) -> str:
                 [(m.month.label()[:7], m.adoption_rate, m.incomplete) for m in report.months],
                 width=640, height=190, color=look.color, accent=look.accent)
             if sum(m.has_data for m in report.months) > 1 else None,
+            "depth_months": _depth_month_charts(report.months, look),
         },
+        "depth": _depth_context(),
         "segment_legend": charts.segment_legend(segment_colors),
         "segment_bar": lambda counts: charts.segment_bar(counts, width=190, height=14,
                                                          colors=segment_colors),
         "bar": lambda value: charts.bar(value, width=60, height=8, color=look.color),
+        "short_bar": lambda value: charts.bar(value, width=34, height=8, color=look.color),
         "heat_color": lambda share: charts.heat_color(share, look.color),
         "text_color_on": charts.text_color_on,
     }
     return render_html("report.html", context, look.templates)
+
+
+#: keys of a mix shown by name: for the enterprise, and in the table of units
+TOP_KEYS, UNIT_TOP_KEYS = 5, 2
+
+
+def _depth_context() -> dict:
+    shared = depth.measured_features()
+    return {"figures": depth.FIGURES, "mixes": depth.MIXES, "measured_features": shared,
+            "unmeasured_features": [f for f in depth.SHARED_FEATURES if f not in shared],
+            "top_keys": TOP_KEYS, "unit_top_keys": UNIT_TOP_KEYS}
+
+
+def _depth_month_charts(months: list[MonthAdoption], look: Look
+                        ) -> list[tuple[str, Markup]] | None:
+    """Acceptance and agent mode month by month, side by side, over the months of the
+    adoption trend; none when no month measures depth."""
+    if len(months) < 2 or not any(m.depth for m in months):
+        return None
+    series = (("Acceptance rate", lambda d: d["acceptance_rate"]),
+              ("Agent mode, share of engaged people",
+               lambda d: depth.feature_share(d, "agent")))
+    return [(title, charts.monthly_adoption(
+        [(m.month.label()[:7], figure(m.depth) if m.depth else None, m.incomplete)
+         for m in months], width=315, height=170, color=look.color, accent=look.accent,
+        label=f"{title} by month", unknown="not measured")) for title, figure in series]
 
 
 # The CSV twins: one per table of the report, their rates and means rounded as rollup CSVs
@@ -135,6 +167,7 @@ def write_report_csvs(report: Report, folder: Path) -> list[Path]:
         "report-features.csv": _feature_rows(report.tables, report.features, n),
         "report-segments.csv": _segment_rows(report.tables, n),
         "report-months.csv": _month_rows(report),
+        "report-depth.csv": _depth_rows(report.tables, report.depth_days, n),
         "report-days.csv": (("day", "active_people"), *report.daily),
     }
     if report.managers:
@@ -202,11 +235,82 @@ def _segment_rows(rows: list[Row], n: int) -> Iterable[tuple]:
 
 def _month_rows(report: Report) -> Iterable[tuple]:
     yield ("month", "population", "engaged", "adoption_rate", "days_reported", "days_empty",
-           "days_missing")
+           "days_missing", "acceptance_rate", "agent_share")
     for month in report.months:
         yield (month.month.label()[:7], month.population, month.engaged,
                _rate(month.adoption_rate),
-               month.days["reported"], month.days["empty"], month.days["missing"])
+               month.days["reported"], month.days["empty"], month.days["missing"],
+               _rate(month.depth["acceptance_rate"]) if month.depth else None,
+               _rate(depth.feature_share(month.depth, "agent")))
+
+
+#: how each kind of depth figure is rounded in the CSV
+_DEPTH_DIGITS = {depth.SHARE: RATE_DIGITS, depth.DECIMAL: MEAN_DIGITS, depth.WHOLE: MEAN_DIGITS}
+
+
+def _depth_rows(rows: list[Row], depth_days: int, n: int) -> Iterable[tuple]:
+    """Each unit's depth of use with its changes (a share's in points), the shares of the
+    features depth measures, and each mix's top keys with the number of the others and the
+    largest share among them."""
+    features = [f for f, _ in depth.measured_features()]
+    header = ("dimension", "id", "name", "depth_days", "engaged",
+              *(column for key, _, kind in depth.FIGURES
+                for column in (key, _change_column(key, kind))),
+              *(column for f in features
+                for column in (f"{f}_share", f"{f}_share_change_points")),
+              *(column for key in depth.MIXES
+                for column in (_mix_column(key), f"{_mix_column(key)}_other",
+                               f"{_mix_column(key)}_other_most")),
+              "note")
+    yield header
+    for row in rows:
+        start = (row.dimension, row.id, row.name)
+        if row.use is None:
+            yield (*start, *[None] * (len(header) - 4), _depth_note(row, n))
+            continue
+        use = row.use
+        figures = [use.figure(key, kind) for key, _, kind in depth.FIGURES]
+        figures += [use.feature(f) for f in features]
+        yield (*start, depth_days, use.people,
+               *(value for f in figures for value in _figure_cells(f)),
+               *(value for key in depth.MIXES for value in _mix_cells(use.mix(key, TOP_KEYS))),
+               "")
+
+
+def _change_column(key: str, kind: str) -> str:
+    return f"{key}_change_points" if kind == depth.SHARE else f"{key}_change"
+
+
+def _mix_column(key: str) -> str:
+    """"ides", "languages", "models"."""
+    return depth.MIXES[key][2].lower()
+
+
+def _figure_cells(figure: depth.Figure) -> tuple:
+    """A figure as written, and its change: the difference of the two figures as written (a
+    share's in points)."""
+    digits = _DEPTH_DIGITS[figure.kind]
+    now, before = (None if v is None else round(v, digits)
+                   for v in (figure.value, figure.previous))
+    change = difference(now, before, digits)
+    if figure.kind == depth.SHARE and change is not None:
+        change = round(change * 100, RATE_DIGITS - 2)
+    return now, change
+
+
+def _mix_cells(mix: depth.Mix) -> tuple:
+    top = "; ".join(f"{k.key}={round(k.share, RATE_DIGITS)}" for k in mix.shown)
+    most = None if mix.other_most is None else round(mix.other_most, RATE_DIGITS)
+    return top or None, mix.other_keys, most
+
+
+def _depth_note(row: Row, n: int) -> str:
+    """Why a unit shows no depth."""
+    if row.hidden:
+        return _note(row, n)
+    if row.use_hidden == depth.FEW_ENGAGED:
+        return f"fewer than {n} people used Copilot on the days that measure depth"
+    return HIDDEN_NOTES[row.use_hidden] if row.use_hidden else "not measured"
 
 
 def _write_csv(path: Path, rows: Iterable[tuple]) -> Path:

@@ -26,6 +26,8 @@ class MonthAdoption:
     days: dict[str, int]
     engaged: int | None
     population: int | None
+    #: the enterprise's depth of use (METRICS.md section 9); None when not measured
+    depth: dict | None = None
 
     @property
     def has_data(self) -> bool:
