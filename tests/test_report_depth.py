@@ -22,7 +22,6 @@ import pytest
 from conftest import pdf_text, read_csv_rows, seed_row, words, write_jsonl
 
 from enrich.dates import Period
-from enrich.job import reporting
 from enrich.outputs.report import Options, build_report
 from enrich.outputs.report_files import Look, write_report
 from enrich.rollup.trend import MonthAdoption
@@ -185,23 +184,25 @@ def test_12_3_a_mix_shows_its_top_keys_and_the_rest_as_other(measured):
             enterprise["languages_other_most"]) == ("python=0.6; go=0.3", "0", "")
 
 
-def test_12_3_units_show_depth_only_where_enough_people_stand_behind_it(measured):
+def test_12_3_units_show_depth_where_they_show_their_other_figures(measured):
+    """Privacy applies to depth unchanged (METRICS.md sections 6 and 9): a unit shows its
+    depth where its population shows its other figures, whoever of them used Copilot on
+    the depth days."""
     text, rows = measured.text, measured.rows
     assert table_row(section(text), "Sales", 14) == ("33.3% 6.5 250 40.0%",
                                                      "+4.2 pts +1.4 +70 +15.0 pts")
-    # API: 3 people used Copilot on the depth days; Web would give it away from Engineering
-    assert "API fewer than 5 people used Copilot on those days" in section(text)
-    assert "Web not shown, so that a smaller unit cannot be worked out" in section(text)
+    # API (16 people, 3 of them on the depth days) and Web show theirs
+    assert "46.9%" in section(text) and "35.6%" in section(text)
+    assert rows["eng-api"]["acceptance_rate"] == "0.4691"
+    assert rows["eng-web"]["acceptance_rate"] == "0.3561"
     # Tiny is hidden by its population, and Field with it: neither shows depth
     assert "Tiny fewer than 5 people" in section(text)
     assert "Field not shown, so that a smaller unit cannot be worked out" in section(text)
-    for hidden in ("46.9%", "35.6%", "77.8%", "22.2%"):
+    for hidden in ("77.8%", "22.2%"):
         assert hidden not in text, hidden
-    assert rows["eng-api"]["note"] == ("fewer than 5 people used Copilot on the days that "
-                                       "measure depth")
-    assert rows["eng-web"]["note"] == "hidden so that a smaller unit cannot be worked out"
     assert rows["sales-tiny"]["note"] == "fewer than 5 people"
-    for hidden in ("eng-api", "eng-web", "sales-tiny", "sales-field"):
+    assert rows["sales-field"]["note"] == "hidden so that a smaller unit cannot be worked out"
+    for hidden in ("sales-tiny", "sales-field"):
         assert rows[hidden]["acceptance_rate"] == rows[hidden]["engaged"] == ""
         assert rows[hidden]["ides"] == "", hidden
     assert rows["sales"]["acceptance_rate"] == "0.3333"
@@ -242,10 +243,12 @@ def test_12_3_a_period_from_the_seed_format_says_depth_is_not_measured(tmp_path)
     assert rows["enterprise"]["acceptance_rate"] == ""
 
 
-def test_12_3_months_besides_the_period_and_the_one_before_ask_the_rollup_for_depth(
+def test_12_3_months_before_the_previous_one_have_their_depth_in_the_trend(
         run_cli, tmp_path, monkeypatch):
-    """The job asks `enterprise_depth_of_month` for the trend's other months (a stub here:
-    the rollup answers it)."""
+    """January (usage-metrics rows on its one reported day) is neither the period nor the
+    one before: its depth is rolled up for the trend. By hand: p1..p5 each generated 10
+    lines of code and accepted i of them: 15 / 50 = 0.3; p1 and p2 used agent mode: 2 of
+    the 5 engaged, 0.4. February and March are seed-format: not measured."""
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("ENRICH_CONFIG", raising=False)
     (tmp_path / "org.yaml").write_text(
@@ -256,20 +259,30 @@ def test_12_3_months_besides_the_period_and_the_one_before_ask_the_rollup_for_de
         "company: {name: Initech}\ndirectory:\n  sources:\n    - {type: yaml, path: org.yaml}\n")
     write_jsonl(tmp_path / "inbox" / "q1.jsonl", [
         seed_row(f"2025-0{month}-03", f"p{i}", i, "code_completion")
-        for month in (1, 2, 3) for i in range(1, 6)])
+        for month in (2, 3) for i in range(1, 6)])
+    write_jsonl(tmp_path / "inbox" / "users-1-day.jsonl", [
+        usage_row("2025-01-03", f"p{i}", i, generations=10, acceptances=i, agent=i <= 2)
+        for i in range(1, 6)])
     assert run_cli("import", "--covers", "2025-01-01..2025-03-31", "inbox").status == 0
-    asked = []
-
-    def stub(store, org, month):
-        asked.append(month.label())
-        return depth(5, 0.4) if month.label() == "2025-01" else None
-
-    monkeypatch.setattr(reporting, "enterprise_depth_of_month", stub)
     assert run_cli("report", "--month", "2025-03").status == 0
-    assert asked == ["2025-01"]  # February and March come from the rollup
     rows = read_csv_rows(tmp_path / "out" / "report-months.csv")
     assert [(r["month"], r["acceptance_rate"], r["agent_share"]) for r in rows] == [
-        ("2025-01", "0.4", "0.4"), ("2025-02", "", ""), ("2025-03", "", "")]
+        ("2025-01", "0.3", "0.4"), ("2025-02", "", ""), ("2025-03", "", "")]
     html = (tmp_path / "out" / "report.html").read_text()
-    assert ('aria-label="Acceptance rate by month: Jan 2025 40%, Feb 2025 not measured, '
+    assert ('aria-label="Acceptance rate by month: Jan 2025 30%, Feb 2025 not measured, '
             'Mar 2025 not measured"') in html
+
+
+def usage_row(day: str, login: str, user_id: int, *, generations: int, acceptances: int,
+              agent: bool) -> dict:
+    """A usage-metrics row: code completion, and agent mode when `agent`."""
+    features = [{"feature": "code_completion", "code_generation_activity_count": generations,
+                 "code_acceptance_activity_count": acceptances}]
+    if agent:
+        features.append({"feature": "chat_panel_agent_mode",
+                         "user_initiated_interaction_count": 1})
+    return {"day": day, "user_id": user_id, "user_login": login, "enterprise_id": "1",
+            "used_agent": agent, "used_chat": agent, "used_cli": False,
+            "user_initiated_interaction_count": 1 if agent else 0,
+            "code_generation_activity_count": generations,
+            "code_acceptance_activity_count": acceptances, "totals_by_feature": features}

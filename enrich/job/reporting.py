@@ -10,7 +10,7 @@ from enrich.config import Config
 from enrich.dates import Period, day_ranges
 from enrich.errors import ExitStatus
 from enrich.job.licensing import license_summary
-from enrich.job.org import Org
+from enrich.job.org import Org, period_input
 from enrich.job.period_check import require_data
 from enrich.job.places import open_store, output_folder
 from enrich.job.rolling import RollupResult
@@ -20,23 +20,28 @@ from enrich.outputs.report import Options as ReportOptions
 from enrich.outputs.report import build_report
 from enrich.outputs.report_files import Look, ReportFiles, write_report
 from enrich.processes import forked
+from enrich.rollup import Thresholds, enterprise_depth
+from enrich.rollup.depth import depth_by_user
 from enrich.rollup.inputs import EMPTY, MISSING, REPORTED
 from enrich.rollup.trend import MonthAdoption, enterprise_adoption, trend_months
 from enrich.store import Store
 from enrich.wording import counted
 
 
-def enterprise_depth_of_month(store: Store, org: Org, month: Period) -> dict | None:
+def enterprise_depth_of_month(config: Config, store: Store, org: Org, month: Period
+                              ) -> dict | None:
     """The enterprise's depth of use (METRICS.md section 9) in a month of the trend, as the
-    rollup's enterprise unit has it in `depth`; None when the month does not measure depth.
+    rollup's enterprise unit would have it in `depth`; None when the month does not measure
+    depth."""
+    if not store.depth_days(month):
+        return None  # (no usage-metrics day: nothing to read)
+    users = depth_by_user(store.depth(month))
+    return enterprise_depth(org.directory, org.matching.person_of,
+                            period_input(store, month, org.excluded, users),
+                            seat_holders=org.holders, thresholds=Thresholds.from_config(config))
 
-    The rollup does not yet work out depth for a month on its own, so no month besides the
-    period and the one before it has depth to show.
-    """
-    return None
 
-
-def monthly_trend(store: Store, org: Org, period: Period, rolled_up: dict
+def monthly_trend(config: Config, store: Store, org: Org, period: Period, rolled_up: dict
                   ) -> list[MonthAdoption]:
     """Enterprise adoption and depth of use for each month of the trend, from the first
     month with data.
@@ -63,7 +68,7 @@ def monthly_trend(store: Store, org: Org, period: Period, rolled_up: dict
             active = store.active_users(month.since, month.until) - org.excluded
             engaged, population = enterprise_adoption(org.directory, org.matching.person_of,
                                                       active, org.holders)
-            depth = enterprise_depth_of_month(store, org, month)
+            depth = enterprise_depth_of_month(config, store, org, month)
         months.append(MonthAdoption(month, days, engaged, population, depth))
     return months
 
@@ -92,7 +97,7 @@ def report(config: Config, period: Period, *, output: Path | None = None, as_of:
         # the license summary is worked out on the side, while the rollup takes its time
         licenses = forked(lambda: license_summary(config, org, period.until, as_of))
         rolled_up = rolled.rollup if rolled else org.roll_up(config, store, period)
-        months = monthly_trend(store, org, period, rolled_up)
+        months = monthly_trend(config, store, org, period, rolled_up)
     licenses = licenses()
     content = build_report(rolled_up, period, months, ReportOptions.from_config(config),
                            licenses=licenses,

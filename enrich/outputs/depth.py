@@ -3,8 +3,8 @@
 Read from the rollup's `depth` objects, never computed here: a unit's figures beside the
 previous period's, the share of its engaged people in agent mode (and in the CLI and code
 review, which depth does not measure), and its IDE, language and model mixes as their top keys
-with the rest grouped as "other". No figure here is ever a person's: a unit shows depth only
-when enough people stand behind it (`hidden_depth`).
+with the rest grouped as "other". A unit's depth is hidden where its other figures are
+(METRICS.md section 6, unchanged for depth).
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from enrich import features as feature_names
-from enrich.outputs.privacy import COMPLEMENT, SMALL, hidden_units
 from enrich.outputs.render import difference
 
 #: how a figure is printed, and so how its change is: a share (its change in points), a
@@ -30,11 +29,6 @@ MIXES = {
     "language_share": ("Languages", "language", "languages"),
     "model_share": ("Models", "model", "models"),
 }
-#: why a shown unit shows no depth: too few of its people used Copilot on the depth days for
-#: the figures to be anyone's but theirs (or a sibling is hidden so, and this one would give it
-#: away)
-FEW_ENGAGED = "few_engaged"
-
 #: How people call the keys of the mixes; any other key reads as GitHub writes it.
 KEY_NAMES = {
     "vscode": "VS Code", "visualstudio": "Visual Studio", "intellij": "JetBrains IDEs",
@@ -170,20 +164,6 @@ def measured_features() -> list[tuple[str, str]]:
 def unit_depth(unit: dict | None) -> dict | None:
     """A rollup unit's (or previous period's) `depth`."""
     return None if unit is None else unit.get("depth")
-
-
-def hidden_depth(units: list[dict], min_group_size: int) -> tuple[dict, dict]:
-    """unit id -> FEW_ENGAGED or COMPLEMENT, for the units of one dimension whose depth is
-    not shown, in the period and in the previous period: the thresholds of METRICS.md section
-    6 applied to the people behind the depth (its engaged people on the depth days), so that
-    no unit's depth is one or two people's and none can be worked out by subtraction."""
-    def hidden(period_of) -> dict:
-        behind = [{"id": u["id"], "parent": u["parent"], "population": depth["people"]}
-                  for u in units if (depth := unit_depth(period_of(u)))]
-        return {unit: FEW_ENGAGED if why == SMALL else COMPLEMENT
-                for unit, why in hidden_units(behind, min_group_size).items()}
-
-    return hidden(lambda u: u), hidden(lambda u: u["previous"])
 
 
 def depth_days(period: dict) -> int:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from enrich import features as feature_names
 from enrich.dates import Period, day_str
 from enrich.licenses import CostCenterReview, Summary
-from enrich.outputs.depth import Use, depth_days, hidden_depth, unit_depth
+from enrich.outputs.depth import Use, depth_days, unit_depth
 from enrich.outputs.privacy import hidden_by_period, hidden_units
 from enrich.outputs.render import difference
 from enrich.outputs.seats_and_people import SeatsAndPeople, seats_and_people
@@ -81,8 +81,6 @@ class Row:
     previous: dict | None
     #: its depth of use (METRICS.md section 9); None when not measured or not shown
     use: Use | None = None
-    #: why a unit with metrics shows no depth (`enrich.outputs.depth.hidden_depth`)
-    use_hidden: str | None = None
 
     @property
     def change(self) -> float | None:
@@ -283,7 +281,6 @@ def _rows(units: list[dict], options: Options) -> list[Row]:
     some."""
     units = [u for u in units if u["id"] != UNMAPPED or u["members"]]
     hidden_now, hidden_before = hidden_by_period(units, options.min_group_size)
-    use_hidden_now, use_hidden_before = hidden_depth(units, options.min_group_size)
     depth = depths({u["id"]: u["parent"] for u in units})
     names = distinct_unit_names(units)
     rows = []
@@ -293,24 +290,24 @@ def _rows(units: list[dict], options: Options) -> list[Row]:
         previous = unit["previous"]
         if hidden or (unit["id"] in hidden_before and not shown):
             previous = None
-        use_hidden = None if shown or hidden else use_hidden_now.get(unit["id"])
-        use = None if hidden or use_hidden else _use(
-            unit, previous, hidden_before=not shown and unit["id"] in use_hidden_before)
+        # depth is hidden where the unit's figures are (METRICS.md section 9)
+        use = None if hidden else _use(unit, previous)
         rows.append(Row(
             id=unit["id"], name=SPECIAL_NAMES.get(unit["id"], names[unit["id"]]),
             dimension=unit["dimension"], parent=unit["parent"], depth=depth[unit["id"]],
             hidden=hidden,
             metrics=None if hidden else _metrics(unit), previous=previous,
-            use=use, use_hidden=use_hidden))
+            use=use))
     return rows
 
 
-def _use(unit: dict, previous: dict | None, *, hidden_before: bool) -> Use | None:
-    """A shown unit's depth of use, with the previous period's where that is shown too."""
+def _use(unit: dict, previous: dict | None) -> Use | None:
+    """A shown unit's depth of use, with the previous period's where that is shown too
+    (`previous`: None where it is hidden)."""
     now = unit_depth(unit)
     if now is None:
         return None
-    return Use(now, None if hidden_before else unit_depth(previous))
+    return Use(now, unit_depth(previous))
 
 
 def _metrics(unit: dict) -> dict:

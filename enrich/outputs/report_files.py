@@ -308,9 +308,7 @@ def _depth_note(row: Row, n: int) -> str:
     """Why a unit shows no depth."""
     if row.hidden:
         return _note(row, n)
-    if row.use_hidden == depth.FEW_ENGAGED:
-        return f"fewer than {n} people used Copilot on the days that measure depth"
-    return HIDDEN_NOTES[row.use_hidden] if row.use_hidden else "not measured"
+    return "not measured"
 
 
 def _write_csv(path: Path, rows: Iterable[tuple]) -> Path:

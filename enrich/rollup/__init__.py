@@ -6,6 +6,7 @@ every figure can be checked by hand.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Collection, Mapping
 
 from enrich.directory.model import Directory
@@ -13,9 +14,9 @@ from enrich.processes import cycle_collector_paused, forked
 from enrich.rollup.coverage import Coverage
 from enrich.rollup.inputs import DEFAULT_THRESHOLDS, DepthInput, PeriodInput, Thresholds
 from enrich.rollup.period import PeriodRollup, roll_up_period
-from enrich.rollup.units import Org
+from enrich.rollup.units import ENTERPRISE, ENTERPRISE_ID, Org
 
-__all__ = ["DepthInput", "PeriodInput", "Thresholds", "compute_rollup"]
+__all__ = ["DepthInput", "PeriodInput", "Thresholds", "compute_rollup", "enterprise_depth"]
 
 
 def compute_rollup(directory: Directory, person_of: Mapping[int, str],
@@ -54,6 +55,23 @@ def compute_rollup(directory: Directory, person_of: Mapping[int, str],
             "units": _units(org, now, before),
             "unmapped": _unmapped(now, logins),
         }
+
+
+def enterprise_depth(directory: Directory, person_of: Mapping[int, str], data: PeriodInput, *,
+                     seat_holders: Collection[str] | None = None,
+                     thresholds: Thresholds = DEFAULT_THRESHOLDS) -> dict | None:
+    """The enterprise unit's `depth` (METRICS.md section 9) over one period, as
+    `compute_rollup` would give it: for a month of the report's trend, without the other
+    dimensions' units."""
+    with cycle_collector_paused():
+        org = Org.of(directory)
+        org = dataclasses.replace(org, dimensions=org.dimensions[:1])  # the enterprise
+        coverage = Coverage.of(data)
+        if not coverage.has_data:
+            return None
+        rolled = roll_up_period(org, directory, person_of, data, coverage, seat_holders,
+                                thresholds)
+        return rolled.units[ENTERPRISE][ENTERPRISE_ID]["depth"]
 
 
 def _previous_period(before: PeriodRollup | None) -> dict | None:
