@@ -27,6 +27,7 @@ from enrich.dates import Period
 from enrich.errors import StoreError
 from enrich.features import CANONICAL
 from enrich.outputs.files import make_private_folder
+from enrich.sources.billing import BILLED_CURRENCY, SOURCE_ORDER, UsageRow, text_of
 from enrich.sources.engagement import TooManyFeatures
 from enrich.sources.seats import Seat
 from enrich.sources.teams import TeamMembership
@@ -145,6 +146,37 @@ MIGRATIONS: tuple[str, ...] = (
         SELECT period, recipient, content_hash, sent_at FROM digest_ledger;
     DROP TABLE digest_ledger;
     ALTER TABLE digest_ledger_5 RENAME TO digest_ledger;
+    """,
+    # 6: the depth of use of each usage-metrics day (its tables come with that migration)
+    "",
+    # 7: billed Copilot usage (premium requests, AI credits) per day, user, product, SKU and
+    # model, amounts kept exactly as decimal text; `billing_days` are the days each API
+    # report was fetched for, even without any usage
+    """
+    CREATE TABLE billing_usage (
+        source TEXT NOT NULL,
+        day INTEGER NOT NULL,
+        login TEXT,
+        user_id INTEGER,
+        organization TEXT,
+        product TEXT NOT NULL,
+        sku TEXT NOT NULL,
+        model TEXT,
+        unit_type TEXT,
+        price_per_unit TEXT,
+        quantity TEXT NOT NULL,
+        gross_amount TEXT NOT NULL,
+        discount_amount TEXT NOT NULL,
+        net_amount TEXT NOT NULL,
+        currency TEXT NOT NULL,
+        file TEXT REFERENCES files(sha256) DEFERRABLE INITIALLY DEFERRED
+    );
+    CREATE INDEX billing_usage_by_day ON billing_usage(day, source);
+    CREATE TABLE billing_days (
+        source TEXT NOT NULL,
+        day INTEGER NOT NULL,
+        PRIMARY KEY (source, day)
+    ) WITHOUT ROWID;
     """,
 )
 
@@ -368,7 +400,50 @@ class Store:
             ((snapshot, *(getattr(s, f) for f in _SEAT_FIELDS)) for s in seats))
         return snapshot
 
+    def replace_billing_days(self, source: str, days: Iterable[int], rows: Iterable[UsageRow],
+                             *, file: str | None = None) -> int:
+        """The billed usage of `source` on `days` replaced by `rows` (whose days are among
+        them), and the days marked as had: fetching or importing a day again stores it once.
+        Returns the rows stored."""
+        days = sorted(set(days))
+        self._db.executemany("DELETE FROM billing_usage WHERE source = ? AND day = ?",
+                             ((source, day) for day in days))
+        before = self._db.total_changes
+        self._db.executemany(
+            "INSERT INTO billing_usage (source, day, login, user_id, organization, product, "
+            "sku, model, unit_type, price_per_unit, quantity, gross_amount, discount_amount, "
+            "net_amount, currency, file) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            ((source, r.day, r.login, r.user_id, r.organization, r.product, r.sku, r.model,
+              r.unit_type, text_of(r.price_per_unit), text_of(r.quantity),
+              text_of(r.amounts.gross), text_of(r.amounts.discount), text_of(r.amounts.net),
+              BILLED_CURRENCY, file) for r in rows))
+        stored = self._db.total_changes - before
+        self._db.executemany(
+            "INSERT INTO billing_days (source, day) VALUES (?, ?) ON CONFLICT DO NOTHING",
+            ((source, day) for day in days))
+        return stored
+
     # -- reading --------------------------------------------------------------------------
+
+    def billing_days(self, source: str, first: int, last: int) -> set[int]:
+        """Days from `first` to `last` whose billed usage `source` gave, with or without rows."""
+        return {day for (day,) in self._db.execute(
+            "SELECT day FROM billing_days WHERE source = ? AND day BETWEEN ? AND ?",
+            (source, first, last))}
+
+    def billing_usage(self, period: Period) -> list[tuple]:
+        """`(source, day, login, user_id, organization, gross, discount, net, currency)` of
+        the billed usage of each day of the period, amounts as decimal text; a day counts
+        from the first source of `SOURCE_ORDER` that holds rows for it, never from two."""
+        rank = "CASE source {} END".format(" ".join(
+            f"WHEN '{source}' THEN {i}" for i, source in enumerate(SOURCE_ORDER)))
+        return self._db.execute(
+            f"WITH chosen AS (SELECT day, min({rank}) AS first FROM billing_usage "
+            f"WHERE day BETWEEN ?1 AND ?2 GROUP BY day) "
+            f"SELECT source, b.day, login, user_id, organization, gross_amount, "
+            f"discount_amount, net_amount, currency FROM billing_usage b JOIN chosen c "
+            f"ON b.day = c.day AND {rank} = c.first WHERE b.day BETWEEN ?1 AND ?2",
+            (period.since, period.until)).fetchall()
 
     def coverage(self, period: Period) -> dict[int, str]:
         """Every day of the period: reported, empty or missing (METRICS.md section 3)."""

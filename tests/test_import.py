@@ -13,7 +13,7 @@ from enrich.errors import StoreError
 from enrich.features import USAGE_METRICS_DEFAULT
 from enrich.importer import import_paths
 from enrich.sources.parallel import ParsePool
-from enrich.store import Store
+from enrich.store import MIGRATIONS, Store
 
 D1, D2 = "2025-01-06", "2025-01-07"
 
@@ -442,13 +442,13 @@ def test_a_store_of_a_newer_schema_is_refused(tmp_path):
     with pytest.raises(StoreError) as info:
         Store(tmp_path / "new.db", tmp_path / "archive")
     assert str(info.value) == (f"{tmp_path}/new.db: the store has schema version 99, newer "
-                               "than this enrich understands (5)")
+                               f"than this enrich understands ({len(MIGRATIONS)})")
     assert info.value.hint == "upgrade enrich"
 
 
 def test_a_new_store_is_migrated_to_the_current_schema(tmp_path):
     with Store(tmp_path / "s.db", tmp_path / "archive") as store:
-        assert store.schema_version == 5
+        assert store.schema_version == len(MIGRATIONS)
         assert store.feature_names()[:2] == ["cli", "code_completion"]
 
 
@@ -469,7 +469,6 @@ def test_team_membership_rows_are_stored_and_checked(store, tmp_path):
 def test_a_store_of_the_first_schema_is_migrated_keeping_its_data(tmp_path):
     import sqlite3
 
-    from enrich.store import MIGRATIONS
     db = sqlite3.connect(tmp_path / "old.db")
     db.executescript(MIGRATIONS[0])
     db.execute("INSERT INTO engagement VALUES (20000, 11, 3)")

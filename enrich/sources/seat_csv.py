@@ -29,16 +29,14 @@ from pathlib import Path
 
 from enrich.dates import parse_day
 from enrich.directory.csv_source import (
-    _codec,
-    _first_index,
-    _is_header,
-    _normalized,
     _sniffed,
+    column_index,
+    column_mapping_problems,
     csv_header,
     csv_rows,
-    first_undecodable_line,
+    spreadsheet_codec,
 )
-from enrich.errors import ConfigError, InputError, unknown_name
+from enrich.errors import ConfigError, InputError
 from enrich.sources.engagement import MAX_ID, show_value
 from enrich.sources.seats import Seat
 
@@ -61,13 +59,7 @@ _TIMESTAMPS = ("created_at", "last_activity_at", "last_authenticated_at",
 
 def check_seat_columns(columns: dict) -> list[str]:
     """Problems of a `seats.columns` setting, for the configuration check."""
-    problems = []
-    for field, header in columns.items():
-        if field not in DEFAULT_SEAT_COLUMNS:
-            problems.append(unknown_name(field, DEFAULT_SEAT_COLUMNS, "field"))
-        elif not _is_header(header):
-            problems.append(f"{field}: expected a column header, got {header!r}")
-    return problems
+    return column_mapping_problems(columns, DEFAULT_SEAT_COLUMNS)
 
 
 def read_seat_csv(path: str | Path, columns: dict | None = None) -> list[Seat]:
@@ -80,19 +72,7 @@ def read_seat_csv(path: str | Path, columns: dict | None = None) -> list[Seat]:
     if problems:
         raise ConfigError(problems[0], key="seats.columns")
     reader = _SeatReader(Path(path), columns)
-    try:
-        return reader.read(_codec("auto", str(reader.path)))
-    except UnicodeDecodeError:
-        pass
-    # Not UTF-8: a spreadsheet saved on Windows, in its code page.
-    try:
-        return reader.read("cp1252")
-    except UnicodeDecodeError as exc:
-        raise InputError(
-            f"cannot decode byte 0x{exc.object[exc.start]:02x} as UTF-8 or Windows-1252 "
-            f"({exc.reason})", path=reader.path,
-            line=first_undecodable_line(reader.path, "cp1252"),
-            hint="save the file as UTF-8") from None
+    return reader.read(spreadsheet_codec(reader.path))
 
 
 def resolve_user_ids(seats: Iterable[Seat], logins: Mapping[int, list[str]]) -> list[Seat]:
@@ -155,16 +135,7 @@ class _SeatReader:
 
     def locate(self, header: list[str]) -> None:
         """Where each field's column is, and its header as the file spells it."""
-        exact = _first_index(header)
-        loose = _first_index(_normalized(name) for name in header)
-        self.index: dict[str, int] = {}
-        for field, name in self.mapping.items():
-            found = exact.get(name, loose.get(_normalized(name)))
-            if found is not None:
-                self.index[field] = found
-            elif field in self.explicit:
-                raise self.error(f"no column {name!r} for {field}; the header has: "
-                                 f"{', '.join(header)}", 1)
+        self.index = column_index(header, self.mapping, self.explicit, self.error)
         self.header = header
 
     def seat(self, row: list[str], line: int) -> Seat | None:
