@@ -129,13 +129,22 @@ def print_fetch_result(result: FetchResult, out, err) -> None:
               file=out)
     if result.seats is not None:
         print(f"stored a seat snapshot of {counted(result.seats, 'seat')}", file=out)
+    billing = result.billing
+    if billing.days:
+        unknown = (f"; {counted(billing.unknown_logins, 'login')} unknown to the billing "
+                   "report" if billing.unknown_logins else "")
+        print(f"stored the billed usage of {counted(len(billing.days), 'day')} "
+              f"({counted(billing.rows, 'row')}, {counted(billing.requests, 'request')}"
+              f"{unknown})", file=out)
     for days, why in _grouped(result.failed):
         print(f"Error: {days}: {why}", file=err)
     for days, why in _grouped(result.teams_failed):
         print(f"Error: team memberships of {days}: {why}", file=err)
+    for days, why in _grouped(billing.failed):
+        print(f"Error: billed usage of {days}: {why}", file=err)
     if result.seats_failed:
         print(f"Error: seats: {result.seats_failed}", file=err)
-    missing = len(result.failed) + len(result.teams_failed)
+    missing = len(result.failed) + len(result.teams_failed) + len(billing.failed)
     if missing:
         print(f"{counted(missing, 'day')} could not be fetched; the others are kept. " + (
             "The fetch stopped at this error:" if result.stopped else
