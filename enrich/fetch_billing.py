@@ -29,11 +29,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import date
 from decimal import Decimal
 from itertools import groupby
 
-from enrich.dates import to_date
+from enrich.dates import from_date, to_date
 from enrich.errors import InputError
 from enrich.sources.billing import (
     NO_AMOUNTS,
@@ -56,23 +57,6 @@ FAILED_REQUESTS_IN_A_ROW = 3
 _UNKNOWN_USER = {400, 404, 422}
 #: the report's own product, for an item that does not say
 COPILOT = "Copilot"
-
-
-@dataclass(frozen=True)
-class Item:
-    """A usage item of a report: the usage of one product, SKU and model."""
-
-    product: str
-    sku: str
-    model: str | None
-    unit_type: str | None
-    price_per_unit: Decimal | None
-    quantity: Decimal
-    amounts: Amounts
-
-    @property
-    def key(self) -> tuple:
-        return self.product, self.sku, self.model
 
 
 @dataclass
@@ -107,13 +91,13 @@ class BillingFetch:
     # -- one month --------------------------------------------------------------------------
 
     def _month(self, kind: str, days: list[int]) -> None:
-        totals: dict[int, list[Item]] = {}
+        totals: dict[int, list[UsageRow]] = {}
         for day in days:
             try:
                 totals[day] = self._report(kind, day=day)
             except GitHubError as exc:
                 self._failed([day], exc)
-        with_usage = [day for day, items in totals.items() if any(i.amounts for i in items)]
+        with_usage = [day for day, rows in totals.items() if any(r.amounts for r in rows)]
         try:
             users = self._users_of(kind, days, with_usage)
         except GitHubError as exc:
@@ -142,8 +126,8 @@ class BillingFetch:
             return [(login, None) for login in logins]
         users = []
         for login in logins:
-            items = self._report(kind, month_of=days[0], user=login)
-            used = sum((item.amounts for item in items), NO_AMOUNTS)
+            rows = self._report(kind, month_of=days[0], user=login)
+            used = sum((row.amounts for row in rows), NO_AMOUNTS)
             if used:
                 users.append((login, used))
         return users
@@ -158,21 +142,20 @@ class BillingFetch:
             if day in self.result.failed:
                 continue
             try:
-                items = self._report(kind, day=day, user=login)
+                rows = self._report(kind, day=day, user=login)
             except GitHubError as exc:
                 self._failed([day], exc)
                 continue
-            for item in items:
-                by_day[day].append(_row(day, login, item))
-                found += item.amounts
+            by_day[day] += rows
+            found = sum((row.amounts for row in rows), found)
 
     # -- requests ---------------------------------------------------------------------------
 
     def _report(self, kind: str, *, day: int | None = None, month_of: int | None = None,
-                user: str | None = None) -> list[Item]:
-        """The Copilot usage items of one report: of `day`, or of the month of `month_of`,
-        of everyone or of `user` (none for a login the report does not know). A refusal of
-        every request is raised as `_Refused`."""
+                user: str | None = None) -> list[UsageRow]:
+        """The Copilot usage of one report: of `day`, or of the month of `month_of` (rows of
+        its first day), of everyone or of `user` (none for a login the report does not
+        know). A refusal of every request is raised as `_Refused`."""
         if self._failures_in_a_row >= FAILED_REQUESTS_IN_A_ROW:
             raise GitHubError(f"not tried: the {FAILED_REQUESTS_IN_A_ROW} requests before it "
                               "failed")
@@ -185,7 +168,7 @@ class BillingFetch:
         endpoint = f"{self.scope_path}/settings/billing/{kind}/usage"
         self.result.requests += 1
         try:
-            items = parse_report(self.client.get(endpoint, params), f"GET {endpoint}", params)
+            rows = parse_report(self.client.get(endpoint, params), f"GET {endpoint}", params)
         except GitHubError as exc:
             if user is not None and exc.status in _UNKNOWN_USER:
                 self._unknown.add(user.lower())
@@ -196,7 +179,7 @@ class BillingFetch:
             self._failures_in_a_row += 1
             raise
         self._failures_in_a_row = 0
-        return items
+        return rows
 
     def _failed(self, days: list[int], exc: GitHubError) -> None:
         for day in days:
@@ -230,9 +213,10 @@ def fetch_billing(store: Store, client: GitHubClient, scope_path: str, days: lis
 
 # -- the answers --------------------------------------------------------------------------
 
-def parse_report(body, request: str, params: dict) -> list[Item]:
-    """The Copilot usage items of a report's answer; GitHubError when it is not what GitHub
-    documents (never showing its values, which name people)."""
+def parse_report(body, request: str, params: dict) -> list[UsageRow]:
+    """The Copilot usage of a report's answer to `params`, as rows of the day asked for (or
+    of the first day of the month) and of the user asked for (or none); GitHubError when the
+    answer is not what GitHub documents (never showing its values, which name people)."""
     shown = f"{request}?" + "&".join(f"{k}={v}" for k, v in params.items())
     if not isinstance(body, dict):
         raise GitHubError(f"{shown} answered something other than an object with usageItems")
@@ -249,29 +233,30 @@ def parse_report(body, request: str, params: dict) -> list[Item]:
         return []
     if not isinstance(items, list):
         raise GitHubError(f"{shown} answered usageItems that are not a list")
-    parsed = []
+    day = from_date(date(params["year"], params["month"], params.get("day", 1)))
+    rows = []
     for index, item in enumerate(items):
         try:
-            parsed.append(_item(item))
+            rows.append(_row(day, params.get("user"), item))
         except InputError as exc:
             raise GitHubError(f"{shown} answered usageItems[{index}] {exc.message}") from None
-    return [item for item in parsed if kind_of(item.product, item.sku) == USAGE]
+    return [row for row in rows if kind_of(row.product, row.sku) == USAGE]
 
 
-def _item(item) -> Item:
+def _row(day: int, login: str | None, item) -> UsageRow:
     if not isinstance(item, dict):
         raise InputError("that is not an object")
     product = _text(item, "product") or COPILOT
-    sku = _text(item, "sku") or product
     quantity = "quantity" if "grossQuantity" not in item and "quantity" in item else \
         "grossQuantity"
     price = item.get("pricePerUnit")
-    return Item(product=product, sku=sku, model=_text(item, "model"),
-                unit_type=_text(item, "unitType"),
-                price_per_unit=None if price is None else _number(item, "pricePerUnit"),
-                quantity=_number(item, quantity),
-                amounts=Amounts(*(_number(item, key) for key in
-                                  ("grossAmount", "discountAmount", "netAmount"))))
+    return UsageRow(day=day, login=login, user_id=None, organization=None, product=product,
+                    sku=_text(item, "sku") or product, model=_text(item, "model"),
+                    unit_type=_text(item, "unitType"),
+                    price_per_unit=None if price is None else _number(item, "pricePerUnit"),
+                    quantity=_number(item, quantity),
+                    amounts=Amounts(*(_number(item, key) for key in
+                                      ("grossAmount", "discountAmount", "netAmount"))))
 
 
 def _text(item: dict, key: str) -> str | None:
@@ -290,27 +275,24 @@ def _number(item: dict, key: str) -> Decimal:
         raise InputError(f"with a {key} that is not a number") from None
 
 
-def _row(day: int, login: str | None, item: Item, *, quantity: Decimal | None = None,
-         amounts: Amounts | None = None) -> UsageRow:
-    return UsageRow(day=day, login=login, user_id=None, organization=None,
-                    product=item.product, sku=item.sku, model=item.model,
-                    unit_type=item.unit_type, price_per_unit=item.price_per_unit,
-                    quantity=item.quantity if quantity is None else quantity,
-                    amounts=item.amounts if amounts is None else amounts)
-
-
-def _not_attributable(day: int, total: list[Item], users: list[UsageRow]) -> Iterator[UsageRow]:
-    """What the day's total has beyond its users' rows, per product, SKU and model."""
+def _not_attributable(day: int, total: list[UsageRow], users: list[UsageRow]
+                      ) -> Iterator[UsageRow]:
+    """What the day's total has beyond its users' rows, per product, SKU and model, as rows
+    without a user."""
     quantity: dict[tuple, Decimal] = {}
     amounts: dict[tuple, Amounts] = {}
     for row in users:
-        key = (row.product, row.sku, row.model)
+        key = _key(row)
         quantity[key] = quantity.get(key, ZERO) + row.quantity
         amounts[key] = amounts.get(key, NO_AMOUNTS) + row.amounts
-    for item in total:
-        rest_quantity = item.quantity - quantity.get(item.key, ZERO)
-        used = amounts.get(item.key, NO_AMOUNTS)
-        rest = Amounts(item.amounts.gross - used.gross, item.amounts.discount - used.discount,
-                       item.amounts.net - used.net)
+    for row in total:
+        used = amounts.get(_key(row), NO_AMOUNTS)
+        rest = Amounts(row.amounts.gross - used.gross, row.amounts.discount - used.discount,
+                       row.amounts.net - used.net)
+        rest_quantity = row.quantity - quantity.get(_key(row), ZERO)
         if rest or rest_quantity:
-            yield _row(day, None, item, quantity=rest_quantity, amounts=rest)
+            yield replace(row, quantity=rest_quantity, amounts=rest)
+
+
+def _key(row: UsageRow) -> tuple:
+    return row.product, row.sku, row.model

@@ -13,6 +13,7 @@ import pytest
 from hypothesis import HealthCheck, settings
 
 from enrich.cli import main
+from enrich.config import Config
 
 # The fuzz tests (tests/test_fuzz_*.py): `ci`, the default, is bounded and derandomized, so a
 # run is quick and repeatable; ENRICH_FUZZ=long searches far wider (bench/README.md).
@@ -94,3 +95,13 @@ def read_csv_rows(path) -> list[dict]:
     Excel, is not part of the first header)."""
     with open(path, newline="", encoding="utf-8-sig") as fh:
         return list(csv.DictReader(fh))
+
+
+def fetch_config(tmp_path, github, monkeypatch, settings: str) -> Config:
+    """A configuration fetching from the fake GitHub (tests/fake_github.py) with its token;
+    `settings` are more `github:` lines."""
+    monkeypatch.setenv("TEST_GITHUB_TOKEN", github.token)
+    path = tmp_path / "enrich.yaml"
+    path.write_text(f"github:\n  api_url: {github.api.url}\n  token_env: TEST_GITHUB_TOKEN\n"
+                    f"{settings}")
+    return Config.load(path)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from conftest import fetch_config
 from fake_github import FakeGitHub, Reply
 
 from enrich import job
@@ -37,11 +38,7 @@ def github():
 
 
 def make_config(tmp_path, github, monkeypatch, scope="  enterprise: acme\n") -> Config:
-    monkeypatch.setenv("TEST_GITHUB_TOKEN", github.token)
-    path = tmp_path / "enrich.yaml"
-    path.write_text(f"github:\n  api_url: {github.api.url}\n  token_env: TEST_GITHUB_TOKEN\n"
-                    f"  billing: true\n{scope}")
-    return Config.load(path)
+    return fetch_config(tmp_path, github, monkeypatch, f"  billing: true\n{scope}")
 
 
 @pytest.fixture
