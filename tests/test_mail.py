@@ -709,7 +709,7 @@ def old_store(tmp_path, version: int):
 def test_a_store_of_schema_3_is_migrated_keeping_its_data_and_gaining_the_ledger(tmp_path):
     path = old_store(tmp_path, 3)
     with Store(path, tmp_path / "archive") as store:
-        assert store.schema_version == 5 == len(MIGRATIONS)
+        assert store.schema_version == len(MIGRATIONS)
         assert store.directory_snapshots() == [(20000, "yaml")]
         assert store.ledger_entry(PERIOD, ADA, "h1") is None
         store.record_sent(PERIOD, ADA, "h1")
@@ -731,7 +731,7 @@ def test_a_store_of_schema_3_is_migrated_keeping_its_data_and_gaining_the_ledger
 def test_11_6_a_store_of_schema_4_keeps_its_ledger_and_gains_the_possibly_sent(tmp_path):
     path = old_store(tmp_path, 4)
     with Store(path, tmp_path / "archive") as store:
-        assert store.schema_version == 5
+        assert store.schema_version == len(MIGRATIONS)
         assert store.ledger_entry(PERIOD, ZOE, "h0") == ("2026-11-01T08:00:00Z", None)
         assert store.directory_snapshots() == [(20000, "yaml")]
         store.record_sending(PERIOD, ADA, "h1")

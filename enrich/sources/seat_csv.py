@@ -76,7 +76,18 @@ def read_seat_csv(path: str | Path, columns: dict | None = None) -> list[Seat]:
 
 
 def resolve_user_ids(seats: Iterable[Seat], logins: Mapping[int, list[str]]) -> list[Seat]:
-    """The seats, each with a user_id: a seat read without one gets its holder's.
+    """The seats, each with a user_id: a seat read without one gets its holder's
+    (`user_ids_of_logins`). A seat that has a user_id, or has no login, is kept as it is."""
+    seats = list(seats)
+    holders = user_ids_of_logins(
+        (seat.login for seat in seats if seat.user_id is None and seat.login), logins)
+    return [replace(seat, user_id=holders[seat.login.casefold()])
+            if seat.user_id is None and seat.login else seat for seat in seats]
+
+
+def user_ids_of_logins(wanted: Iterable[str], logins: Mapping[int, list[str]]
+                       ) -> dict[str, int]:
+    """Each login (lower-cased) -> the user_id of its holder.
 
     `logins` is `Store.logins()`: user_id -> every login it has had, display login first.
     The holder of a login (any case) is the user_id that has had it; when several have, the
@@ -84,13 +95,10 @@ def resolve_user_ids(seats: Iterable[Seat], logins: Mapping[int, list[str]]) -> 
     and a login freed by a rename can be taken by a newer account.
 
     A login nobody in the store has had gets a negative id: -1, -2, ... in the order of the
-    lower-cased logins, so the same file always gives the same ids. Its rows still merge into
-    one holder, and the identity rules can still match the login to the directory.
-
-    A seat that has a user_id, or has no login, is kept as it is.
+    lower-cased logins, so the same logins always give the same ids. Its rows still merge
+    into one holder, and the identity rules can still match the login to the directory.
     """
-    seats = list(seats)
-    wanted = {seat.login.casefold() for seat in seats if seat.user_id is None and seat.login}
+    wanted = {login.casefold() for login in wanted}
     #: lower-cased login -> the best claim on it so far: (is the display login, user_id)
     claims: dict[str, tuple[bool, int]] = {}
     for user_id, names in logins.items():
@@ -102,8 +110,7 @@ def resolve_user_ids(seats: Iterable[Seat], logins: Mapping[int, list[str]]) -> 
     holders = {login: user_id for login, (_, user_id) in claims.items()}
     unknown = sorted(wanted - holders.keys())
     holders.update((login, -number) for number, login in enumerate(unknown, start=1))
-    return [replace(seat, user_id=holders[seat.login.casefold()])
-            if seat.user_id is None and seat.login else seat for seat in seats]
+    return holders
 
 
 class _SeatReader:
