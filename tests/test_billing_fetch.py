@@ -3,6 +3,7 @@ loopback: what lands in the store, how few requests it takes, and its faults."""
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 
 import pytest
@@ -13,6 +14,7 @@ from enrich import job
 from enrich.config import Config
 from enrich.dates import Period, day_str, parse_day
 from enrich.errors import ExitStatus
+from enrich.sources.billing import NO_AMOUNTS, Amounts
 from enrich.store import Store
 
 TODAY = parse_day("2026-01-10")
@@ -187,3 +189,27 @@ def test_12_6_an_answer_for_another_day_is_refused_not_stored(config, github):
         f"GET {BILLING}?year=2026&month=1&day=7 answered usageItems[0] without "
         "grossQuantity")}
     assert stored(config) == EXPECTED[:2]
+
+
+def test_12_5_fetched_usage_goes_to_people_and_its_rest_is_not_attributable(
+        tmp_path, github, monkeypatch):
+    (tmp_path / "org.yaml").write_text(
+        "cost_centers: {CC-1: One}\nunits: [{id: u, name: U, cost_center: CC-1}]\n"
+        "people: [{id: a, name: Ada, github: ada, unit: u}, {id: b, name: Bob, github: bob, "
+        "unit: u}]\n")
+    config = make_config(tmp_path, github, monkeypatch, "  enterprise: acme\ndirectory:\n"
+                         "  sources: [{type: yaml, path: org.yaml}]\n")
+    row = {"day": D1, "user_id": 11, "user_login": "ada", "enterprise_id": "7",
+           "totals_by_feature": [], "used_agent": True}
+    github.add_report("enterprises", "users-1-day", D1, json.dumps(row).encode() + b"\n")
+    assert fetch(config)[0].status == ExitStatus.OK
+    period = Period.of(D1, "2026-01-09")
+    spent = job.licenses(config, period, as_of=TODAY, output=tmp_path / "out").spend
+    assert spent.sources == ["premium-request usage report (API)"]
+    (one, unmapped) = spent.cost_centers
+    assert (one.id, one.usage, one.engaged) == ("CC-1", Amounts(
+        Decimal("0.62"), Decimal("0.5"), Decimal("0.12")), 1)
+    # cy holds a seat, is not in the org chart and used nothing
+    assert (unmapped.id, unmapped.seats, unmapped.usage) == ("(unmapped)", 1, NO_AMOUNTS)
+    assert spent.not_attributable == Amounts(Decimal("0.04"), Decimal("0"), Decimal("0.04"))
+    assert spent.reconciles and spent.source_total.net == Decimal("0.16")
