@@ -3,7 +3,8 @@
     python bench/generate.py OUTDIR --people 100000 --days 31 --month 2025-03
 
 It is the sample enterprise of `enrich demo` (enrich/sample.py) at benchmark size: a five-level
-team tree, one JSON-lines file per day, about 60% of people engaged on a weekday.
+team tree, one JSON-lines file per day, about 60% of people engaged on a weekday, and the
+usage report CSV of each month (`billing/`) with the premium requests they were billed.
 """
 
 from __future__ import annotations

@@ -111,7 +111,8 @@ class BillingFetch:
                 continue
             rows += _not_attributable(day, totals[day], rows)
             with self.store.transaction():
-                self.result.rows += self.store.replace_billing_days(kind, [day], rows)
+                self.store.drop_billing_days(kind, [day])
+                self.result.rows += self.store.add_billing_rows(kind, rows)
             self.result.days.append(day)
             self.advance()
 
@@ -255,7 +256,7 @@ def _row(day: int, login: str | None, item) -> UsageRow:
                     unit_type=_text(item, "unitType"),
                     price_per_unit=None if price is None else _number(item, "pricePerUnit"),
                     quantity=_number(item, quantity),
-                    amounts=Amounts(*(_number(item, key) for key in
+                    amounts=Amounts(*(_number(item, key, amount=True) for key in
                                       ("grossAmount", "discountAmount", "netAmount"))))
 
 
@@ -266,11 +267,11 @@ def _text(item: dict, key: str) -> str | None:
     return value or None
 
 
-def _number(item: dict, key: str) -> Decimal:
+def _number(item: dict, key: str, *, amount: bool = False) -> Decimal:
     if key not in item:
         raise InputError(f"without {key}")
     try:
-        return decimal_of_json(item[key])
+        return decimal_of_json(item[key], amount=amount)
     except ValueError:
         raise InputError(f"with a {key} that is not a number") from None
 

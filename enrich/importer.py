@@ -390,12 +390,16 @@ class _FileImport:
             elif isinstance(row, UsageRow):
                 usage.append(row)
                 days.add(row.day)
+                if len(usage) == _BATCH:
+                    result.stored += self.store.add_billing_rows(USAGE_REPORT, usage,
+                                                                 file=self.sha)
+                    usage = []
             else:
                 kind, product, day = row
                 aside[kind, product] += 1
                 days.add(day)
-        result.stored = self.store.replace_billing_days(USAGE_REPORT, days, usage,
-                                                        file=self.sha)
+        result.stored += self.store.add_billing_rows(USAGE_REPORT, usage, file=self.sha)
+        self.store.drop_billing_days(USAGE_REPORT, days, keep_file=self.sha)
         result.note = _aside_note(aside)
         return result
 

@@ -13,6 +13,7 @@ import contextlib
 import hashlib
 import os
 import sqlite3
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from datetime import datetime, timezone
 from functools import reduce
@@ -27,7 +28,7 @@ from enrich.dates import Period
 from enrich.errors import StoreError
 from enrich.features import CANONICAL
 from enrich.outputs.files import make_private_folder
-from enrich.sources.billing import BILLED_CURRENCY, SOURCE_ORDER, UsageRow, text_of
+from enrich.sources.billing import BILLED_CURRENCY, SOURCE_ORDER, UsageRow, nanos, text_of
 from enrich.sources.engagement import TooManyFeatures
 from enrich.sources.seats import Seat
 from enrich.sources.teams import TeamMembership
@@ -150,8 +151,9 @@ MIGRATIONS: tuple[str, ...] = (
     # 6: the depth of use of each usage-metrics day (its tables come with that migration)
     "",
     # 7: billed Copilot usage (premium requests, AI credits) per day, user, product, SKU and
-    # model, amounts kept exactly as decimal text; `billing_days` are the days each API
-    # report was fetched for, even without any usage
+    # model; amounts in whole 10**-9 of the currency (exact, and summed exactly), quantities
+    # and prices as decimal text; `billing_days` are the days each source gave, even without
+    # any usage
     """
     CREATE TABLE billing_usage (
         source TEXT NOT NULL,
@@ -165,9 +167,9 @@ MIGRATIONS: tuple[str, ...] = (
         unit_type TEXT,
         price_per_unit TEXT,
         quantity TEXT NOT NULL,
-        gross_amount TEXT NOT NULL,
-        discount_amount TEXT NOT NULL,
-        net_amount TEXT NOT NULL,
+        gross_nanos INTEGER NOT NULL,
+        discount_nanos INTEGER NOT NULL,
+        net_nanos INTEGER NOT NULL,
         currency TEXT NOT NULL,
         file TEXT REFERENCES files(sha256) DEFERRABLE INITIALLY DEFERRED
     );
@@ -192,6 +194,16 @@ _CANONICAL_FEATURES = "INSERT INTO features (bit, name) VALUES {};".format(", ".
     f"({bit}, '{name}')" for bit, name in enumerate(CANONICAL)))
 
 _MERGE_BITS = "ON CONFLICT (day, user_id) DO UPDATE SET bits = bits | excluded.bits"
+
+
+class BilledUsage(NamedTuple):
+    """The billed usage of a period, as `Store.billed_usage` sums it."""
+
+    #: `(login, user_id, organization, gross, discount, net)`, amounts in 10**-9 of the
+    #: currency; login and user id None for usage billed to no user
+    totals: list[tuple]
+    #: source -> the days of the period it gave
+    days: dict[str, int]
 
 
 class LedgerEntry(NamedTuple):
@@ -400,28 +412,32 @@ class Store:
             ((snapshot, *(getattr(s, f) for f in _SEAT_FIELDS)) for s in seats))
         return snapshot
 
-    def replace_billing_days(self, source: str, days: Iterable[int], rows: Iterable[UsageRow],
-                             *, file: str | None = None) -> int:
-        """The billed usage of `source` on `days` replaced by `rows` (whose days are among
-        them), and the days marked as had: fetching or importing a day again stores it once.
-        Returns the rows stored."""
-        days = sorted(set(days))
-        self._db.executemany("DELETE FROM billing_usage WHERE source = ? AND day = ?",
-                             ((source, day) for day in days))
+    def add_billing_rows(self, source: str, rows: Iterable[UsageRow], *,
+                         file: str | None = None) -> int:
+        """Store rows of billed usage that `source` (and the imported `file`) gave; returns
+        how many."""
         before = self._db.total_changes
         self._db.executemany(
             "INSERT INTO billing_usage (source, day, login, user_id, organization, product, "
-            "sku, model, unit_type, price_per_unit, quantity, gross_amount, discount_amount, "
-            "net_amount, currency, file) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "sku, model, unit_type, price_per_unit, quantity, gross_nanos, discount_nanos, "
+            "net_nanos, currency, file) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             ((source, r.day, r.login, r.user_id, r.organization, r.product, r.sku, r.model,
               r.unit_type, text_of(r.price_per_unit), text_of(r.quantity),
-              text_of(r.amounts.gross), text_of(r.amounts.discount), text_of(r.amounts.net),
+              nanos(r.amounts.gross), nanos(r.amounts.discount), nanos(r.amounts.net),
               BILLED_CURRENCY, file) for r in rows))
-        stored = self._db.total_changes - before
+        return self._db.total_changes - before
+
+    def drop_billing_days(self, source: str, days: Iterable[int], *,
+                          keep_file: str | None = None) -> None:
+        """Forget what `source` gave for `days`, but the rows of `keep_file`, and mark the
+        days had: fetching or importing a day again replaces it."""
+        days = sorted(set(days))
+        self._db.executemany(
+            "DELETE FROM billing_usage WHERE source = ?1 AND day = ?2 "
+            "AND (?3 IS NULL OR file IS NOT ?3)", ((source, day, keep_file) for day in days))
         self._db.executemany(
             "INSERT INTO billing_days (source, day) VALUES (?, ?) ON CONFLICT DO NOTHING",
             ((source, day) for day in days))
-        return stored
 
     # -- reading --------------------------------------------------------------------------
 
@@ -431,19 +447,27 @@ class Store:
             "SELECT day FROM billing_days WHERE source = ? AND day BETWEEN ? AND ?",
             (source, first, last))}
 
-    def billing_usage(self, period: Period) -> list[tuple]:
-        """`(source, day, login, user_id, organization, gross, discount, net, currency)` of
-        the billed usage of each day of the period, amounts as decimal text; a day counts
-        from the first source of `SOURCE_ORDER` that holds rows for it, never from two."""
-        rank = "CASE source {} END".format(" ".join(
-            f"WHEN '{source}' THEN {i}" for i, source in enumerate(SOURCE_ORDER)))
-        return self._db.execute(
-            f"WITH chosen AS (SELECT day, min({rank}) AS first FROM billing_usage "
-            f"WHERE day BETWEEN ?1 AND ?2 GROUP BY day) "
-            f"SELECT source, b.day, login, user_id, organization, gross_amount, "
-            f"discount_amount, net_amount, currency FROM billing_usage b JOIN chosen c "
-            f"ON b.day = c.day AND {rank} = c.first WHERE b.day BETWEEN ?1 AND ?2",
-            (period.since, period.until)).fetchall()
+    def billed_usage(self, period: Period) -> BilledUsage:
+        """The billed usage of the period summed per login, user id and organization; a day
+        counts from the first source of `SOURCE_ORDER` that holds rows for it, never from
+        two."""
+        rank = {source: i for i, source in enumerate(SOURCE_ORDER)}
+        chosen: dict[int, str] = {}
+        for day, source in self._db.execute(  # from the index alone
+                "SELECT DISTINCT day, source FROM billing_usage WHERE day BETWEEN ? AND ?",
+                (period.since, period.until)):
+            if day not in chosen or rank[source] < rank[chosen[day]]:
+                chosen[day] = source
+        if not chosen:
+            return BilledUsage([], {})
+        pairs = ", ".join("(?, ?)" for _ in chosen)
+        totals = self._db.execute(
+            f"WITH chosen (day, source) AS (VALUES {pairs}) "
+            f"SELECT login, user_id, organization, sum(gross_nanos), sum(discount_nanos), "
+            f"sum(net_nanos) FROM chosen JOIN billing_usage USING (day, source) "
+            f"GROUP BY login, user_id, organization",
+            [value for pair in chosen.items() for value in pair]).fetchall()
+        return BilledUsage(totals, dict(Counter(chosen.values())))
 
     def coverage(self, period: Period) -> dict[int, str]:
         """Every day of the period: reported, empty or missing (METRICS.md section 3)."""

@@ -4,6 +4,7 @@ loopback: what lands in the store, how few requests it takes, and its faults."""
 from __future__ import annotations
 
 import json
+import sqlite3
 from decimal import Decimal
 
 import pytest
@@ -14,7 +15,7 @@ from enrich import job
 from enrich.config import Config
 from enrich.dates import Period, day_str, parse_day
 from enrich.errors import ExitStatus
-from enrich.sources.billing import NO_AMOUNTS, Amounts
+from enrich.sources.billing import NO_AMOUNTS, Amounts, from_nanos
 from enrich.store import Store
 
 TODAY = parse_day("2026-01-10")
@@ -59,10 +60,16 @@ def fetch(config, **options):
 def stored(config) -> list[tuple]:
     """(day, login, gross, discount, net) of every row of the store, sorted; "" for no
     login."""
-    with Store(config.get("store.path"), config.get("store.archive")) as store:
-        rows = store.billing_usage(Period.of(D1, "2026-01-09"))
-    return sorted((day_str(day), login or "", *map(Decimal, (gross, discount, net)))
-                  for _, day, login, _, _, gross, discount, net, _ in rows)
+    with Store(config.get("store.path"), config.get("store.archive")):
+        pass  # made, or migrated
+    db = sqlite3.connect(config.get("store.path"))
+    try:
+        rows = db.execute("SELECT day, login, gross_nanos, discount_nanos, net_nanos "
+                          "FROM billing_usage").fetchall()
+    finally:
+        db.close()
+    return sorted((day_str(day), login or "", *map(from_nanos, amounts))
+                  for day, login, *amounts in rows)
 
 
 def billing_requests(github) -> list[dict]:

@@ -36,11 +36,11 @@ from enrich.dates import Period, parse_day
 from enrich.errors import ExitStatus
 from enrich.job.licensing import spend_review
 from enrich.licenses.review import CostCenterReview
-from enrich.licenses.spend import UNPLACED, Placement, seat_months, spend
+from enrich.licenses.spend import UNPLACED, Placement, attribute, seat_months, spend
 from enrich.rollup.units import ENTERPRISE_ID
 from enrich.sample import SampleSpec, write_sample
 from enrich.sources.billing import Amounts
-from enrich.store import MIGRATIONS, Store
+from enrich.store import MIGRATIONS, BilledUsage, Store
 
 HEADER = ("date,product,sku,quantity,unit_type,applied_cost_per_quantity,gross_amount,"
           "discount_amount,net_amount,username,organization,repository,workflow_path,"
@@ -86,9 +86,9 @@ def test_12_5_billed_usage_is_attributed_and_reconciles_to_the_cent(run_cli, bil
              for cc, r in rows.items()}
     assert spent == {
         "CC-1": ("57.00", "2.0333", "0.7333", "1.30", "58.30", "1", "1.300000"),
-        "CC-2": ("19.00", "2.05", "0", "2.05", "21.05", "1", "2.050000"),
-        "(unmapped)": ("19.00", "0.71", "0.2", "0.51", "19.51", "2", "0.255000"),
-        "(not attributable)": ("", "3.3400", "0", "3.3400", "3.3400", "", "")}
+        "CC-2": ("19.00", "2.05", "0.00", "2.05", "21.05", "1", "2.050000"),
+        "(unmapped)": ("19.00", "0.71", "0.20", "0.51", "19.51", "2", "0.255000"),
+        "(not attributable)": ("", "3.34", "0.00", "3.34", "3.34", "", "")}
     # every row once: the sums of chargeback.csv and of spend.csv are the source's total
     for name in ("chargeback.csv", "spend.csv"):
         table = read_csv_rows(billed / "out" / name)
@@ -98,13 +98,13 @@ def test_12_5_billed_usage_is_attributed_and_reconciles_to_the_cent(run_cli, bil
     people = [(r["attribution"], r["login"], r["cost_center"], r["usage_net"])
               for r in read_csv_rows(billed / "out" / "spend.csv")]
     assert people == [
-        ("person", "ann", "CC-1", "1.00"), ("person", "eve", "CC-1", "0.3"),
-        ("person", "gil", "CC-2", "2.05"), ("unmapped", "fox", "(unmapped)", "0.5"),
+        ("person", "ann", "CC-1", "1.00"), ("person", "eve", "CC-1", "0.30"),
+        ("person", "gil", "CC-2", "2.05"), ("unmapped", "fox", "(unmapped)", "0.50"),
         ("unmapped", "hal", "(unmapped)", "0.01"), ("not attributable", "", "", "3.3333"),
         ("not attributable", "", "", "0.0067")]
     seats = {r["login"]: (r["usage_net"], r["billed_currency"])
              for r in read_csv_rows(billed / "out" / "licenses.csv")}
-    assert seats["ann"] == ("1.00", "USD") and seats["ivy"] == ("0", "USD")
+    assert seats["ann"] == ("1.00", "USD") and seats["ivy"] == ("0.00", "USD")
 
 
 def test_12_5_the_spend_review_pdf_says_which_figure_is_which(run_cli, billed):
@@ -228,7 +228,7 @@ def test_12_5_a_store_of_schema_5_is_migrated_and_gains_the_billed_usage(tmp_pat
     with Store(tmp_path / "old.db", tmp_path / "archive") as store:
         assert store.schema_version == len(MIGRATIONS)
         assert list(store.engagement(Period(20000, 20000))) == [(11, 20000, 3)]
-        assert store.billing_usage(Period(20000, 20000)) == []
+        assert store.billed_usage(Period(20000, 20000)) == ([], {})
         assert store.billing_days("ai_credit", 20000, 20000) == set()
 
 
@@ -239,12 +239,13 @@ def test_12_5_the_spend_of_hand_computed_rows():
     assert seat_months(period) == Fraction(15, 31) + Fraction(1, 2)
     center = CostCenterReview("CC-1", "One", 2, {"business": 2}, 38.0, 2, 0, 0, 0.0, 0, 0)
     place = Placement("p1", "Pat", "u", "U", "CC-1", "One")
-    rows = [("usage_report", 20170, "pat", 1, None, "0.1", "0", "0.1", "USD"),
-            ("usage_report", 20171, "pat-alt", 2, None, "0.2", "0", "0.2", "USD"),
-            ("usage_report", 20171, "nobody", -1, None, "0.3", "0.1", "0.2", "USD"),
-            ("usage_report", 20172, None, None, "acme", "0.7", "0", "0.7", "USD")]
-    spent = spend(period, [center], center, "USD", rows, {1: place, 2: place, -1: UNPLACED},
-                  {"CC-1": 1, ENTERPRISE_ID: 2})
+    tenth = 10 ** 8  # the store keeps amounts in 10**-9
+    billed = BilledUsage([("pat", 1, None, tenth, 0, tenth),
+                          ("pat-alt", 2, None, 2 * tenth, 0, 2 * tenth),
+                          ("nobody", -1, None, 3 * tenth, tenth, 2 * tenth),
+                          (None, None, "acme", 7 * tenth, 0, 7 * tenth)], {"usage_report": 3})
+    billed = attribute(billed, {1: place, 2: place, -1: UNPLACED})
+    spent = spend(period, [center], center, "USD", billed, {"CC-1": 1, ENTERPRISE_ID: 2})
     one, unmapped = spent.cost_centers
     # 38 a month for 15/31 + 1/2 of a month: 18.387... + 19 = 37.39
     assert (one.seat_cost, one.usage, one.users, one.total) == (

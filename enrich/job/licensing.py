@@ -20,7 +20,14 @@ from enrich.licenses import review as review_seats
 from enrich.licenses.history import SeatHistory, month_seats, placements, reclaimed
 from enrich.licenses.owners import cost_center_owners
 from enrich.licenses.review import CostCenterReview, window_start
-from enrich.licenses.spend import Spend, engaged_by_cost_center, placement_of, spend
+from enrich.licenses.spend import (
+    Placement,
+    Spend,
+    attribute,
+    engaged_by_cost_center,
+    placement_of,
+    spend,
+)
 from enrich.outputs.files import prepare_folders
 from enrich.outputs.license_files import LicenseFiles, write_license_files
 from enrich.outputs.render import cents
@@ -28,7 +35,7 @@ from enrich.outputs.report_files import Look
 from enrich.processes import forked
 from enrich.rollup.trend import trend_months
 from enrich.sources.seat_csv import user_ids_of_logins
-from enrich.store import Store
+from enrich.store import BilledUsage, Store
 from enrich.wording import counted
 
 
@@ -68,21 +75,52 @@ def license_summary(config: Config, org: Org, period: Period, as_of: int
 def spend_review(config: Config, store: Store, org: Org, period: Period,
                  cost_centers: list[CostCenterReview], enterprise: CostCenterReview) -> Spend:
     """What Copilot spent in the period per cost center (METRICS.md section 10): the seats
-    of the license review at list price, and the usage billed in the period, each user
-    placed by the run's matching (users it has not seen matched by the same rules)."""
-    rows = store.billing_usage(period)
-    ids = user_ids_of_logins({row[2] for row in rows if row[2] and row[3] is None},
-                             store.logins())
-    rows = [(source, day, login, ids[login.casefold()] if login and user_id is None
-             else user_id, *rest) for source, day, login, user_id, *rest in rows]
-    users = {(row[3], row[2]) for row in rows if row[3] is not None}
+    of the license review at list price, and the usage billed in the period
+    (`billed_attribution`)."""
+    return spend_of(config, period, cost_centers, enterprise,
+                    billed_usage(config, store, org, period))
+
+
+def spend_of(config: Config, period: Period, cost_centers: list[CostCenterReview],
+             enterprise: CostCenterReview, billed: BilledUsers) -> Spend:
+    usage, placements, engaged = billed
+    return spend(period, cost_centers, enterprise, Terms.from_config(config).currency,
+                 attribute(usage, placements), engaged)
+
+
+#: the usage billed in a period per user, where each user goes, and the engaged people of
+#: each cost center (`billed_usage`)
+BilledUsers = tuple[BilledUsage, dict[int, Placement], dict[str, int]]
+
+
+def billed_usage(config: Config, store: Store, org: Org, period: Period) -> BilledUsers:
+    """The usage billed in the period per user, where each goes, and the engaged people of
+    each cost center. Each login is taken for the user the run knows by it
+    (`user_ids_of_logins`), and placed by the run's matching (users it has not seen matched
+    by the same rules)."""
+    billed = store.billed_usage(period)
+    logins = org.users  # the users the store knows, seat holders included
+    ids = user_ids_of_logins({login for login, user_id, *_ in billed.totals
+                              if login and user_id is None}, logins)
+    totals = []
+    for login, user_id, *rest in billed.totals:
+        if login and user_id is None:
+            user_id = ids[login.casefold()]
+        # a user the store knows goes by its display login, whatever the rows spell
+        totals.append((logins[user_id][0] if user_id in logins else login, user_id, *rest))
+    users = {(user_id, login) for login, user_id, *_ in totals if user_id is not None}
     person_of = users_matched(config, org, users)
     placements = {user_id: placement_of(user_id, org.directory, person_of)
                   for user_id, _ in users}
     active = store.active_users(period.since, period.until) - org.excluded
-    engaged = engaged_by_cost_center(org.directory, org.matching.person_of, active)
-    return spend(period, cost_centers, enterprise, Terms.from_config(config).currency, rows,
-                 placements, engaged)
+    return (billed._replace(totals=totals), placements,
+            engaged_by_cost_center(org.directory, org.matching.person_of, active))
+
+
+def _billed_usage_apart(config: Config, org: Org, period: Period) -> BilledUsers:
+    """`billed_usage` in a forked process, through a connection of its own."""
+    with open_store(config) as store:
+        return billed_usage(config, store, org, period)
 
 
 def window_activity(store: Store, until: int, terms: Terms) -> dict[int, int]:
@@ -191,14 +229,14 @@ def licenses(config: Config, period: Period, *, as_of: int, output: Path | None 
     if seats is None:
         raise ConfigError("no seat data: fetch the seats (github.seats: true), import a seat "
                           "list, or set seats.csv")
+    # the billed usage of a large enterprise takes seconds to read and attribute: on the side
+    billed = forked(lambda: _billed_usage_apart(config, org, period))
     held, last_active, taken_on = seats
     holders_now = {seat.user_id for seat in held if seat.user_id is not None}
     history = forked(lambda: seat_history(config, org, period.until, holders_now))
     review = review_held(held, org.directory, org.matching.person_of, until=period.until,
                          last_active=last_active, terms=terms, taken_on=taken_on)
-    with open_store(config) as store:
-        spent = spend_review(config, store, org, period, review.cost_centers,
-                             review.enterprise)
+    spent = spend_of(config, period, review.cost_centers, review.enterprise, billed())
     files = write_license_files(
         review, spent, history(), cost_center_owners(org.directory), Look.from_config(config),
         folder.path,

@@ -21,6 +21,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
+from typing import NamedTuple
 
 from enrich.dates import Period, to_date
 from enrich.directory.model import Directory
@@ -33,16 +34,20 @@ from enrich.rollup.units import (
     UNMAPPED,
     cost_center_order,
 )
-from enrich.sources.billing import BILLED_CURRENCY, NO_AMOUNTS, SOURCE_NAMES, Amounts
+from enrich.sources.billing import (
+    BILLED_CURRENCY,
+    NO_AMOUNTS,
+    SOURCE_NAMES,
+    SOURCE_ORDER,
+    Amounts,
+    from_nanos,
+)
+from enrich.store import BilledUsage
 
-#: a billed row as the store reads it (`Store.billing_usage`): its source and day, the
-#: user's login and id (either may be None), its organization, and gross, discount and net
-#: as decimal text
-BilledRow = tuple
 
-
-@dataclass(frozen=True)
-class Placement:
+# One of these per user with billed usage, a hundred thousand for a large enterprise: named
+# tuples are quick to make and to send from the process that works them out.
+class Placement(NamedTuple):
     """Where a GitHub user's billed usage goes: the org chart's person, team and cost center;
     the cost center `(unmapped)` for a user the org chart does not know."""
 
@@ -67,8 +72,7 @@ def placement_of(user_id: int, directory: Directory, person_of: Mapping[int, str
                      cost_center, name)
 
 
-@dataclass(frozen=True)
-class UserUsage:
+class UserUsage(NamedTuple):
     """The usage billed to one GitHub user in the period."""
 
     user_id: int
@@ -179,24 +183,26 @@ def seat_cost(monthly: float, months: Fraction) -> Decimal:
     return cents.quantize(Decimal("0.01"))
 
 
-def spend(period: Period, cost_centers: Iterable[CostCenterReview],
-          enterprise: CostCenterReview, seat_currency: str, rows: Iterable[BilledRow],
-          placements: Mapping[int, Placement], engaged: Mapping[str, int]) -> Spend:
-    """The spend review of `period`: the seats of the license review's cost centers (their
-    monthly cost), the billed `rows` of the period (`BilledRow`, each user's id resolved),
-    where each user's usage goes (`placements`, by user id) and the engaged people of each
-    cost center (`engaged_by_cost_center`, with the enterprise's under `ENTERPRISE_ID`)."""
-    months = seat_months(period)
-    comparable = seat_currency.strip().upper() == BILLED_CURRENCY
+@dataclass(frozen=True)
+class Attribution:
+    """The usage billed in a period, user by user (`attribute`)."""
+
+    #: each user with billed usage, by cost center then login
+    users: list[UserUsage]
+    #: the usage billed to no user, per organization (None: none named)
+    not_attributable_by_organization: dict[str | None, Amounts]
+    #: source -> the days of the period it gave
+    days: dict[str, int]
+
+
+def attribute(billed: BilledUsage, placements: Mapping[int, Placement]) -> Attribution:
+    """The usage billed in a period (`Store.billed_usage`, each login's user id resolved),
+    to each user where `placements` (by user id) puts them, and apart what no user was
+    billed for."""
     by_user: dict[int, list] = {}  # user_id -> [login, amounts]
     by_organization: dict[str | None, Amounts] = {}
-    total = NO_AMOUNTS
-    sources, days = set(), set()
-    for source, day, login, user_id, organization, gross, discount, net, _ in rows:
-        amounts = Amounts(Decimal(gross), Decimal(discount), Decimal(net))
-        total += amounts
-        sources.add(source)
-        days.add(day)
+    for login, user_id, organization, *amounts in billed.totals:
+        amounts = Amounts(*map(from_nanos, amounts))
         if user_id is None:
             by_organization[organization] = by_organization.get(organization, NO_AMOUNTS) + \
                 amounts
@@ -207,22 +213,37 @@ def spend(period: Period, cost_centers: Iterable[CostCenterReview],
                     for user_id, (login, amounts) in by_user.items()),
                    key=lambda u: (cost_center_order(u.placement.cost_center), u.login.lower(),
                                   u.user_id))
-    has_usage = bool(days)
-    centers = _cost_centers(cost_centers, users, months, engaged, comparable, has_usage,
-                            total)
+    return Attribution(users, dict(sorted(by_organization.items(), key=lambda item: (
+        item[0] is None, item[0] or ""))), billed.days)
+
+
+def spend(period: Period, cost_centers: Iterable[CostCenterReview],
+          enterprise: CostCenterReview, seat_currency: str, billed: Attribution,
+          engaged: Mapping[str, int]) -> Spend:
+    """The spend review of `period`: the seats of the license review's cost centers (their
+    monthly cost), the usage billed in the period (`attribute`), and the engaged people of
+    each cost center (`engaged_by_cost_center`, with the enterprise's under
+    `ENTERPRISE_ID`)."""
+    months = seat_months(period)
+    comparable = seat_currency.strip().upper() == BILLED_CURRENCY
+    not_attributable = sum(billed.not_attributable_by_organization.values(), NO_AMOUNTS)
+    total = sum((user.amounts for user in billed.users), not_attributable)
+    has_usage = bool(billed.days)
+    centers = _cost_centers(cost_centers, billed.users, months, engaged, comparable,
+                            has_usage, total)
     return Spend(
         period=period, seat_months=months, seat_currency=seat_currency,
         billed_currency=BILLED_CURRENCY, cost_centers=centers,
         enterprise=CostCenterSpend(
             ENTERPRISE_ID, ENTERPRISE_NAME, enterprise.seats,
             seat_cost(enterprise.monthly_cost, months), total if has_usage else None,
-            len(users), engaged.get(ENTERPRISE_ID, 0), comparable,
+            len(billed.users), engaged.get(ENTERPRISE_ID, 0), comparable,
             _share(total, total) if has_usage else None),
-        users=users, not_attributable=sum(by_organization.values(), NO_AMOUNTS),
-        not_attributable_by_organization=dict(sorted(
-            by_organization.items(), key=lambda item: (item[0] is None, item[0] or ""))),
-        source_total=total, sources=[SOURCE_NAMES[s] for s in sorted(sources)],
-        days=len(days))
+        users=billed.users, not_attributable=not_attributable,
+        not_attributable_by_organization=billed.not_attributable_by_organization,
+        source_total=total,
+        sources=[SOURCE_NAMES[source] for source in SOURCE_ORDER if source in billed.days],
+        days=sum(billed.days.values()))
 
 
 def _cost_centers(reviews: Iterable[CostCenterReview], users: list[UserUsage],

@@ -26,7 +26,7 @@ from enrich.licenses.spend import CostCenterSpend, Spend
 from enrich.outputs.files import atomic_open
 from enrich.outputs.rollup_files import cell
 from enrich.rollup.units import ENTERPRISE_ID, ENTERPRISE_NAME
-from enrich.sources.billing import NO_AMOUNTS, Amounts
+from enrich.sources.billing import NO_AMOUNTS, Amounts, tidy
 
 CSV_NAME, RECLAIM_NAME = "licenses.csv", "reclaim.csv"
 CHARGEBACK_NAME, TREND_NAME, SPEND_NAME = "chargeback.csv", "licenses-trend.csv", "spend.csv"
@@ -174,12 +174,11 @@ def _usage(amounts: Amounts | None, currency: str) -> list:
 
 
 def _exact(value: Decimal | None, places: int | None = None) -> str | None:
-    """A decimal as written in the CSV: exactly, or rounded to `places` for a ratio."""
+    """A decimal as written in the CSV: an amount exactly (`tidy`), a ratio rounded to
+    `places`."""
     if value is None:
         return None
-    if places is not None:
-        value = round(value, places)
-    return format(value, "f")
+    return format(tidy(value) if places is None else round(value, places), "f")
 
 
 

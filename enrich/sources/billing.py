@@ -44,8 +44,10 @@ and its OpenAPI description say about the two reports, and what is not confirmed
 
 from __future__ import annotations
 
+import functools
+import re
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 
 from enrich.dates import parse_day
 
@@ -78,6 +80,7 @@ def report_kind(day: int) -> str:
     return AI_CREDIT if day >= AI_CREDIT_BILLING_START else PREMIUM_REQUEST
 
 
+@functools.lru_cache(maxsize=256)
 def kind_of(product: str, sku: str) -> str:
     """USAGE, SEAT_LICENCE or OTHER_PRODUCT. Usage is a Copilot SKU of premium requests or AI
     credits, however spelt (`copilot_premium_request`, `Copilot AI Credits`); any other
@@ -126,28 +129,68 @@ class UsageRow:
     amounts: Amounts
 
 
+#: the store keeps amounts as whole numbers of 10**-9 of the currency: exact for every amount
+#: of up to 9 decimal places (GitHub's have 4 at most), and summed exactly by SQLite
+AMOUNT_PLACES = 9
+_NANO = Decimal(1).scaleb(-AMOUNT_PLACES)
+#: the largest amount a row may have, so that the sums of any period stay in 64 bits
+MAX_AMOUNT = Decimal(10) ** 8
+_PLAIN_AMOUNT = re.compile(r"-?[0-9]{1,8}(\.[0-9]{1,9})?")
+
+
 def decimal_of(text: str) -> Decimal:
-    """A decimal written in a file; ValueError unless it is a finite number."""
+    """A decimal written in a file; a ValueError that says what was expected unless it is
+    a finite number."""
     try:
         value = Decimal(text.strip())
     except InvalidOperation:
-        raise ValueError(f"not a number: {text!r}") from None
+        raise ValueError("a decimal number") from None
     if not value.is_finite():
-        raise ValueError(f"not a finite number: {text!r}")
+        raise ValueError("a decimal number")
     return value
 
 
-def decimal_of_json(value) -> Decimal:
+def amount_of(text: str) -> Decimal:
+    """An amount written in a file; a ValueError that says what was expected unless the
+    store can keep it exactly."""
+    if _PLAIN_AMOUNT.fullmatch(text):  # nearly every amount: written plainly, and in range
+        return Decimal(text)
+    value = decimal_of(text)
+    if abs(value) >= MAX_AMOUNT:
+        raise ValueError(f"an amount below {MAX_AMOUNT:,}")
+    if value.as_tuple().exponent < -AMOUNT_PLACES and value != value.quantize(_NANO):
+        raise ValueError(f"at most {AMOUNT_PLACES} decimal places")
+    return value
+
+
+def decimal_of_json(value, *, amount: bool = False) -> Decimal:
     """A JSON number as a `Decimal`: a float by its shortest representation, which is the
-    text GitHub wrote for any amount of up to 15 significant digits."""
+    text GitHub wrote for any amount of up to 15 significant digits; an `amount` to 9
+    decimal places (a JSON number is a binary float: what lies beyond is its noise)."""
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise ValueError("not a number")
     result = Decimal(value) if isinstance(value, int) else Decimal(repr(value))
-    if not result.is_finite():
+    if not result.is_finite() or amount and abs(result) >= MAX_AMOUNT:
         raise ValueError("not a finite number")
-    return result
+    return result.quantize(_NANO, rounding=ROUND_HALF_EVEN) if amount else result
+
+
+def nanos(value: Decimal) -> int:
+    """An amount as the store keeps it (`amount_of`, `decimal_of_json` made it exact)."""
+    return int(value.scaleb(AMOUNT_PLACES))
+
+
+def from_nanos(count: int) -> Decimal:
+    """An amount the store kept (with its 9 decimal places: `tidy` it to show it)."""
+    return Decimal(count).scaleb(-AMOUNT_PLACES)
+
+
+def tidy(amount: Decimal) -> Decimal:
+    """The same amount to the cent at least, without trailing zeros beyond: 2.05, 0.7333."""
+    amount = amount.normalize()
+    return amount.quantize(Decimal("0.01")) if amount.as_tuple().exponent > -2 else amount
 
 
 def text_of(value: Decimal | None) -> str | None:
-    """How the store keeps a decimal: exactly, as text."""
+    """How the store keeps a quantity or a price: exactly, as text."""
     return None if value is None else format(value, "f")

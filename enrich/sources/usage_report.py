@@ -24,6 +24,7 @@ import csv
 import io
 import itertools
 from collections.abc import Iterator
+from decimal import Decimal
 from pathlib import Path
 
 from enrich.dates import parse_day
@@ -37,7 +38,7 @@ from enrich.directory.csv_source import (
     spreadsheet_codec,
 )
 from enrich.errors import InputError
-from enrich.sources.billing import USAGE, Amounts, UsageRow, decimal_of, kind_of
+from enrich.sources.billing import USAGE, Amounts, UsageRow, amount_of, decimal_of, kind_of
 from enrich.sources.engagement import EARLIEST_DAY, MAX_ID, RowError, show_value
 from enrich.sources.records import is_gzip
 
@@ -108,6 +109,8 @@ class UsageReport:
         self.path = Path(path)
         self.columns = columns or {}
         self.mapping = {**DEFAULT_USAGE_COLUMNS, **self.columns}
+        self._days: dict[str, int] = {}
+        self._prices: dict[str, Decimal] = {}
 
     def error(self, message: str, line: int | None) -> InputError:
         return InputError(message, path=self.path, line=line)
@@ -140,9 +143,11 @@ class UsageReport:
         self.header = header
 
     def row(self, cells: list[str]) -> UsageRow | tuple[str, str, int]:
+        # a usage report of a large enterprise holds millions of rows: each is read once,
+        # and what repeats (days, SKUs, prices) is worked out once
         value = {field: cells[index].strip() for field, index in self.index.items()}
         product, sku = value["product"], value["sku"]
-        day = self.day(value["date"])
+        day = self._days.get(value["date"]) or self.day(value["date"])
         if not product or not sku:
             raise RowError(f"column {self.column('product' if not product else 'sku')!r} is "
                            "empty; expected the product and the SKU")
@@ -154,9 +159,10 @@ class UsageReport:
             day=day, login=value.get("username") or None, user_id=self.user_id(value),
             organization=value.get("organization") or None, product=product, sku=sku,
             model=value.get("model") or None, unit_type=value.get("unit_type") or None,
-            price_per_unit=self.number("price_per_unit", price) if price else None,
+            price_per_unit=self.price(price) if price else None,
             quantity=self.number("quantity", value["quantity"]),
-            amounts=Amounts(*(self.number(field, value[field]) for field in _AMOUNTS)))
+            amounts=Amounts(*(self.number(field, value[field], amount_of)
+                              for field in _AMOUNTS)))
 
     def day(self, text: str) -> int:
         try:
@@ -165,13 +171,20 @@ class UsageReport:
             raise self.bad("date", text, "a date (YYYY-MM-DD)") from None
         if day < EARLIEST_DAY:
             raise self.bad("date", text, "a day from 2021-01-01 on")
+        self._days[text] = day
         return day
 
-    def number(self, field: str, text: str):
+    def price(self, text: str) -> Decimal:
+        price = self._prices.get(text)
+        if price is None:
+            price = self._prices[text] = self.number("price_per_unit", text)
+        return price
+
+    def number(self, field: str, text: str, read=decimal_of):
         try:
-            return decimal_of(text)
-        except ValueError:
-            raise self.bad(field, text, "a decimal number") from None
+            return read(text)
+        except ValueError as exc:
+            raise self.bad(field, text, str(exc)) from None
 
     def user_id(self, value: dict) -> int | None:
         text = value.get("user_id")
