@@ -1024,9 +1024,9 @@ class _Billing:
 
 
 PREMIUM_REQUESTS = _Billing("copilot_premium_request", "requests", 4,
-                            {"business": 300, "enterprise": 1000}, (5, 30), (1, 4),
+                            {"business": 300, "enterprise": 1000}, (10, 45), (1, 4),
                             {"GPT-5": 100, "Claude Sonnet 4.5": 100, "Claude Haiku 4.5": 33,
-                             "Gemini 2.5 Pro": 100})
+                             "Gemini 2.5 Pro": 100, "Claude Opus 4.1": 1000})
 AI_CREDITS = _Billing("copilot_ai_credit", "ai-credits", 1,
                       {"business": 1900, "enterprise": 3900}, (80, 420), (5, 40),
                       {"gpt-5": 100, "claude-sonnet-4.5": 100, "claude-haiku-4.5": 33,
