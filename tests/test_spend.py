@@ -35,8 +35,8 @@ from enrich.config import Config
 from enrich.dates import Period, parse_day
 from enrich.errors import ExitStatus
 from enrich.job.licensing import spend_review
-from enrich.licenses.review import CostCenterReview
-from enrich.licenses.spend import UNPLACED, Placement, attribute, seat_months, spend
+from enrich.licenses.review import UNKNOWN_HOLDER, CostCenterReview, Holder
+from enrich.licenses.spend import attribute, seat_months, spend
 from enrich.rollup.units import ENTERPRISE_ID
 from enrich.sample import SampleSpec, write_sample
 from enrich.sources.billing import Amounts
@@ -139,13 +139,33 @@ def test_12_5_the_reports_license_page_shows_spend_per_cost_center(run_cli, bill
 
 
 def test_12_5_a_small_cost_centers_spend_is_hidden_in_the_report(run_cli, billed):
-    """Default privacy (5): every cost center holds fewer seats; without seats, CC-2 would
-    show by its people with billed usage, and has one."""
+    """Default privacy (5): every cost center holds fewer seats than that; the spend rows
+    hide with the license rows."""
     assert run_cli("report", "--month", "2025-03").status == ExitStatus.OK
     text = " ".join(words(pdf_text(billed / "out" / "report.pdf")).split())
-    assert "Finance CC fewer than 5 people" in text
+    assert "Finance CC fewer than 5 seats" in text
     assert "58.30" not in text and "21.05" not in text
     assert "Enterprise 95.00 USD 7.20 USD 102.20 USD" in text
+
+
+def test_12_5_a_cost_center_without_seats_has_its_spend(run_cli, billed):
+    """Kim, of a cost center that holds no seat, was billed usage (her seat went in
+    February): the cost center has a row of its own, hidden in the report by its people."""
+    org = (billed / "org.yaml").read_text().replace(
+        "CC-2: Engineering CC}", "CC-2: Engineering CC, CC-3: Ops CC}").replace(
+        "units:\n", "units:\n  - {id: ops, name: Ops, cost_center: CC-3}\n").replace(
+        "people:\n", "people:\n  - {id: k, name: Kim Kay, unit: ops, github: kim}\n")
+    (billed / "org.yaml").write_text(org)
+    (billed / "kim.csv").write_text(HEADER + "2025-03-31,copilot,copilot_premium_request,5,"
+                                    "requests,0.04,0.2,0,0.2,kim,acme,,,,GPT-5\n")
+    assert run_cli("import", "kim.csv").status == ExitStatus.OK
+    assert run_cli("licenses", "--month", "2025-03").status == ExitStatus.OK
+    rows = {r["cost_center"]: r for r in read_csv_rows(billed / "out" / "chargeback.csv")}
+    assert (rows["CC-3"]["seats"], rows["CC-3"]["seat_cost"], rows["CC-3"]["usage_net"],
+            rows["CC-3"]["total"]) == ("0", "0.00", "0.20", "0.20")
+    assert run_cli("report", "--month", "2025-03").status == ExitStatus.OK
+    text = " ".join(words(pdf_text(billed / "out" / "report.pdf")).split())
+    assert text.count("Ops CC fewer than 5 people") == 2  # in both tables
 
 
 def test_12_5_billed_amounts_in_another_currency_are_not_added_up(run_cli, billed):
@@ -238,13 +258,13 @@ def test_12_5_the_spend_of_hand_computed_rows():
     period = Period.of("2025-03-17", "2025-04-15")  # 15/31 of March and 15/30 of April
     assert seat_months(period) == Fraction(15, 31) + Fraction(1, 2)
     center = CostCenterReview("CC-1", "One", 2, {"business": 2}, 38.0, 2, 0, 0, 0.0, 0, 0)
-    place = Placement("p1", "Pat", "u", "U", "CC-1", "One")
+    pat = Holder("p1", "Pat", "u", "U", None, None, "CC-1", "One")
     tenth = 10 ** 8  # the store keeps amounts in 10**-9
     billed = BilledUsage([("pat", 1, None, tenth, 0, tenth),
                           ("pat-alt", 2, None, 2 * tenth, 0, 2 * tenth),
                           ("nobody", -1, None, 3 * tenth, tenth, 2 * tenth),
                           (None, None, "acme", 7 * tenth, 0, 7 * tenth)], {"usage_report": 3})
-    billed = attribute(billed, {1: place, 2: place, -1: UNPLACED})
+    billed = attribute(billed, {1: pat, 2: pat, -1: UNKNOWN_HOLDER})
     spent = spend(period, [center], center, "USD", billed, {"CC-1": 1, ENTERPRISE_ID: 2})
     one, unmapped = spent.cost_centers
     # 38 a month for 15/31 + 1/2 of a month: 18.387... + 19 = 37.39

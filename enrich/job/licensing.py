@@ -19,15 +19,8 @@ from enrich.licenses import HeldSeat, Review, Summary, Terms, merge_holders, rev
 from enrich.licenses import review as review_seats
 from enrich.licenses.history import SeatHistory, month_seats, placements, reclaimed
 from enrich.licenses.owners import cost_center_owners
-from enrich.licenses.review import CostCenterReview, window_start
-from enrich.licenses.spend import (
-    Placement,
-    Spend,
-    attribute,
-    engaged_by_cost_center,
-    placement_of,
-    spend,
-)
+from enrich.licenses.review import CostCenterReview, Holder, holder_of, window_start
+from enrich.licenses.spend import Spend, attribute, engaged_by_cost_center, spend
 from enrich.outputs.files import prepare_folders
 from enrich.outputs.license_files import LicenseFiles, write_license_files
 from enrich.outputs.render import cents
@@ -83,19 +76,19 @@ def spend_review(config: Config, store: Store, org: Org, period: Period,
 
 def spend_of(config: Config, period: Period, cost_centers: list[CostCenterReview],
              enterprise: CostCenterReview, billed: BilledUsers) -> Spend:
-    usage, placements, engaged = billed
+    usage, holders, engaged = billed
     return spend(period, cost_centers, enterprise, Terms.from_config(config).currency,
-                 attribute(usage, placements), engaged)
+                 attribute(usage, holders), engaged)
 
 
 #: the usage billed in a period per user, where each user goes, and the engaged people of
 #: each cost center (`billed_usage`)
-BilledUsers = tuple[BilledUsage, dict[int, Placement], dict[str, int]]
+BilledUsers = tuple[BilledUsage, dict[int, Holder], dict[str, int]]
 
 
 def billed_usage(config: Config, store: Store, org: Org, period: Period) -> BilledUsers:
-    """The usage billed in the period per user, where each goes, and the engaged people of
-    each cost center. Each login is taken for the user the run knows by it
+    """The usage billed in the period per user, who each user is in the org chart, and the
+    engaged people of each cost center. Each login is taken for the user the run knows by it
     (`user_ids_of_logins`), and placed by the run's matching (users it has not seen matched
     by the same rules)."""
     billed = store.billed_usage(period)
@@ -110,10 +103,9 @@ def billed_usage(config: Config, store: Store, org: Org, period: Period) -> Bill
         totals.append((logins[user_id][0] if user_id in logins else login, user_id, *rest))
     users = {(user_id, login) for login, user_id, *_ in totals if user_id is not None}
     person_of = users_matched(config, org, users)
-    placements = {user_id: placement_of(user_id, org.directory, person_of)
-                  for user_id, _ in users}
+    holders = {user_id: holder_of(user_id, org.directory, person_of) for user_id, _ in users}
     active = store.active_users(period.since, period.until) - org.excluded
-    return (billed._replace(totals=totals), placements,
+    return (billed._replace(totals=totals), holders,
             engaged_by_cost_center(org.directory, org.matching.person_of, active))
 
 

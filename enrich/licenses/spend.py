@@ -25,7 +25,7 @@ from typing import NamedTuple
 
 from enrich.dates import Period, to_date
 from enrich.directory.model import Directory
-from enrich.licenses.review import CostCenterReview, cost_center_named, person_holding
+from enrich.licenses.review import CostCenterReview, Holder
 from enrich.rollup.trend import engaged_of
 from enrich.rollup.units import (
     ENTERPRISE_ID,
@@ -45,39 +45,13 @@ from enrich.sources.billing import (
 from enrich.store import BilledUsage
 
 
-# One of these per user with billed usage, a hundred thousand for a large enterprise: named
-# tuples are quick to make and to send from the process that works them out.
-class Placement(NamedTuple):
-    """Where a GitHub user's billed usage goes: the org chart's person, team and cost center;
-    the cost center `(unmapped)` for a user the org chart does not know."""
-
-    person: str | None
-    name: str | None
-    unit: str | None
-    unit_name: str | None
-    cost_center: str
-    cost_center_name: str
-
-
-UNPLACED = Placement(None, None, None, None, UNMAPPED, UNMAPPED)
-
-
-def placement_of(user_id: int, directory: Directory, person_of: Mapping[int, str]
-                 ) -> Placement:
-    person = person_holding(user_id, directory, person_of)
-    if person is None:
-        return UNPLACED
-    cost_center, name = cost_center_named(directory, person)
-    return Placement(person.id, person.name, person.unit, directory.units[person.unit].name,
-                     cost_center, name)
-
-
 class UserUsage(NamedTuple):
-    """The usage billed to one GitHub user in the period."""
+    """The usage billed to one GitHub user in the period, and who the user is in the org
+    chart (the cost center `(unmapped)` for a user it does not know)."""
 
     user_id: int
     login: str
-    placement: Placement
+    holder: Holder
     amounts: Amounts
 
 
@@ -195,10 +169,10 @@ class Attribution:
     days: dict[str, int]
 
 
-def attribute(billed: BilledUsage, placements: Mapping[int, Placement]) -> Attribution:
+def attribute(billed: BilledUsage, holders: Mapping[int, Holder]) -> Attribution:
     """The usage billed in a period (`Store.billed_usage`, each login's user id resolved),
-    to each user where `placements` (by user id) puts them, and apart what no user was
-    billed for."""
+    to each user, who is `holders[user_id]` in the org chart (`holder_of`), and apart what
+    no user was billed for."""
     by_user: dict[int, list] = {}  # user_id -> [login, amounts]
     by_organization: dict[str | None, Amounts] = {}
     for login, user_id, organization, *amounts in billed.totals:
@@ -209,9 +183,9 @@ def attribute(billed: BilledUsage, placements: Mapping[int, Placement]) -> Attri
         else:
             entry = by_user.setdefault(user_id, [login, NO_AMOUNTS])
             entry[1] += amounts
-    users = sorted((UserUsage(user_id, login, placements[user_id], amounts)
+    users = sorted((UserUsage(user_id, login, holders[user_id], amounts)
                     for user_id, (login, amounts) in by_user.items()),
-                   key=lambda u: (cost_center_order(u.placement.cost_center), u.login.lower(),
+                   key=lambda u: (cost_center_order(u.holder.cost_center), u.login.lower(),
                                   u.user_id))
     return Attribution(users, dict(sorted(by_organization.items(), key=lambda item: (
         item[0] is None, item[0] or ""))), billed.days)
@@ -254,10 +228,10 @@ def _cost_centers(reviews: Iterable[CostCenterReview], users: list[UserUsage],
     usage: dict[str, Amounts] = {}
     people: dict[str, set] = {}
     for user in users:
-        center = user.placement.cost_center
-        names.setdefault(center, user.placement.cost_center_name)
+        center = user.holder.cost_center
+        names.setdefault(center, user.holder.cost_center_name)
         usage[center] = usage.get(center, NO_AMOUNTS) + user.amounts
-        people.setdefault(center, set()).add(user.placement.person or user.user_id)
+        people.setdefault(center, set()).add(user.holder.person or user.user_id)
     result = []
     for center in sorted(names, key=cost_center_order):
         review = seats.get(center)

@@ -156,10 +156,10 @@ def spend_rows(spent: Spend) -> Iterable[list]:
     """Each user with billed usage (by cost center, then login), then the usage billed to no
     user, per organization: every billed amount of the period once."""
     for user in spent.users:
-        place = user.placement
-        yield ["person" if place.person else "unmapped", place.cost_center,
-               place.cost_center_name, user.login, user.user_id if user.user_id > 0 else None,
-               place.name, place.person, place.unit, place.unit_name, None,
+        holder = user.holder
+        yield ["person" if holder.person else "unmapped", holder.cost_center,
+               holder.cost_center_name, user.login, user.user_id if user.user_id > 0 else None,
+               holder.name, holder.person, holder.unit, holder.unit_name, None,
                *_usage(user.amounts, spent.billed_currency)]
     for organization, amounts in spent.not_attributable_by_organization.items():
         yield ["not attributable", None, None, None, None, None, None, None, None,

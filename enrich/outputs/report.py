@@ -260,9 +260,8 @@ def _licenses(reviewed: tuple[Summary, Spend], min_group_size: int, rollup: dict
     centers = [seats.get(c.id) or _no_seats(c.id, c.name) for c in spent.cost_centers] + [
         c for c in review.cost_centers if c.id not in spending]
     centers.sort(key=lambda c: cost_center_order(c.id))
-    hidden = hidden_units(({"id": c.id, "parent": None, "population": max(
-        c.seats, spending[c.id].users if c.id in spending else 0)} for c in centers),
-        min_group_size)
+    hidden = hidden_units(({"id": c.id, "parent": None, "population": c.seats or (
+        spending[c.id].users if c.id in spending else 0)} for c in centers), min_group_size)
     return Licenses(review.terms.currency, review.terms.inactive_after_days, review.enterprise,
                     [LicenseRow(c, spending.get(c.id), hidden.get(c.id)) for c in centers],
                     seats_and_people(review, rollup), spent)
