@@ -4,9 +4,10 @@
     python bench/generate.py OUTDIR --people 100000 --month 2025-03 --format usage-metrics
 
 It is the sample enterprise of `enrich demo` (enrich/sample.py) at benchmark size: a five-level
-team tree, one JSON-lines file per day, about 60% of people engaged on a weekday. The days are
-seed-format files, or with `--format usage-metrics` usage-metrics reports with every depth
-field (IDEs, features and modes, languages, models, lines of code, AI credits).
+team tree, one JSON-lines file per day, about 60% of people engaged on a weekday, and the
+usage report CSV of each month (`billing/`) with the premium requests they were billed. The
+days are seed-format files, or with `--format usage-metrics` usage-metrics reports with every
+depth field (IDEs, features and modes, languages, models, lines of code, AI credits).
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
-"""Benchmark of import, rollup, the leadership report and the license review on a large
-generated enterprise.
+"""Benchmark of import, rollup, the leadership report and the license and spend review on a
+large generated enterprise.
 
     python bench/generate.py bench/data --people 100000 --days 31 --month 2025-03
     python bench/run.py bench/data --month 2025-03 --runs 3
@@ -56,6 +56,11 @@ def timed(argv: list[str], cwd: Path) -> tuple[float, float]:
     return elapsed, usage.ru_maxrss / 1024
 
 
+def billing_rows(data: Path) -> int:
+    """The rows of the usage reports the generator wrote (none before it wrote any)."""
+    return sum(sum(1 for _ in path.open()) - 1 for path in (data / "billing").glob("*.csv"))
+
+
 def write_config(work: Path, data: Path) -> Path:
     config = work / "enrich.yaml"
     config.write_text(
@@ -73,7 +78,7 @@ def main() -> None:
     args = parser.parse_args()
 
     files = engagement_files(args.data)
-    floors, imports, import_rss, rollups, rollup_rss, seats = [], [], [], [], [], []
+    floors, imports, import_rss, rollups, rollup_rss, seats, bills = [], [], [], [], [], [], []
     reports, report_rss, reviews, review_rss = [], [], [], []
     lines = 0
     for run in range(args.runs):
@@ -86,6 +91,9 @@ def main() -> None:
             imports.append(seconds)
             import_rss.append(rss)
             seats.append(timed(["-c", config, "import", args.data / "seats.json"], work)[0])
+            billing = sorted((args.data / "billing").glob("*.csv"))
+            if billing:
+                bills.append(timed(["-c", config, "import", *billing], work)[0])
             seconds, rss = timed(["-c", config, "rollup", "--month", args.month], work)
             rollups.append(seconds)
             rollup_rss.append(rss)
@@ -114,6 +122,8 @@ def main() -> None:
         "import_vs_floor": round(imported / floor, 2),
         "import_peak_rss_mb": round(max(import_rss)),
         "seats_import_s": round(statistics.median(seats), 2),
+        "billing_import_s": round(statistics.median(bills), 2) if bills else None,
+        "billing_rows": billing_rows(args.data),
         "rollup_s": round(rolled, 2),
         "rollup_peak_rss_mb": round(max(rollup_rss)),
         "report_s": round(statistics.median(reports), 2),

@@ -23,6 +23,7 @@ from enrich.sources.engagement import check_usage_rules
 from enrich.sources.github import checked_api_url
 from enrich.sources.seat_csv import check_seat_columns
 from enrich.sources.seats import PLANS
+from enrich.sources.usage_report import check_usage_columns
 
 
 def check_prices(prices: dict) -> list[str]:
@@ -80,6 +81,9 @@ SETTINGS: dict[str, Setting] = {
     "github.seats": Setting("bool", True, "Also fetch the seat assignments."),
     "github.teams": Setting("bool", False, "Also fetch the daily team memberships "
                             "(user-teams-1-day), for the GitHub teams directory source."),
+    "github.billing": Setting("bool", False, "Also fetch the billed Copilot usage (premium "
+                              "requests, AI credits) per user and day from the billing usage "
+                              "API; needs an enterprise owner's or billing manager's token."),
     "github.ca_bundle": Setting("path", None, "A PEM file of certificate authorities to trust "
                                 "(a private CA); TLS verification is always on."),
     "output": Setting("path", "out", "Folder that receives the outputs of a run."),
@@ -130,6 +134,8 @@ SETTINGS: dict[str, Setting] = {
                          "in the store."),
     "seats.columns": Setting("mapping", {}, "Field -> column header of the seat CSV, over the "
                              "defaults.", check=check_seat_columns),
+    "billing.columns": Setting("mapping", {}, "Field -> column header of the usage report "
+                               "CSV, over the defaults.", check=check_usage_columns),
     "digest.audience": Setting("choice", "leads", "Who gets a digest: the leads of units, "
                                "managers (for their whole reporting tree), or both.",
                                choices=("leads", "managers", "both")),

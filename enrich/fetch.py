@@ -25,17 +25,19 @@ import orjson
 from enrich.config import Config
 from enrich.dates import day_str, parse_day
 from enrich.errors import ConfigError, ExitStatus
+from enrich.fetch_billing import BillingResult, fetch_billing
 from enrich.importer import ImportSummary, import_paths
 from enrich.logins import LoginBook
 from enrich.outputs.files import atomic_open
 from enrich.progress import Progress
 from enrich.scratch import scratch_folder
+from enrich.sources.billing import report_kind
 from enrich.sources.github import (
-    DownloadError,
     ExpiredLink,
     GitHubClient,
     GitHubError,
     redact,
+    refuses_everything,
     status_text,
 )
 from enrich.sources.parallel import ParsePool
@@ -54,16 +56,6 @@ USER_ENGAGEMENT_DAYS = 28
 LINK_RENEWALS = 2
 #: after this many days in a row fail, the server is taken to be down: the rest is not tried
 FAILED_DAYS_IN_A_ROW = 3
-#: API answers that no other request would change (token, scope, slug, policy): they stop
-#: the fetch
-_REFUSALS = {401, 403, 404, 422}
-
-
-def refuses_everything(error: GitHubError) -> bool:
-    """An API refusal stops the fetch; the storage host's answers concern one day's files."""
-    return error.status in _REFUSALS and not isinstance(error, DownloadError)
-
-
 @dataclass
 class FetchResult:
     #: days imported with rows, days that had none
@@ -79,6 +71,8 @@ class FetchResult:
     #: the seats stored, or why none were
     seats: int | None = None
     seats_failed: str | None = None
+    #: the billed usage (`github.billing`): its days stored and failed
+    billing: BillingResult = field(default_factory=lambda: BillingResult([], {}))
     #: the refusal that stopped the fetch
     stopped: GitHubError | None = None
 
@@ -86,7 +80,7 @@ class FetchResult:
     def status(self) -> ExitStatus:
         if self.stopped:
             return self.stopped.exit_status
-        if self.failed or self.teams_failed or self.seats_failed:
+        if self.failed or self.teams_failed or self.seats_failed or self.billing.failed:
             return ExitStatus.PARTIAL_DATA
         return ExitStatus.OK
 
@@ -96,6 +90,10 @@ class FetchResult:
                 "team_days": len(self.team_days), "teams_failed": _by_day(self.teams_failed),
                 "rows": self.rows, "downloaded_bytes": self.downloaded_bytes,
                 "seats": self.seats, "seats_failed": self.seats_failed,
+                "billing": {"days": len(self.billing.days),
+                            "failed": _by_day(self.billing.failed),
+                            "rows": self.billing.rows, "requests": self.billing.requests,
+                            "unknown_logins": self.billing.unknown_logins},
                 "stopped": self.stopped.message if self.stopped else None}
 
 
@@ -113,6 +111,11 @@ class Scope:
     @property
     def path(self) -> str:
         return f"/{self.kind}/{self.slug}"
+
+    @property
+    def billing_path(self) -> str:
+        """Where its billing reports are: an organization's under `/organizations/`."""
+        return f"/{'enterprises' if self.kind == 'enterprises' else 'organizations'}/{self.slug}"
 
     @classmethod
     def of(cls, config: Config) -> Scope:
@@ -151,6 +154,9 @@ def fetch(config: Config, store: Store, client: GitHubClient, *, today: int,
         days = fetcher.wanted_days(source, refresh, since, until)
         team_days = (fetcher.wanted_days("usage-metrics", refresh, since, until, teams=True)
                      if wants_teams(config) else [])
+        billing_days = (fetcher.wanted_days("usage-metrics", refresh, since, until,
+                                            billing=True)
+                        if config.get("github.billing") else [])
         try:
             with Progress("fetching", len(days) + len(team_days),
                           enabled=None if progress else False, unit=" days") as bar:
@@ -162,8 +168,10 @@ def fetch(config: Config, store: Store, client: GitHubClient, *, today: int,
                 fetcher.team_memberships(team_days)
             if config.get("github.seats"):
                 fetcher.seats()
+            fetcher.billing(billing_days, progress)
         except GitHubError as refusal:  # only refusals get this far
-            fetcher.stop(refusal, days, team_days, seats=config.get("github.seats"))
+            fetcher.stop(refusal, days, team_days, billing_days,
+                         seats=config.get("github.seats"))
     store.summarize_depth()  # of the months of every day fetched, once
     return fetcher.result
 
@@ -187,9 +195,10 @@ class _Fetcher:
         self._sources: dict[Path, str] = {}
 
     def wanted_days(self, source: str, refresh: int, since: int | None,
-                    until: int | None, *, teams: bool = False) -> list[int]:
-        """Days up to yesterday that the store lacks (engagement, or team memberships), from
-        the oldest the API keeps."""
+                    until: int | None, *, teams: bool = False,
+                    billing: bool = False) -> list[int]:
+        """Days up to yesterday that the store lacks (engagement, team memberships or billed
+        usage), from the oldest the API keeps."""
         yesterday = self.today - 1
         last = yesterday if until is None else min(until, yesterday)
         if source == "user-engagement":
@@ -200,8 +209,13 @@ class _Fetcher:
         else:
             oldest = max(USAGE_METRICS_START, self.today - USAGE_METRICS_KEEP_DAYS)
         first = max(oldest, since) if since is not None else oldest
-        covered = (self.store.teams_covered_days if teams else self.store.covered_days)(
-            first, last)
+        if billing:
+            covered = {day for kind in {report_kind(first), report_kind(last)}
+                       for day in self.store.billing_days(kind, first, last)
+                       if report_kind(day) == kind}
+        else:
+            covered = (self.store.teams_covered_days if teams else self.store.covered_days)(
+                first, last)
         return [day for day in range(first, last + 1)
                 if day not in covered or day > yesterday - refresh]
 
@@ -384,8 +398,8 @@ class _Fetcher:
         if refuses_everything(exc):
             raise exc
 
-    def stop(self, refusal: GitHubError, days: list[int], team_days: list[int], *,
-             seats: bool) -> None:
+    def stop(self, refusal: GitHubError, days: list[int], team_days: list[int],
+             billing_days: list[int], *, seats: bool) -> None:
         """After a refusal, every day not fetched yet (the one refused among them) and the
         seats are listed as not fetched."""
         result = self.result
@@ -400,6 +414,9 @@ class _Fetcher:
                 result.teams_failed.setdefault(day, why)
         if seats and result.seats is None:
             result.seats_failed = why
+        for day in billing_days:
+            if day not in result.billing.days:
+                result.billing.failed.setdefault(day, why)
 
     def _server_down(self, day: int, failed: dict[int, str]) -> bool:
         if self._failures_in_a_row < FAILED_DAYS_IN_A_ROW:
@@ -442,6 +459,30 @@ class _Fetcher:
                 fh.write(orjson.dumps(page) + b"\n")
                 count += len(page["seats"])
         return count
+
+
+    # -- billed usage ---------------------------------------------------------------------
+
+    def billing(self, days: list[int], progress: bool) -> None:
+        """The billed usage of each day, per user (`enrich.fetch_billing`)."""
+        if not days:
+            return
+        with Progress("fetching billed usage", len(days),
+                      enabled=None if progress else False, unit=" days") as bar:
+            fetch_billing(self.store, self.client, self.scope.billing_path, days,
+                          self.billing_logins, self.result.billing,
+                          advance=lambda: bar.advance(1))
+
+    def billing_logins(self, first: int, last: int) -> list[str]:
+        """Who may have used premium requests or AI credits on these days: the holders of
+        the latest seat list, and the users engaged on them, by their current login."""
+        names = {login.lower(): login for _, login in self.store.seat_holders(self.today) or ()
+                 if login}
+        logins = self.store.logins()
+        for user_id in self.store.active_users(first, last):
+            if logins.get(user_id):
+                names.setdefault(logins[user_id][0].lower(), logins[user_id][0])
+        return sorted(names.values(), key=str.lower)
 
 
 _KINDS = ((bool, "true or false"), (dict, "an object"), (list, "a list"), (str, "a string"),

@@ -1,4 +1,4 @@
-"""`enrich import`: engagement files and seat lists into the history store.
+"""`enrich import`: engagement files, seat lists and usage reports into the history store.
 
 Each file is imported in one transaction: by default a bad row rejects the whole file and
 nothing of it is stored; with `skip_bad_rows` the bad rows go to a rejects file and the rest
@@ -12,6 +12,7 @@ import itertools
 import json
 import logging
 import shutil
+from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -24,24 +25,34 @@ from enrich.dates import day_str, utc_today
 from enrich.errors import InputError
 from enrich.logins import LoginBook
 from enrich.outputs.files import atomic_open
+from enrich.sources.billing import OTHER_PRODUCT, USAGE_REPORT, UsageRow
 from enrich.sources.depth import DepthColumns
 from enrich.sources.engagement import Batch, RowError, TooManyFeatures, row_format
 from enrich.sources.parallel import ParsePool, make_parser
 from enrich.sources.records import RecordError, file_digest, is_gzip, records
 from enrich.sources.seats import is_seat_page, parse_page
 from enrich.sources.teams import is_team_row, parse_team_row
+from enrich.sources.usage_report import (
+    DEFAULT_USAGE_COLUMNS,
+    REQUIRED,
+    UsageReport,
+    is_usage_report,
+)
 from enrich.store import Store, UserDays, pack_user_days
+from enrich.wording import counted
 
 log = logging.getLogger("enrich")
 
 SEATS = "seats"
 TEAMS = "user-teams"
+#: a usage report CSV of GitHub's billing pages
+USAGE_REPORT_FILE = "usage report"
 #: a file without rows: a day GitHub had no rows for, saved as it came
 EMPTY = "empty"
 _BATCH = 20_000
-_SUFFIXES = (".json", ".jsonl", ".ndjson", ".json.gz", ".jsonl.gz", ".ndjson.gz")
+_SUFFIXES = (".json", ".jsonl", ".ndjson", ".json.gz", ".jsonl.gz", ".ndjson.gz", ".csv")
 #: the files a folder is searched for, as a message names them
-PATTERNS = "*.json, *.jsonl or *.ndjson (each optionally .gz)"
+PATTERNS = "*.json, *.jsonl or *.ndjson (each optionally .gz), or *.csv (usage reports)"
 
 
 class BadRow(InputError):
@@ -60,13 +71,16 @@ class FileResult:
     days: list[int] = field(default_factory=list)
     error: str | None = None
     warning: str | None = None
+    #: what else a reader should know of the file, such as the rows it leaves aside
+    note: str | None = None
     #: rejected for a bad row: `--skip-bad-rows` would store the other rows
     bad_row: bool = False
 
     def as_json(self) -> dict:
         return {"file": str(self.path), "status": self.status, "kind": self.kind,
                 "read": self.read, "stored": self.stored, "merged": self.merged,
-                "rejected": self.rejected, "error": self.error, "warning": self.warning}
+                "rejected": self.rejected, "error": self.error, "warning": self.warning,
+                "note": self.note}
 
 
 @dataclass
@@ -180,13 +194,16 @@ class _Options:
     today: int  # UTC: rows of a day after tomorrow are bad rows
     logins: LoginBook
     pool: ParsePool
+    #: `billing.columns`: the headers of a usage report CSV
+    billing_columns: Mapping
 
 
 def import_paths(store: Store, paths: Iterable[Path], *, usage_rules: Mapping,
                  skip_bad_rows: bool = False, rejects: Path | None = None,
                  covers: tuple[int, int] | None = None, seats_taken_on: int,
                  today: int | None = None, progress=None, pool: ParsePool | None = None,
-                 logins: LoginBook | None = None, summarize: bool = True) -> ImportSummary:
+                 logins: LoginBook | None = None, summarize: bool = True,
+                 billing_columns: Mapping | None = None) -> ImportSummary:
     """Import every file; a rejected file does not stop the others.
 
     `today` (default: the current day, UTC) bounds the days of rows. A caller that imports
@@ -204,7 +221,7 @@ def import_paths(store: Store, paths: Iterable[Path], *, usage_rules: Mapping,
             ThreadPoolExecutor(1, thread_name_prefix="enrich-archive") as helper:
         options = _Options(usage_rules, skip_bad_rows, sink, seats_taken_on,
                            utc_today() if today is None else today,
-                           logins or LoginBook(store), pool)
+                           logins or LoginBook(store), pool, billing_columns or {})
         digests = [helper.submit(file_digest, files[0])] if files else []
         for path, following in itertools.zip_longest(files, files[1:]):
             digest = digests.pop()
@@ -279,8 +296,15 @@ class _FileImport:
         self.depth_days: dict[int, int] = {}
         self.logins = options.logins
         self.pool = options.pool
+        self.billing_columns = options.billing_columns
 
     def run(self) -> FileResult:
+        if is_usage_report(self.path, self.billing_columns):
+            return self._usage_report()
+        if self.path.name.lower().endswith(".csv"):
+            raise InputError(
+                "not a usage report: the header does not name the columns "
+                f"{', '.join(self._usage_headers())}", path=self.path, line=1)
         stream = records(self.path)
         first = _first_value(self.path, stream)
         if first is None:
@@ -369,6 +393,38 @@ class _FileImport:
         return result
 
 
+    def _usage_headers(self) -> list[str]:
+        mapping = {**DEFAULT_USAGE_COLUMNS, **self.billing_columns}
+        return [mapping[field] for field in REQUIRED]
+
+    def _usage_report(self) -> FileResult:
+        """A usage report CSV: its Copilot usage replaces what an earlier usage report
+        brought for the same days; the other rows are counted, and left aside."""
+        result, report = self.result, UsageReport(self.path, self.billing_columns)
+        result.kind = USAGE_REPORT_FILE
+        usage: list[UsageRow] = []
+        days: set[int] = set()
+        aside: Counter = Counter()
+        for line, cells, row in report.rows():
+            result.read += 1
+            if isinstance(row, RowError):
+                self._bad_row(line, str(row), report.line_text(cells))
+            elif isinstance(row, UsageRow):
+                usage.append(row)
+                days.add(row.day)
+                if len(usage) == _BATCH:
+                    result.stored += self.store.add_billing_rows(USAGE_REPORT, usage,
+                                                                 file=self.sha)
+                    usage = []
+            else:
+                kind, product, day = row
+                aside[kind, product] += 1
+                days.add(day)
+        result.stored += self.store.add_billing_rows(USAGE_REPORT, usage, file=self.sha)
+        self.store.drop_billing_days(USAGE_REPORT, days, keep_file=self.sha)
+        result.note = _aside_note(aside)
+        return result
+
     def _teams(self, line, record, stream) -> FileResult:
         """Rows of a user-teams report: team memberships, kept per day."""
         result = self.result
@@ -401,6 +457,23 @@ class _FileImport:
         result.merged = result.read - result.rejected - result.stored
         result.days = sorted(days)
         return result
+
+
+def _aside_note(aside: Counter) -> str | None:
+    """The rows of a usage report that are no Copilot usage, by product: `40 rows of other
+    products left aside (actions 30, packages 10); 2 rows of Copilot seat licences, which
+    the review prices itself`."""
+    others = sorted(((product, n) for (kind, product), n in aside.items()
+                     if kind == OTHER_PRODUCT), key=lambda item: (-item[1], item[0]))
+    licences = sum(n for (kind, _), n in aside.items() if kind != OTHER_PRODUCT)
+    parts = []
+    if others:
+        parts.append(f"{counted(sum(n for _, n in others), 'row')} of other products left "
+                     "aside (" + ", ".join(f"{product} {n:,}" for product, n in others) + ")")
+    if licences:
+        parts.append(f"{counted(licences, 'row')} of Copilot seat licences left aside: the "
+                     "license review prices the seats itself")
+    return "; ".join(parts) or None
 
 
 def _first_value(path: Path, stream) -> tuple[int, object] | None:

@@ -328,6 +328,8 @@ class SampleFiles:
     rows: int
     #: the seat lists on the last day of each earlier month, with that day, oldest first
     seat_history: tuple[tuple[int, Path], ...] = ()
+    #: the usage report CSV of each month, as GitHub's billing pages export it
+    billing: tuple[Path, ...] = ()
 
 
 def write_sample(folder, spec: SampleSpec) -> SampleFiles:
@@ -340,9 +342,10 @@ def write_sample(folder, spec: SampleSpec) -> SampleFiles:
         company = _invent(rng, spec.people, profile, span)
         inbox = folder / "inbox"
         month_ends = [month.until for month in spec.month_periods()]
+        billing = _UsageReports(folder / "billing", company.accounts, spec.seed)
         engagement, rows, last_active = _write_engagement(rng, spec.seed, inbox,
                                                           company.accounts, span, profile,
-                                                          month_ends)
+                                                          month_ends, billing.day)
         seat_objects = _seat_objects(rng, company.accounts, last_active[month_ends[-1]], span)
         seats = _write_seat_list(folder / "seats.json", seat_objects)
         history = _write_seat_history(folder, seat_objects, company.accounts, last_active,
@@ -350,7 +353,8 @@ def write_sample(folder, spec: SampleSpec) -> SampleFiles:
         write_org = _org_json if profile.org_file.endswith(".json") else _org_yaml
         org = write_text(folder / profile.org_file, write_org(company, spec))
     config = write_text(folder / "config.yaml", _config_yaml(profile.org_file), private=False)
-    return SampleFiles(folder, config, org, seats, inbox, tuple(engagement), rows, history)
+    return SampleFiles(folder, config, org, seats, inbox, tuple(engagement), rows, history,
+                       billing.close())
 
 
 # --- the company ---------------------------------------------------------------------------
@@ -740,10 +744,11 @@ def _day_formats(days, last_month: Period, profile: Profile) -> dict[int, str]:
 
 
 def _write_engagement(rng, seed: int, inbox: Path, accounts: list[_Account], span: _Span,
-                      profile: Profile, month_ends: list[int]
+                      profile: Profile, month_ends: list[int], on_day=None
                       ) -> tuple[list[Path], int, dict[int, dict[int, int]]]:
     """Writes one file per day with engagement; returns the files, the rows and, at the end
-    of each month, each user's last active day so far."""
+    of each month, each user's last active day so far. `on_day(day, active)` is told of
+    each day's activity."""
     formats = _day_formats(span.days, span.last_month, profile)
     depth = _Depth(seed, _ai_credits_from(formats))
     paths, rows, last_active, at_month_end = [], 0, {}, {}
@@ -752,6 +757,8 @@ def _write_engagement(rng, seed: int, inbox: Path, accounts: list[_Account], spa
     for day, active in _simulate(rng, accounts, span.days, profile.weekend_rate):
         while day > end:
             at_month_end[end], end = dict(last_active), next(ends)
+        if on_day:
+            on_day(day, active)
         if not active:
             continue  # GitHub writes no report for a day without engagement
         paths.append(_write_day(rng, depth, inbox, day, active, formats.get(day, SEED)))
@@ -1129,6 +1136,155 @@ def _seat(assignee, org: str, plan: str, pending: str | None, created: int,
 
 def _timestamp(day: int, hour: int) -> str:
     return f"{day_str(day)}T{hour:02d}:{day * 7 % 60:02d}:{day * 13 % 60:02d}Z"
+
+
+# --- billed usage: premium requests and AI credits ------------------------------------------
+
+#: the columns of GitHub's usage report CSV, with those of its Copilot usage export
+USAGE_REPORT_COLUMNS = ("date", "product", "sku", "quantity", "unit_type",
+                        "applied_cost_per_quantity", "gross_amount", "discount_amount",
+                        "net_amount", "username", "organization", "repository",
+                        "workflow_path", "cost_center_name", "model", "exceeds_quota",
+                        "total_monthly_quota")
+#: Copilot's usage-based billing: AI credits from this day, premium requests before it
+AI_CREDITS_FROM = parse_day("2026-06-01")
+
+
+@dataclass(frozen=True)
+class _Billing:
+    """How a month of Copilot usage is billed: its SKU, unit and price, the allowance each
+    seat brings by plan, and what a day of agent or chat use consumes (in hundredths)."""
+
+    sku: str
+    unit: str
+    price_cents: int
+    allowance: dict[str, int]
+    agent: tuple[int, int]
+    chat: tuple[int, int]
+    #: model -> how many units one use of it consumes, in hundredths
+    models: dict[str, int]
+
+
+PREMIUM_REQUESTS = _Billing("copilot_premium_request", "requests", 4,
+                            {"business": 300, "enterprise": 1000}, (10, 45), (1, 4),
+                            {"GPT-5": 100, "Claude Sonnet 4.5": 100, "Claude Haiku 4.5": 33,
+                             "Gemini 2.5 Pro": 100, "Claude Opus 4.1": 1000})
+AI_CREDITS = _Billing("copilot_ai_credit", "ai-credits", 1,
+                      {"business": 1900, "enterprise": 3900}, (80, 420), (5, 40),
+                      {"gpt-5": 100, "claude-sonnet-4.5": 100, "claude-haiku-4.5": 33,
+                       "gemini-2.5-pro": 100})
+#: rows a month of the usage report has without a user, and of other products
+UNATTRIBUTED_ROWS, ACTIONS_ROWS = 3, 4
+
+
+class _UsageReports:
+    """Writes the usage report CSV of each month, as GitHub's billing pages export it, from
+    the days of activity the engagement simulation tells (`day`): each seated person who
+    used chat or the agent on a day consumed premium requests (AI credits from 2026-06-01)
+    of one or two models. Each seat's monthly allowance is applied to its holder, so most
+    people stay within it (the discount is the gross amount) and heavy agent users pay the
+    rest; a few rows carry no user, a few are of other products, a seat licence row or two.
+    Its own random generator keeps the rest of the sample as it is."""
+
+    def __init__(self, folder: Path, accounts: list[_Account], seed: int):
+        self.folder = folder
+        self.rng = random.Random(f"{seed}:billing")
+        self.plan = {account.user_id: max((PLAN_OF_ORG[org] for org in account.seat_orgs),
+                                           key=lambda plan: plan == "enterprise")
+                     for account in accounts if account.seat_orgs}
+        self.paths: list[Path] = []
+        self.month: str | None = None
+        self.used: dict[int, int] = {}
+        self.rows: list[str] = []
+
+    def day(self, day: int, active) -> None:
+        month = day_str(day)[:7]
+        if month != self.month:
+            self._write_month()
+            self.month, self.used = month, {}
+            self._month_extras(day)
+        billing = AI_CREDITS if day >= AI_CREDITS_FROM else PREMIUM_REQUESTS
+        for account, mask in active:
+            plan = self.plan.get(account.user_id)
+            uses = billing.agent if mask & _AGENT else billing.chat if mask & _CHAT else None
+            if plan is None or uses is None:
+                continue
+            models = self.rng.sample(sorted(billing.models), self.rng.choice((1, 1, 2)))
+            for model in models:
+                quantity = self.rng.randint(*uses) * billing.models[model]
+                self._usage(billing, day, account, model, quantity, plan)
+
+    def _usage(self, billing: _Billing, day: int, account: _Account, model: str,
+               quantity: int, plan: str) -> None:
+        """A row of `quantity` hundredths of the unit, discounted by what is left of the
+        holder's allowance this month."""
+        allowance = billing.allowance[plan] * 100
+        used = self.used.get(account.user_id, 0)
+        covered = max(0, min(quantity, allowance - used))
+        self.used[account.user_id] = used + quantity
+        gross, discount = quantity * billing.price_cents, covered * billing.price_cents
+        org = account.seat_orgs[0]
+        self._row(day, "copilot", billing.sku, _hundredths(quantity), billing.unit,
+                  _ten_thousandths(billing.price_cents * 100), _ten_thousandths(gross),
+                  _ten_thousandths(discount), _ten_thousandths(gross - discount),
+                  account.login_on(day), org, model, used + quantity > allowance,
+                  billing.allowance[plan])
+
+    def _month_extras(self, day: int) -> None:
+        """Usage billed to no user (the coding agent of an organization), other products,
+        and a seat licence row, on the month's first day with activity."""
+        billing = AI_CREDITS if day >= AI_CREDITS_FROM else PREMIUM_REQUESTS
+        for _ in range(UNATTRIBUTED_ROWS):
+            quantity = self.rng.randint(*billing.agent) * 100
+            gross = _ten_thousandths(quantity * billing.price_cents)
+            self._row(day, "copilot", billing.sku, _hundredths(quantity), billing.unit,
+                      _ten_thousandths(billing.price_cents * 100), gross, "0", gross, "",
+                      "acme-eng",
+                      "gpt-5" if billing is AI_CREDITS else "GPT-5", True, 0)
+        for _ in range(ACTIONS_ROWS):
+            minutes = self.rng.randint(100, 3000)
+            self._row(day, "actions", "actions_linux", str(minutes), "minutes", "0.008",
+                      _ten_thousandths(minutes * 80), "0", _ten_thousandths(minutes * 80),
+                      "", "acme-eng", "", False, 0)
+        self._row(day, "copilot", "copilot_for_business", "1", "user-months", "19", "19", "0",
+                  "19", "", "acme-corp", "", False, 0)
+
+    def _row(self, day: int, product: str, sku: str, quantity: str, unit: str, price: str,
+             gross: str, discount: str, net: str, login: str, org: str, model: str,
+             exceeds: bool, quota: int) -> None:
+        self.rows.append(f"{day_str(day)},{product},{sku},{quantity},{unit},{price},{gross},"
+                         f"{discount},{net},{login},{org},,,,{model},{exceeds},"
+                         f"{quota or ''}\n")
+
+    def _write_month(self) -> None:
+        if self.month is None:
+            return
+        path = self.folder / f"usage-report-{self.month}.csv"
+        write_text(path, ",".join(USAGE_REPORT_COLUMNS) + "\n" + "".join(self.rows))
+        self.paths.append(path)
+        self.rows = []
+
+    def close(self) -> tuple[Path, ...]:
+        self._write_month()
+        return tuple(self.paths)
+
+
+_CHAT = _BIT["panel_chat"] | _BIT["inline_chat"]
+
+
+def _hundredths(value: int) -> str:
+    return _decimal(value, 2)
+
+
+def _ten_thousandths(value: int) -> str:
+    return _decimal(value, 4)
+
+
+def _decimal(value: int, places: int) -> str:
+    """An integer count of 10**-places as a decimal, without trailing zeros."""
+    whole, part = divmod(value, 10 ** places)
+    text = f"{part:0{places}d}".rstrip("0")
+    return f"{whole}.{text}" if text else str(whole)
 
 
 # --- org chart and configuration -----------------------------------------------------------

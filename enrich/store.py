@@ -13,6 +13,7 @@ import contextlib
 import hashlib
 import os
 import sqlite3
+from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import datetime, timezone
 from functools import reduce
@@ -27,6 +28,7 @@ from enrich.dates import Period, from_date, to_date
 from enrich.errors import StoreError
 from enrich.features import CANONICAL
 from enrich.outputs.files import make_private_folder
+from enrich.sources.billing import BILLED_CURRENCY, SOURCE_ORDER, UsageRow, nanos, text_of
 from enrich.sources.depth import (
     DEPTH_DAY,
     ENTERPRISE_DAY,
@@ -201,6 +203,36 @@ MIGRATIONS: tuple[str, ...] = (
     ) WITHOUT ROWID;
     CREATE TABLE depth_stale (month INTEGER PRIMARY KEY);
     """,
+    # 7: billed Copilot usage (premium requests, AI credits) per day, user, product, SKU and
+    # model; amounts in whole 10**-9 of the currency (exact, and summed exactly), quantities
+    # and prices as decimal text; `billing_days` are the days each source gave, even without
+    # any usage
+    """
+    CREATE TABLE billing_usage (
+        source TEXT NOT NULL,
+        day INTEGER NOT NULL,
+        login TEXT,
+        user_id INTEGER,
+        organization TEXT,
+        product TEXT NOT NULL,
+        sku TEXT NOT NULL,
+        model TEXT,
+        unit_type TEXT,
+        price_per_unit TEXT,
+        quantity TEXT NOT NULL,
+        gross_nanos INTEGER NOT NULL,
+        discount_nanos INTEGER NOT NULL,
+        net_nanos INTEGER NOT NULL,
+        currency TEXT NOT NULL,
+        file TEXT REFERENCES files(sha256) DEFERRABLE INITIALLY DEFERRED
+    );
+    CREATE INDEX billing_usage_by_day ON billing_usage(day, source);
+    CREATE TABLE billing_days (
+        source TEXT NOT NULL,
+        day INTEGER NOT NULL,
+        PRIMARY KEY (source, day)
+    ) WITHOUT ROWID;
+    """,
 )
 
 _SEAT_FIELDS = ("user_id", "login", "organization", "assigning_team", "plan_type", "created_at",
@@ -215,6 +247,16 @@ _CANONICAL_FEATURES = "INSERT INTO features (bit, name) VALUES {};".format(", ".
     f"({bit}, '{name}')" for bit, name in enumerate(CANONICAL)))
 
 _MERGE_BITS = "ON CONFLICT (day, user_id) DO UPDATE SET bits = bits | excluded.bits"
+
+
+class BilledUsage(NamedTuple):
+    """The billed usage of a period, as `Store.billed_usage` sums it."""
+
+    #: `(login, user_id, organization, gross, discount, net)`, amounts in 10**-9 of the
+    #: currency; login and user id None for usage billed to no user
+    totals: list[tuple]
+    #: source -> the days of the period it gave
+    days: dict[str, int]
 
 
 class LedgerEntry(NamedTuple):
@@ -477,7 +519,62 @@ class Store:
             ((snapshot, *(getattr(s, f) for f in _SEAT_FIELDS)) for s in seats))
         return snapshot
 
+    def add_billing_rows(self, source: str, rows: Iterable[UsageRow], *,
+                         file: str | None = None) -> int:
+        """Store rows of billed usage that `source` (and the imported `file`) gave; returns
+        how many."""
+        before = self._db.total_changes
+        self._db.executemany(
+            "INSERT INTO billing_usage (source, day, login, user_id, organization, product, "
+            "sku, model, unit_type, price_per_unit, quantity, gross_nanos, discount_nanos, "
+            "net_nanos, currency, file) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            ((source, r.day, r.login, r.user_id, r.organization, r.product, r.sku, r.model,
+              r.unit_type, text_of(r.price_per_unit), text_of(r.quantity),
+              nanos(r.amounts.gross), nanos(r.amounts.discount), nanos(r.amounts.net),
+              BILLED_CURRENCY, file) for r in rows))
+        return self._db.total_changes - before
+
+    def drop_billing_days(self, source: str, days: Iterable[int], *,
+                          keep_file: str | None = None) -> None:
+        """Forget what `source` gave for `days`, but the rows of `keep_file`, and mark the
+        days had: fetching or importing a day again replaces it."""
+        days = sorted(set(days))
+        self._db.executemany(
+            "DELETE FROM billing_usage WHERE source = ?1 AND day = ?2 "
+            "AND (?3 IS NULL OR file IS NOT ?3)", ((source, day, keep_file) for day in days))
+        self._db.executemany(
+            "INSERT INTO billing_days (source, day) VALUES (?, ?) ON CONFLICT DO NOTHING",
+            ((source, day) for day in days))
+
     # -- reading --------------------------------------------------------------------------
+
+    def billing_days(self, source: str, first: int, last: int) -> set[int]:
+        """Days from `first` to `last` whose billed usage `source` gave, with or without rows."""
+        return {day for (day,) in self._db.execute(
+            "SELECT day FROM billing_days WHERE source = ? AND day BETWEEN ? AND ?",
+            (source, first, last))}
+
+    def billed_usage(self, period: Period) -> BilledUsage:
+        """The billed usage of the period summed per login, user id and organization; a day
+        counts from the first source of `SOURCE_ORDER` that holds rows for it, never from
+        two."""
+        rank = {source: i for i, source in enumerate(SOURCE_ORDER)}
+        chosen: dict[int, str] = {}
+        for day, source in self._db.execute(  # from the index alone
+                "SELECT DISTINCT day, source FROM billing_usage WHERE day BETWEEN ? AND ?",
+                (period.since, period.until)):
+            if day not in chosen or rank[source] < rank[chosen[day]]:
+                chosen[day] = source
+        if not chosen:
+            return BilledUsage([], {})
+        pairs = ", ".join("(?, ?)" for _ in chosen)
+        totals = self._db.execute(
+            f"WITH chosen (day, source) AS (VALUES {pairs}) "
+            f"SELECT login, user_id, organization, sum(gross_nanos), sum(discount_nanos), "
+            f"sum(net_nanos) FROM chosen JOIN billing_usage USING (day, source) "
+            f"GROUP BY login, user_id, organization",
+            [value for pair in chosen.items() for value in pair]).fetchall()
+        return BilledUsage(totals, dict(Counter(chosen.values())))
 
     def coverage(self, period: Period) -> dict[int, str]:
         """Every day of the period: reported, empty or missing (METRICS.md section 3)."""

@@ -15,6 +15,7 @@ import pytest
 from hypothesis import HealthCheck, settings
 
 from enrich.cli import main
+from enrich.config import Config
 
 # The fuzz tests (tests/test_fuzz_*.py): `ci`, the default, is bounded and derandomized, so a
 # run is quick and repeatable; ENRICH_FUZZ=long searches far wider (bench/README.md).
@@ -127,3 +128,11 @@ def web_server():
     yield f"http://127.0.0.1:{server.server_address[1]}"
     server.shutdown()
     server.server_close()
+def fetch_config(tmp_path, github, monkeypatch, settings: str) -> Config:
+    """A configuration fetching from the fake GitHub (tests/fake_github.py) with its token;
+    `settings` are more `github:` lines."""
+    monkeypatch.setenv("TEST_GITHUB_TOKEN", github.token)
+    path = tmp_path / "enrich.yaml"
+    path.write_text(f"github:\n  api_url: {github.api.url}\n  token_env: TEST_GITHUB_TOKEN\n"
+                    f"{settings}")
+    return Config.load(path)

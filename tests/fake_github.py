@@ -5,6 +5,7 @@
         github.add_report("orgs", "users-1-day", "2026-01-05", part1, part2)
         github.add_report("enterprises", "user-teams-1-day", "2026-01-05", teams)
         github.set_seats("enterprises", [seat, seat, ...])
+        github.add_billing("premium_request", "2026-01-05", "ada", "GPT-5", 10, "0.4", "0.4")
         github.api.script("/enterprises/acme/copilot/user-engagement", Reply(500), Reply(500))
         github.storage.script("/blobs/2026-01-05-0.json", Reply(200, data, action=RESET))
         github.storage.expire("/blobs/2026-01-05-0.json")
@@ -22,7 +23,12 @@ The API answers, for the enterprise `github.enterprise` ("acme") and the organiz
   `{download_links, report_day}`; a day without a report is 204 for an organization and an
   empty `download_links` for the enterprise;
 - `GET /{enterprises|orgs}/{slug}/copilot/billing/seats?page&per_page`: `{total_seats, seats}`
-  with a `Link` header (first, prev, next, last).
+  with a `Link` header (first, prev, next, last);
+- `GET /{enterprises|organizations}/{slug}/settings/billing/{premium_request|ai_credit}/usage
+  ?year&month&day&user`: the billed usage added with `add_billing`, summed per product, SKU
+  and model over the period and the user asked for, as GitHub's billing usage reports are
+  (`{timePeriod, enterprise|organization, user?, usageItems}`); a `user` that is in no
+  billing row and holds no seat answers 404.
 
 Every listing signs fresh links. The storage server serves blobs by path, only with a valid
 signature (`?se=...&sig=...`, else 403, as does a link issued before `expire(path)`), and
@@ -51,6 +57,7 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -177,6 +184,8 @@ class Storage(FakeServer):
 
 _ROUTE = re.compile(r"/(?P<scope>enterprises|orgs)/(?P<slug>[^/]+)/copilot/(?P<endpoint>.+)")
 _REPORTS = re.compile(r"metrics/reports/(?P<report>users-1-day|user-teams-1-day)")
+_BILLING = re.compile(r"/(?P<scope>enterprises|organizations)/(?P<slug>[^/]+)/settings/billing/"
+                      r"(?P<kind>premium_request|ai_credit)/usage")
 NOT_FOUND = Reply(404, {"message": "Not Found", "documentation_url": DOCS})
 
 
@@ -191,6 +200,8 @@ class FakeGitHub:
         self.engagement: dict[str, str] = {}  # day -> blob path
         self.reports: dict[tuple[str, str, str], list[str]] = {}  # (scope, report, day) -> paths
         self.seats: dict[str, list[dict]] = {"enterprises": [], "orgs": []}
+        #: (kind, day, login or None, product, sku, model, quantity, gross, discount, net)
+        self.billing: list[tuple] = []
 
     def __enter__(self) -> FakeGitHub:
         self.api.start()
@@ -222,9 +233,23 @@ class FakeGitHub:
     def set_seats(self, scope: str, seats: list[dict]) -> None:
         self.seats[scope] = seats
 
+    def add_billing(self, kind: str, day: str, login: str | None, model: str, quantity,
+                    gross: str, discount: str, *, product: str = "Copilot",
+                    sku: str | None = None) -> None:
+        """Billed usage of `kind` (`premium_request` or `ai_credit`) on `day` by `login`
+        (None: no user); the net amount is gross less discount."""
+        sku = sku or {"premium_request": "Copilot Premium Request",
+                      "ai_credit": "Copilot AI Credits"}[kind]
+        self.billing.append((kind, day, login, product, sku, model, Decimal(str(quantity)),
+                             Decimal(gross), Decimal(discount),
+                             Decimal(gross) - Decimal(discount)))
+
     def _respond(self, seen: Seen) -> Reply:
         if seen.headers.get("authorization") != f"Bearer {self.token}":
             return Reply(401, {"message": "Bad credentials", "documentation_url": DOCS})
+        billing = _BILLING.fullmatch(seen.path)
+        if billing:
+            return self._billing(billing["scope"], billing["slug"], billing["kind"], seen.query)
         route = _ROUTE.fullmatch(seen.path)
         if not route or route["slug"] != {"enterprises": self.enterprise,
                                           "orgs": self.org}[route["scope"]]:
@@ -254,6 +279,37 @@ class FakeGitHub:
             return Reply(204)
         return Reply(200, {"download_links": [self.storage.sign(p) for p in paths or []],
                            "report_day": day})
+
+    def _billing(self, scope: str, slug: str, kind: str, query: dict[str, str]) -> Reply:
+        if slug != {"enterprises": self.enterprise, "organizations": self.org}[scope]:
+            return NOT_FOUND
+        period = {key: int(query[key]) for key in ("year", "month", "day") if key in query}
+        user = query.get("user")
+        known = {row[2].lower() for row in self.billing if row[2]} | {
+            seat["assignee"]["login"].lower() for seats in self.seats.values() for seat in seats
+            if seat.get("assignee")}
+        if user is not None and user.lower() not in known:
+            return NOT_FOUND
+        prefix = "-".join(f"{period[key]:0{width}d}" for key, width in
+                          (("year", 4), ("month", 2), ("day", 2)) if key in period)
+        sums: dict[tuple, list[Decimal]] = {}
+        for row in self.billing:
+            if row[0] == kind and row[1].startswith(prefix) and (
+                    user is None or (row[2] or "").lower() == user.lower()):
+                totals = sums.setdefault(row[3:6], [Decimal(0)] * 4)
+                for i, value in enumerate(row[6:]):
+                    totals[i] += value
+        items = [{"product": product, "sku": sku, "model": model,
+                  "unitType": "requests" if kind == "premium_request" else "ai-credits",
+                  "pricePerUnit": 0.04 if kind == "premium_request" else 0.01,
+                  "grossQuantity": float(quantity), "grossAmount": float(gross),
+                  "discountQuantity": 0.0, "discountAmount": float(discount),
+                  "netQuantity": 0.0, "netAmount": float(net)}
+                 for (product, sku, model), (quantity, gross, discount, net) in sums.items()]
+        body = {"timePeriod": period,
+                {"enterprises": "enterprise", "organizations": "organization"}[scope]: slug,
+                **({"user": user} if user else {}), "usageItems": items}
+        return Reply(200, body)
 
     def _seats(self, scope: str, seen: Seen) -> Reply:
         seats = self.seats[scope]

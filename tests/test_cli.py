@@ -133,8 +133,8 @@ def test_14_7_an_import_that_finds_no_file_is_bad_input(run_cli, tmp_path, layou
     result = run_cli("import", *paths)
     assert result.status == ExitStatus.BAD_INPUT
     assert result.stderr == (
-        "Error: nothing to import: no *.json, *.jsonl or *.ndjson (each optionally .gz) file "
-        f"in {', '.join(paths)}\n"
+        "Error: nothing to import: no *.json, *.jsonl or *.ndjson (each optionally .gz), or "
+        f"*.csv (usage reports) file in {', '.join(paths)}\n"
         "Hint: give the files, or the folders that hold them\n")
     assert result.stdout == ""
     assert not (tmp_path / "enrich.db").exists()
@@ -145,10 +145,11 @@ def test_14_7_a_csv_is_not_told_to_skip_bad_rows(run_cli, tmp_path):
     result = run_cli("import", "seats.csv")
     assert result.status == ExitStatus.BAD_INPUT
     assert result.stderr == (
-        "Error: seats.csv, line 1: invalid JSON: unexpected character, expected a JSON value\n"
+        "Error: seats.csv, line 1: not a usage report: the header does not name the columns "
+        "date, product, sku, quantity, gross_amount, discount_amount, net_amount\n"
         "1 file rejected: nothing of it was stored. Fix it, and import it again.\n"
-        "Hint: enrich imports the JSON of GitHub's APIs; a seat CSV export is read through the "
-        "seats.csv setting instead\n")
+        "Hint: billing.columns maps the fields of a usage report to other headers; a seat CSV "
+        "export is read through the seats.csv setting instead\n")
     assert "--skip-bad-rows" not in result.stderr
 
 

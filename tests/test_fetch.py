@@ -7,7 +7,7 @@ import json
 from datetime import datetime, timezone
 
 import pytest
-from conftest import seed_row
+from conftest import fetch_config, seed_row
 from fake_github import FakeGitHub, Reply
 
 from enrich import job
@@ -41,11 +41,7 @@ def github():
 
 def make_config(tmp_path, github, monkeypatch, settings="  enterprise: acme\n") -> Config:
     """A configuration fetching from the fake GitHub; `settings` are more `github:` lines."""
-    monkeypatch.setenv("TEST_GITHUB_TOKEN", github.token)
-    path = tmp_path / "enrich.yaml"
-    path.write_text(f"github:\n  api_url: {github.api.url}\n  token_env: TEST_GITHUB_TOKEN\n"
-                    f"  seats: false\n{settings}")
-    return Config.load(path)
+    return fetch_config(tmp_path, github, monkeypatch, f"  seats: false\n{settings}")
 
 
 @pytest.fixture

@@ -469,7 +469,6 @@ def test_team_membership_rows_are_stored_and_checked(store, tmp_path):
 def test_a_store_of_the_first_schema_is_migrated_keeping_its_data(tmp_path):
     import sqlite3
 
-    from enrich.store import MIGRATIONS
     db = sqlite3.connect(tmp_path / "old.db")
     db.executescript(MIGRATIONS[0])
     db.execute("INSERT INTO engagement VALUES (20000, 11, 3)")

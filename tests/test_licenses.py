@@ -88,7 +88,7 @@ def test_the_pdf_holds_the_totals_per_cost_center(run_cli, company):
     result = run_cli("licenses", "--month", "2025-03")
     assert result.status == ExitStatus.OK, result.stderr
     assert result.stdout.splitlines()[0] == (
-        "7 seats, 173 USD a month; 5 not in use; 4 to reclaim, 116 USD a month")
+        "7 seats, 173 USD a month at list price; 5 not in use; 4 to reclaim, 116 USD a month")
     text = words(pdf_text(company / "out" / "licenses.pdf"))
     assert "Finance CC (CC-1) 3 57 USD 2 1 1 19 USD" in text
     assert "Engineering CC (CC-2) 2 78 USD 0 2 2 78 USD" in text
@@ -176,7 +176,7 @@ def test_a_seat_csv_export_stands_in_for_the_stored_seats(run_cli, company):
     result = run_cli("licenses", "--month", "2025-03")
     assert result.status == 0, result.stderr
     assert result.stdout.splitlines()[0] == (
-        "3 seats, 77 USD a month; 2 not in use; 1 to reclaim, 39 USD a month")
+        "3 seats, 77 USD a month at list price; 2 not in use; 1 to reclaim, 39 USD a month")
     seats = {row["login"]: row for row in read_csv(company / "out" / "licenses.csv")}
     # F1 is f1, whom the store knows as user 11, engaged on 03-20
     assert (seats["F1"]["user_id"], seats["F1"]["name"], seats["F1"]["last_engaged_day"]) == (

@@ -95,14 +95,20 @@ def finance(tmp_path, monkeypatch, run_cli):
 def test_14_3_chargeback_per_cost_center(run_cli, finance):
     assert run_cli("licenses", "--month", "2025-03").status == 0
     rows = read_csv_rows(finance / "out" / "chargeback.csv")
+    # without billed usage in the store, its columns are empty: not known, not zero
+    no_usage = ["", "", "", "USD", ""]
     assert [list(row.values()) for row in rows] == [
         ["CC-1", "Finance CC", "Fay Owner", "fay@example.com", "3", "3", "0", "57", "USD", "1",
-         "38"],
-        ["CC-2", "Engineering CC", "", "", "1", "1", "0", "19", "USD", "0", "19"],
-        ["(unmapped)", "(unmapped)", "", "", "1", "1", "0", "19", "USD", "1", "0"]]
+         "38", "57.00", *no_usage, "1", "", ""],
+        ["CC-2", "Engineering CC", "", "", "1", "1", "0", "19", "USD", "0", "19", "19.00",
+         *no_usage, "1", "", ""],
+        ["(unmapped)", "(unmapped)", "", "", "1", "1", "0", "19", "USD", "1", "0", "19.00",
+         *no_usage, "2", "", ""]]
     assert list(rows[0]) == ["cost_center", "cost_center_name", "owner", "owner_email",
                              "seats", "seats.business", "seats.enterprise", "monthly_cost",
-                             "currency", "seats_in_use", "idle_cost"]
+                             "currency", "seats_in_use", "idle_cost", "seat_cost",
+                             "usage_gross", "usage_discount", "usage_net", "billed_currency",
+                             "total", "engaged", "usage_net_per_engaged", "usage_share"]
 
 
 def test_14_3_the_trend_and_the_savings_of_last_months_reclaims(run_cli, finance):
@@ -262,12 +268,15 @@ def test_14_7_the_license_csvs_start_with_a_byte_order_mark(run_cli, finance):
 
 
 def test_14_7_the_readme_documents_every_license_csv_column(run_cli, finance):
-    """Every header of licenses.csv, reclaim.csv, chargeback.csv and licenses-trend.csv (the
-    chargeback's plan columns as `seats.PLAN`) appears in the README as `column`."""
+    """Every header of licenses.csv, reclaim.csv, chargeback.csv, spend.csv and
+    licenses-trend.csv (the chargeback's plan columns as `seats.PLAN`) appears in the README
+    as `column`."""
     assert run_cli("licenses", "--month", "2025-03").status == 0
     readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
-    for name in ("licenses.csv", "reclaim.csv", "chargeback.csv", "licenses-trend.csv"):
-        header = next(iter(read_csv_rows(finance / "out" / name)))
+    for name in ("licenses.csv", "reclaim.csv", "chargeback.csv", "spend.csv",
+                 "licenses-trend.csv"):
+        header = (finance / "out" / name).read_text(encoding="utf-8-sig").split("\n")[0]
+        header = header.split(",")
         missing = [column for column in header
                    if f"`{re.sub(r'^seats[.].*', 'seats.PLAN', column)}`" not in readme]
         assert missing == [], name

@@ -424,3 +424,31 @@ def test_14_5_every_unit_of_the_demo_has_a_name_of_its_own(tmp_path, people):
     assert len(names) == len(set(names))
     cost_centers = list(org["cost_centers"].values())
     assert len(cost_centers) == len(set(cost_centers))
+
+
+def test_12_7_the_sample_bills_usage_beyond_the_seats(sample, seats):
+    """Each month's usage report: premium requests of seated people on days they used chat
+    or the agent, most within their allowance (discount = gross), a minority paying for
+    more, a few rows without a user, and rows of other products and seat licences."""
+    import csv
+    from decimal import Decimal
+    assert [path.name for path in sample.billing] == ["usage-report-2025-02.csv",
+                                                      "usage-report-2025-03.csv"]
+    with open(sample.billing[-1], encoding="utf-8-sig") as fh:
+        rows = list(csv.DictReader(fh))
+    usage = [row for row in rows if row["sku"] == "copilot_premium_request"]
+    seated = {seat["assignee"]["login"] for seat in seats["seats"] if seat["assignee"]}
+    net: dict[str, Decimal] = defaultdict(Decimal)
+    for row in usage:
+        gross, discount = Decimal(row["gross_amount"]), Decimal(row["discount_amount"])
+        assert Decimal(row["net_amount"]) == gross - discount >= 0
+        assert row["date"].startswith("2025-03")
+        if row["username"]:
+            net[row["username"]] += Decimal(row["net_amount"])
+    assert set(net) <= seated | {login for login in net if login not in seated and
+                                 login.startswith("ext")} and len(net) > 30
+    paying = [login for login, amount in net.items() if amount > 0]
+    assert 0 < len(paying) < len(net) / 3
+    assert sum(1 for row in usage if not row["username"]) == 3
+    assert {row["product"] for row in rows} == {"copilot", "actions"}
+    assert any(row["sku"] == "copilot_for_business" for row in rows)

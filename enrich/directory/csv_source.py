@@ -53,7 +53,7 @@ from typing import Any, TextIO
 
 from enrich.directory.model import ACTIVE, LEFT, Directory, Person, Unit
 from enrich.directory.validate import Origin
-from enrich.errors import ConfigError, DirectoryError, located, unknown_name
+from enrich.errors import ConfigError, DirectoryError, InputError, located, unknown_name
 
 #: field -> the column read when `columns` does not name one
 DEFAULT_COLUMNS: dict[str, str | list[str]] = {
@@ -100,6 +100,39 @@ def check_columns(columns: dict) -> list[str]:
             expected = "a column header" + (" or a list of them" if field == "name" else "")
             problems.append(f"{field}: expected {expected}, got {header!r}")
     return problems
+
+
+def column_mapping_problems(columns: dict, fields: Iterable[str]) -> list[str]:
+    """Problems of a setting that maps `fields` to column headers (`seats.columns`,
+    `billing.columns`): an unknown field, said with the closest known one; a header that is
+    no text."""
+    fields = list(fields)
+    return [unknown_name(field, fields, "field") if field not in fields else
+            f"{field}: expected a column header, got {header!r}"
+            for field, header in columns.items()
+            if field not in fields or not _is_header(header)]
+
+
+def column_index(header: list[str], mapping: dict[str, str], required: Iterable[str], error,
+                 former: dict[str, str] | None = None) -> dict[str, int]:
+    """field -> the index of its column in `header`, for the fields of `mapping` (field ->
+    header) that the file has. Headers match exactly, else ignoring case, spaces and
+    punctuation; `former` names a header read when a field's own is absent. A `required`
+    field without a column is an `error(message, 1)`."""
+    exact = _first_index(header)
+    loose = _first_index(_normalized(name) for name in header)
+    required, former = set(required), former or {}
+    index: dict[str, int] = {}
+    for field, name in mapping.items():
+        found = exact.get(name, loose.get(_normalized(name)))
+        if found is None and field in former:
+            found = loose.get(_normalized(former[field]))
+        if found is not None:
+            index[field] = found
+        elif field in required:
+            raise error(f"no column {name!r} for {field}; the header has: "
+                        f"{', '.join(header)}", 1)
+    return index
 
 
 def _names_columns(field: str, value) -> bool:
@@ -199,6 +232,29 @@ def _checked_delimiter(delimiter: str, source: str) -> str:
         raise ConfigError(f"csv source {source}: delimiter must be auto or one character, "
                           f"got {delimiter!r}")
     return delimiter
+
+
+def spreadsheet_codec(path: Path) -> str:
+    """The codec of a CSV a spreadsheet wrote: UTF-8 (with or without a BOM) when the whole
+    file decodes as such, else Windows-1252, the code page Excel saves in on Windows.
+
+    Raises InputError naming the line of the first byte that neither decodes."""
+    for codec in ("utf-8-sig", "cp1252"):
+        decoder = codecs.getincrementaldecoder(codec)()
+        try:
+            with open(path, "rb") as fh:
+                while block := fh.read(1 << 20):
+                    decoder.decode(block)
+                decoder.decode(b"", final=True)
+            return codec
+        except UnicodeDecodeError as exc:
+            failure = exc
+        except OSError as exc:
+            raise InputError(f"cannot read the file: {exc.strerror}", path=path) from None
+    raise InputError(
+        f"cannot decode byte 0x{failure.object[failure.start]:02x} as UTF-8 or Windows-1252 "
+        f"({failure.reason})", path=path, line=first_undecodable_line(path, "cp1252"),
+        hint="save the file as UTF-8")
 
 
 def first_undecodable_line(path: Path, codec: str) -> int:

@@ -50,7 +50,8 @@ def import_files(config: Config, paths, *, covers=None, skip_bad_rows=False, rej
             "importing", len(files), enabled=None if progress else False, unit=" files") as bar:
         return import_paths(store, files, usage_rules=config.get("usage_metrics.features"),
                             skip_bad_rows=skip_bad_rows, rejects=rejects, covers=covers,
-                            seats_taken_on=seats_taken_on, today=today, progress=bar)
+                            seats_taken_on=seats_taken_on, today=today, progress=bar,
+                            billing_columns=config.get("billing.columns"))
 
 
 def import_status(summary: ImportSummary) -> ExitStatus:
@@ -70,6 +71,8 @@ def print_import_summary(summary: ImportSummary, out, err) -> None:
         else:
             print(f"imported  {f.path} ({f.kind}): {f.read} read, {f.stored} stored, "
                   f"{f.merged} merged, {f.rejected} rejected", file=out)
+        if f.note:
+            print(f"          {f.note}", file=out)
         if f.warning:
             print(f"warning: {f.path}: {f.warning}", file=err)
     totals = {k: summary.total(k) for k in ("read", "stored", "merged", "rejected")}
@@ -82,8 +85,8 @@ def print_import_summary(summary: ImportSummary, out, err) -> None:
         if summary.covers and summary.covered is None:
             print("--covers was not applied, since the files are not all imported.", file=err)
         if any(f.path.suffix.lower() == ".csv" for f in summary.failed):
-            print("Hint: enrich imports the JSON of GitHub's APIs; a seat CSV export is read "
-                  "through the seats.csv setting instead", file=err)
+            print("Hint: billing.columns maps the fields of a usage report to other headers; "
+                  "a seat CSV export is read through the seats.csv setting instead", file=err)
     if summary.rejects_file:
         print(f"bad rows written to {summary.rejects_file}", file=out)
 
@@ -126,13 +129,22 @@ def print_fetch_result(result: FetchResult, out, err) -> None:
               file=out)
     if result.seats is not None:
         print(f"stored a seat snapshot of {counted(result.seats, 'seat')}", file=out)
+    billing = result.billing
+    if billing.days:
+        unknown = (f"; {counted(billing.unknown_logins, 'login')} unknown to the billing "
+                   "report" if billing.unknown_logins else "")
+        print(f"stored the billed usage of {counted(len(billing.days), 'day')} "
+              f"({counted(billing.rows, 'row')}, {counted(billing.requests, 'request')}"
+              f"{unknown})", file=out)
     for days, why in _grouped(result.failed):
         print(f"Error: {days}: {why}", file=err)
     for days, why in _grouped(result.teams_failed):
         print(f"Error: team memberships of {days}: {why}", file=err)
+    for days, why in _grouped(billing.failed):
+        print(f"Error: billed usage of {days}: {why}", file=err)
     if result.seats_failed:
         print(f"Error: seats: {result.seats_failed}", file=err)
-    missing = len(result.failed) + len(result.teams_failed)
+    missing = len(result.failed) + len(result.teams_failed) + len(billing.failed)
     if missing:
         print(f"{counted(missing, 'day')} could not be fetched; the others are kept. " + (
             "The fetch stopped at this error:" if result.stopped else

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from enrich.config import Config
@@ -19,13 +19,16 @@ from enrich.licenses import HeldSeat, Review, Summary, Terms, merge_holders, rev
 from enrich.licenses import review as review_seats
 from enrich.licenses.history import SeatHistory, month_seats, placements, reclaimed
 from enrich.licenses.owners import cost_center_owners
-from enrich.licenses.review import window_start
+from enrich.licenses.review import CostCenterReview, Holder, holder_of, window_start
+from enrich.licenses.spend import Spend, attribute, engaged_by_cost_center, spend
 from enrich.outputs.files import prepare_folders
 from enrich.outputs.license_files import LicenseFiles, write_license_files
+from enrich.outputs.render import cents
 from enrich.outputs.report_files import Look
 from enrich.processes import forked
 from enrich.rollup.trend import trend_months
-from enrich.store import Store
+from enrich.sources.seat_csv import user_ids_of_logins
+from enrich.store import BilledUsage, Store
 from enrich.wording import counted
 
 
@@ -41,8 +44,10 @@ def license_review(config: Config, store: Store, org: Org, until: int, as_of: in
                        last_active=last_active, terms=terms, taken_on=taken_on)
 
 
-def license_summary(config: Config, org: Org, until: int, as_of: int) -> Summary | None:
-    """The license review's figures per cost center.
+def license_summary(config: Config, org: Org, period: Period, as_of: int
+                    ) -> tuple[Summary, Spend] | None:
+    """The license review's figures per cost center, and the spend of the period without
+    its users.
 
     They depend on the holders' engagement only through whether it falls in the window, so
     reading the window's active users is enough, and far less than the whole history.
@@ -52,9 +57,62 @@ def license_summary(config: Config, org: Org, until: int, as_of: int) -> Summary
         seats = load_seats(config, store, as_of)
         if seats is None:
             return None
-        in_window = window_activity(store, until, terms)
-    return review_seats(seats, org.directory, org.matching.person_of, until=until,
-                        last_active=in_window, terms=terms).summary
+        in_window = window_activity(store, period.until, terms)
+        summary = review_seats(seats, org.directory, org.matching.person_of,
+                               until=period.until, last_active=in_window, terms=terms).summary
+        spent = spend_review(config, store, org, period, summary.cost_centers,
+                             summary.enterprise)
+    return summary, replace(spent, users=[])
+
+
+def spend_review(config: Config, store: Store, org: Org, period: Period,
+                 cost_centers: list[CostCenterReview], enterprise: CostCenterReview) -> Spend:
+    """What Copilot spent in the period per cost center (METRICS.md section 10): the seats
+    of the license review at list price, and the usage billed in the period
+    (`billed_attribution`)."""
+    return spend_of(config, period, cost_centers, enterprise,
+                    billed_usage(config, store, org, period))
+
+
+def spend_of(config: Config, period: Period, cost_centers: list[CostCenterReview],
+             enterprise: CostCenterReview, billed: BilledUsers) -> Spend:
+    usage, holders, engaged = billed
+    return spend(period, cost_centers, enterprise, Terms.from_config(config).currency,
+                 attribute(usage, holders), engaged)
+
+
+#: the usage billed in a period per user, where each user goes, and the engaged people of
+#: each cost center (`billed_usage`)
+BilledUsers = tuple[BilledUsage, dict[int, Holder], dict[str, int]]
+
+
+def billed_usage(config: Config, store: Store, org: Org, period: Period) -> BilledUsers:
+    """The usage billed in the period per user, who each user is in the org chart, and the
+    engaged people of each cost center. Each login is taken for the user the run knows by it
+    (`user_ids_of_logins`), and placed by the run's matching (users it has not seen matched
+    by the same rules)."""
+    billed = store.billed_usage(period)
+    logins = org.users  # the users the store knows, seat holders included
+    ids = user_ids_of_logins({login for login, user_id, *_ in billed.totals
+                              if login and user_id is None}, logins)
+    totals = []
+    for login, user_id, *rest in billed.totals:
+        if login and user_id is None:
+            user_id = ids[login.casefold()]
+        # a user the store knows goes by its display login, whatever the rows spell
+        totals.append((logins[user_id][0] if user_id in logins else login, user_id, *rest))
+    users = {(user_id, login) for login, user_id, *_ in totals if user_id is not None}
+    person_of = users_matched(config, org, users)
+    holders = {user_id: holder_of(user_id, org.directory, person_of) for user_id, _ in users}
+    active = store.active_users(period.since, period.until) - org.excluded
+    return (billed._replace(totals=totals), holders,
+            engaged_by_cost_center(org.directory, org.matching.person_of, active))
+
+
+def _billed_usage_apart(config: Config, org: Org, period: Period) -> BilledUsers:
+    """`billed_usage` in a forked process, through a connection of its own."""
+    with open_store(config) as store:
+        return billed_usage(config, store, org, period)
 
 
 def window_activity(store: Store, until: int, terms: Terms) -> dict[int, int]:
@@ -91,7 +149,8 @@ def seat_history(config: Config, org: Org, until: int, holders_now: set[int]) ->
         first = next((i for i, snapshot in enumerate(snapshots) if snapshot), len(months))
         plans = {i: store.snapshot_plans(snapshots[i][0])
                  for i in range(first, len(months)) if snapshots[i]}
-        person_of = holders_matched(config, org, plans.values())
+        person_of = users_matched(config, org, ((user_id, login) for seats in plans.values()
+                                                for user_id, login, _ in seats))
         placed = placements({user_id for seats in plans.values() for user_id, _, _ in seats
                              if user_id is not None}, org.directory, person_of)
         trend = [month_seats(month, snapshots[i] and snapshots[i][1], plans.get(i, ()),
@@ -110,12 +169,12 @@ def seat_history(config: Config, org: Org, until: int, holders_now: set[int]) ->
     return SeatHistory(trend, saved)
 
 
-def holders_matched(config: Config, org: Org, seat_lists: Iterable[list[tuple]]
-                    ) -> Mapping[int, str]:
-    """The run's matching, and the holders of earlier seat lists (`(user_id, login, plan)`
-    per seat object) it has never seen (people who have given their seat back and never
-    engaged), matched by the same rules; excluded accounts stay unmatched."""
-    unseen = {user_id: [login] for seats in seat_lists for user_id, login, _ in seats
+def users_matched(config: Config, org: Org, users: Iterable[tuple[int | None, str | None]]
+                  ) -> Mapping[int, str]:
+    """The run's matching, and the `(user_id, login)` users it has never seen (holders of
+    earlier seat lists who have given their seat back and never engaged, logins of billed
+    usage), matched by the same rules; excluded accounts stay unmatched."""
+    unseen = {user_id: [login] for user_id, login in users
               if user_id is not None and login is not None and user_id not in org.users
               and user_id not in org.excluded
               and login.lower() not in org.directory.excluded_logins}
@@ -139,6 +198,7 @@ class LicensesResult:
     period: Period
     files: LicenseFiles
     review: Review
+    spend: Spend
 
     @property
     def status(self) -> ExitStatus:
@@ -161,24 +221,28 @@ def licenses(config: Config, period: Period, *, as_of: int, output: Path | None 
     if seats is None:
         raise ConfigError("no seat data: fetch the seats (github.seats: true), import a seat "
                           "list, or set seats.csv")
+    # the billed usage of a large enterprise takes seconds to read and attribute: on the side
+    billed = forked(lambda: _billed_usage_apart(config, org, period))
     held, last_active, taken_on = seats
     holders_now = {seat.user_id for seat in held if seat.user_id is not None}
     history = forked(lambda: seat_history(config, org, period.until, holders_now))
     review = review_held(held, org.directory, org.matching.person_of, until=period.until,
                          last_active=last_active, terms=terms, taken_on=taken_on)
+    spent = spend_of(config, period, review.cost_centers, review.enterprise, billed())
     files = write_license_files(
-        review, history(), cost_center_owners(org.directory), Look.from_config(config),
+        review, spent, history(), cost_center_owners(org.directory), Look.from_config(config),
         folder.path,
         rows=config.get("licenses.pdf_rows"), per_cost_center=config.get(
             "licenses.per_cost_center"), export=export)
-    return LicensesResult(period, files, review)
+    return LicensesResult(period, files, review, spent)
 
 
 def print_licenses_result(result: LicensesResult, out, err) -> None:
     e, currency = result.review.enterprise, result.review.terms.currency
-    print(f"{counted(e.seats, 'seat')}, {e.monthly_cost:,.0f} {currency} a month; "
-          f"{e.inactive:,} not in use; {e.candidates:,} to reclaim, {e.idle_cost:,.0f} "
-          f"{currency} a month", file=out)
+    print(f"{counted(e.seats, 'seat')}, {e.monthly_cost:,.0f} {currency} a month at list "
+          f"price; {e.inactive:,} not in use; {e.candidates:,} to reclaim, "
+          f"{e.idle_cost:,.0f} {currency} a month", file=out)
+    print(spend_line(result.spend), file=out)
     files = result.files
     for url in dict.fromkeys([*files.refused, *files.left_out]):
         left_out = ", and licenses.html leaves it out" if url in files.left_out else ""
@@ -186,3 +250,20 @@ def print_licenses_result(result: LicensesResult, out, err) -> None:
               f"reads only its own files{left_out}", file=err)
     for path in result.files.all:
         print(f"wrote {path}", file=out)
+
+
+def spend_line(spent: Spend) -> str:
+    """The spend of the period in a line: seats at list price, billed usage, and their total
+    when they can be added up."""
+    seats = f"seats {cents(spent.enterprise.seat_cost, spent.seat_currency)} at list price"
+    if not spent.has_usage:
+        return (f"spend of {spent.period.label()}: {seats}; no billed usage in the store for "
+                "the period")
+    total, currency = spent.source_total, spent.billed_currency
+    line = (f"spend of {spent.period.label()}: {seats}; usage billed "
+            f"{cents(total.net, currency)} net, {cents(total.gross, currency)} gross "
+            f"({cents(spent.not_attributable.net, currency)} net not attributable)")
+    if spent.comparable:
+        return f"{line}; total {cents(spent.enterprise.total, spent.seat_currency)} " \
+               "(seat list price + billed usage)"
+    return f"{line}; not added up: two currencies"

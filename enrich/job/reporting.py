@@ -95,7 +95,7 @@ def report(config: Config, period: Period, *, output: Path | None = None, as_of:
         prepare_folders(folder)
         org = rolled.org if rolled else Org.load(config, store, as_of)
         # the license summary is worked out on the side, while the rollup takes its time
-        licenses = forked(lambda: license_summary(config, org, period.until, as_of))
+        licenses = forked(lambda: license_summary(config, org, period, as_of))
         rolled_up = rolled.rollup if rolled else org.roll_up(config, store, period)
         months = monthly_trend(config, store, org, period, rolled_up)
     licenses = licenses()

@@ -200,10 +200,13 @@ def demo(folder: Path, *, month: str, seed: int = 7, people: int = 300, out=None
     summary = import_files(config, [sample.inbox, sample.seats],
                            covers=(generated[0], generated[-1]), seats_taken_on=period.until,
                            today=run_day, progress=progress)
+    billed = import_files(config, sample.billing, seats_taken_on=period.until, today=run_day)
     rows = sum(f.read for f in summary.files if f.kind != "seats")
     print(f"imported {counted(rows, 'engagement row')} from "
-          f"{counted(len(sample.engagement), 'file')}, and "
-          f"{counted(len(sample.seat_history) + 1, 'monthly seat list')}", file=out)
+          f"{counted(len(sample.engagement), 'file')}, "
+          f"{counted(len(sample.seat_history) + 1, 'monthly seat list')}, and "
+          f"{counted(billed.total('stored'), 'row')} of billed usage from "
+          f"{counted(len(sample.billing), 'usage report')}", file=out)
     result = rollup(config, period, as_of=run_day)
     print_rollup_result(result, out)
     made = report(config, period, as_of=run_day, rolled=result)
@@ -212,5 +215,5 @@ def demo(folder: Path, *, month: str, seed: int = 7, people: int = 300, out=None
     print_digest_result(digests, out, out)
     reviewed = licenses(config, period, as_of=run_day, rolled=result, export=True)
     print_licenses_result(reviewed, out, out)
-    return max(import_status(summary), result.status, made.status, digests.status,
-               reviewed.status)
+    return max(import_status(summary), import_status(billed), result.status, made.status,
+               digests.status, reviewed.status)

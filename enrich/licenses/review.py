@@ -166,8 +166,8 @@ def review_held(held_seats: Iterable[HeldSeat], directory: Directory,
     `taken_on` is the day the seat list was taken, when known."""
     since = window_start(until, terms)
     reviewed = sorted(
-        (review_seat(held, holder_of(held, directory, person_of), last_active, since, until,
-                     terms) for held in held_seats),
+        (review_seat(held, holder_of(held.user_id, directory, person_of), last_active, since,
+                     until, terms) for held in held_seats),
         key=seat_order)
     return Review(terms, since, until, reviewed, cost_center_reviews(reviewed),
                   summarize(ENTERPRISE_ID, ENTERPRISE_NAME, reviewed), taken_on)
@@ -177,8 +177,10 @@ def window_start(until: int, terms: Terms) -> int:
     return until - terms.inactive_after_days + 1
 
 
-def holder_of(held: HeldSeat, directory: Directory, person_of: Mapping[int, str]) -> Holder:
-    person = person_holding(held.user_id, directory, person_of)
+def holder_of(user_id: int | None, directory: Directory, person_of: Mapping[int, str]
+              ) -> Holder:
+    """Who a GitHub user is in the org chart: a seat's holder, or whom usage was billed to."""
+    person = person_holding(user_id, directory, person_of)
     if person is None:
         return UNKNOWN_HOLDER
     cost_center, cost_center_name = cost_center_named(directory, person)

@@ -1,6 +1,7 @@
 """The license review's files, for finance: the CSVs (`license_tables`), licenses.html and
-licenses.pdf (the summary, the seats month by month, then each cost center), one PDF per
-cost center for its owner on request, and the reclaim export grouped per organization.
+licenses.pdf (the summary, the spend per cost center, the seats month by month, then each
+cost center), one PDF per cost center for its owner on request, and the reclaim export
+grouped per organization.
 
 They hold people's names and logins: every file is readable by its owner only.
 """
@@ -16,6 +17,7 @@ from enrich.directory.model import Lead
 from enrich.licenses import CostCenterReview, Review, ReviewedSeat
 from enrich.licenses.history import NO_SEATS, SeatCount, SeatHistory
 from enrich.licenses.review import GRACE, PENDING
+from enrich.licenses.spend import CostCenterSpend, Spend
 from enrich.outputs.files import write_bytes, write_text
 from enrich.outputs.license_tables import candidate_order, file_part, reclaim_name, write_tables
 from enrich.outputs.render import logo_uri, render_html, self_contained
@@ -68,16 +70,19 @@ class CostCenterPage:
     trend: TrendRow | None
     #: its seats that the previous month's review proposed and are gone
     reclaimed: SeatCount
+    #: its spend over the period
+    spend: CostCenterSpend
 
 
-def cost_center_pages(review: Review, history: SeatHistory, owners: dict[str, Lead],
-                      rows: int | None) -> list[CostCenterPage]:
+def cost_center_pages(review: Review, spent: Spend, history: SeatHistory,
+                      owners: dict[str, Lead], rows: int | None) -> list[CostCenterPage]:
     """Each cost center's page, with its first `rows` candidates (None: all)."""
     seats: dict[str, list[ReviewedSeat]] = {}
     for seat in review.seats:
         seats.setdefault(seat.holder.cost_center, []).append(seat)
     trends = {row.id: row for row in trend_rows(history)}
     reclaimed = {c.id: c for c in history.reclaimed.cost_centers} if history.reclaimed else {}
+    spending = {c.id: c for c in spent.cost_centers}
     pages = []
     for center in review.cost_centers:
         mine = seats.get(center.id, [])
@@ -87,7 +92,7 @@ def cost_center_pages(review: Review, history: SeatHistory, owners: dict[str, Le
             center, owners.get(center.id), shown, len(candidates) - len(shown),
             [s for s in mine if s.status == PENDING] + [s for s in mine if s.status == GRACE],
             [s for s in mine if s.unknown_plan], trends.get(center.id),
-            reclaimed.get(center.id, NO_SEATS)))
+            reclaimed.get(center.id, NO_SEATS), spending[center.id]))
     return pages
 
 
@@ -108,23 +113,23 @@ class LicenseFiles:
                 *([self.export] if self.export else [])]
 
 
-def write_license_files(review: Review, history: SeatHistory, owners: dict[str, Lead],
-                        look: Look, folder: Path, *, rows: int, per_cost_center: bool = False,
-                        export: bool = False) -> LicenseFiles:
+def write_license_files(review: Review, spent: Spend, history: SeatHistory,
+                        owners: dict[str, Lead], look: Look, folder: Path, *, rows: int,
+                        per_cost_center: bool = False, export: bool = False) -> LicenseFiles:
     folder = Path(folder)
     # a large enterprise's CSVs take as long as its PDF: they are written beside it
-    tables = forked(lambda: _write_tables(review, history, owners, folder, export,
+    tables = forked(lambda: _write_tables(review, spent, history, owners, folder, export,
                                           per_cost_center))
-    html = render_license_html(review, history, cost_center_pages(review, history, owners,
-                                                                  rows), look)
+    html = render_license_html(review, spent, history,
+                               cost_center_pages(review, spent, history, owners, rows), look)
     standalone, left_out = self_contained(html)
     html_path = write_text(folder / HTML_NAME, standalone)
     refused: list[str] = []
     pdf_path = _pdf(html, folder / PDF_NAME, review, look, refused)
     singles = []
     if per_cost_center:
-        for page in cost_center_pages(review, history, owners, None):
-            single = render_license_html(review, history, [page], look, one=True)
+        for page in cost_center_pages(review, spent, history, owners, None):
+            single = render_license_html(review, spent, history, [page], look, one=True)
             name = f"licenses-{file_part(page.review.id)}.pdf"
             singles.append(_pdf(single, folder / name, review, look, refused))
     csvs, export_path = tables()
@@ -132,11 +137,12 @@ def write_license_files(review: Review, history: SeatHistory, owners: dict[str, 
                         left_out)
 
 
-def _write_tables(review: Review, history: SeatHistory, owners: dict[str, Lead],
-                  folder: Path, export: bool, per_cost_center: bool
+def _write_tables(review: Review, spent: Spend, history: SeatHistory,
+                  owners: dict[str, Lead], folder: Path, export: bool, per_cost_center: bool
                   ) -> tuple[list[Path], Path | None]:
     """The CSVs and, when asked, the reclaim export."""
-    return (write_tables(review, history, owners, folder, per_cost_center=per_cost_center),
+    return (write_tables(review, spent, history, owners, folder,
+                         per_cost_center=per_cost_center),
             write_text(folder / EXPORT_NAME, reclaim_export(review)) if export else None)
 
 
@@ -151,10 +157,10 @@ def _pdf(html: str, path: Path, review: Review, look: Look, refused: list[str]) 
     return write_bytes(path, pdf)
 
 
-def render_license_html(review: Review, history: SeatHistory, pages: list[CostCenterPage],
-                        look: Look, *, one: bool = False) -> str:
+def render_license_html(review: Review, spent: Spend, history: SeatHistory,
+                        pages: list[CostCenterPage], look: Look, *, one: bool = False) -> str:
     context = {
-        "review": review, "history": history, "pages": pages, "one": one,
+        "review": review, "spend": spent, "history": history, "pages": pages, "one": one,
         "company": {"name": look.company, "logo": logo_uri(look.logo)},
         "colors": look.colors(), "page_size": look.page_size,
         "currency": review.terms.currency, "day": day_str, "reclaim_name": reclaim_name,

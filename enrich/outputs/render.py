@@ -12,6 +12,7 @@ import functools
 import html as html_lib
 import mimetypes
 import re
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import jinja2
@@ -34,6 +35,7 @@ def environment(folder: Path | None = None, *, text: bool = False) -> jinja2.Env
                              undefined=jinja2.StrictUndefined, trim_blocks=text,
                              lstrip_blocks=True, keep_trailing_newline=True)
     env.filters.update(pct=pct, points=points, number=number, decimal=decimal, money=money,
+                       cents=cents,
                        month_name=month_name, day_ranges=day_ranges, threshold=threshold,
                        pct_beside=pct_beside)
     env.globals.update(difference=difference)
@@ -179,6 +181,15 @@ def decimal(value: float | None, digits: int = 1) -> str:
 
 def money(value: float | None, currency: str = "USD") -> str:
     return NOT_AVAILABLE if value is None else f"{value:,.0f} {currency}"
+
+
+def cents(value: Decimal | float | None, currency: str = "USD") -> str:
+    """An amount to the cent (half up, as invoices round): billed amounts, and the seat cost
+    beside them; without `currency` in a table whose head names it."""
+    if value is None:
+        return NOT_AVAILABLE
+    rounded = Decimal(str(value)).quantize(Decimal("0.01"), ROUND_HALF_UP)
+    return f"{rounded:,.2f} {currency}" if currency else f"{rounded:,.2f}"
 
 
 def month_name(day: int) -> str:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from enrich import features as feature_names
 from enrich.dates import Period, day_str
 from enrich.licenses import CostCenterReview, Summary
+from enrich.licenses.spend import CostCenterSpend, Spend
 from enrich.outputs.depth import Use, depth_days, unit_depth
 from enrich.outputs.privacy import hidden_by_period, hidden_units
 from enrich.outputs.render import difference
@@ -169,9 +170,11 @@ class Population:
 
 @dataclass(frozen=True)
 class LicenseRow:
-    """A cost center's seats; `hidden` when it holds too few seats to show."""
+    """A cost center's seats and spend; `hidden` when it holds too few seats (or, without
+    seats, too few people with billed usage) to show."""
 
     cost_center: CostCenterReview
+    spend: CostCenterSpend | None
     hidden: str | None
 
 
@@ -185,6 +188,8 @@ class Licenses:
     rows: list[LicenseRow]
     #: how seats, seats in use, population and engaged relate
     relation: SeatsAndPeople
+    #: what the cost centers spent: seats at list price, usage as billed
+    spend: Spend
 
 
 @dataclass
@@ -251,13 +256,26 @@ def build_report(rollup: dict, period: Period, months: Sequence[MonthAdoption],
     return report
 
 
-def _licenses(review: Summary, min_group_size: int, rollup: dict) -> Licenses:
-    """Cost centers with fewer seats than the smallest group shown are hidden, as units are."""
-    hidden = hidden_units(({"id": c.id, "parent": None, "population": c.seats}
-                           for c in review.cost_centers), min_group_size)
+def _licenses(reviewed: tuple[Summary, Spend], min_group_size: int, rollup: dict
+              ) -> Licenses:
+    """Cost centers with fewer seats than the smallest group shown are hidden, as units are;
+    one without seats but with billed usage, by its people with billed usage."""
+    review, spent = reviewed
+    seats = {c.id: c for c in review.cost_centers}
+    spending = {c.id: c for c in spent.cost_centers}
+    centers = [seats.get(c.id) or _no_seats(c.id, c.name) for c in spent.cost_centers] + [
+        c for c in review.cost_centers if c.id not in spending]
+    centers.sort(key=lambda c: cost_center_order(c.id))
+    hidden = hidden_units(({"id": c.id, "parent": None, "population": c.seats or (
+        spending[c.id].users if c.id in spending else 0)} for c in centers), min_group_size)
     return Licenses(review.terms.currency, review.terms.inactive_after_days, review.enterprise,
-                    [LicenseRow(c, hidden.get(c.id)) for c in review.cost_centers],
-                    seats_and_people(review, rollup))
+                    [LicenseRow(c, spending.get(c.id), hidden.get(c.id)) for c in centers],
+                    seats_and_people(review, rollup), spent)
+
+
+def _no_seats(cost_center: str, name: str) -> CostCenterReview:
+    """The seats of a cost center that holds none."""
+    return CostCenterReview(cost_center, name, 0, {}, 0.0, 0, 0, 0, 0.0, 0, 0)
 
 
 def _by_dimension(units: list[dict]) -> dict[str, list[dict]]:

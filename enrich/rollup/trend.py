@@ -67,6 +67,20 @@ def enterprise_adoption(directory: Directory, person_of: Mapping[int, str],
 
     Users the directory does not know count once each, as in the `(unmapped)` unit.
     """
+    engaged_people, unmapped = engaged_of(directory, person_of, active_users)
+    population = unmapped
+    for person in directory.people.values():
+        engaged = person.id in engaged_people
+        if is_member(person, engaged, seat_holders) and in_population(person, engaged,
+                                                                       seat_holders):
+            population += 1
+    return len(engaged_people) + unmapped, population
+
+
+def engaged_of(directory: Directory, person_of: Mapping[int, str],
+               active_users: Collection[int]) -> tuple[set[str], int]:
+    """The people of the directory among the user_ids active in a period (engaged: at least
+    one active day, METRICS.md section 4), and how many of those users it does not know."""
     engaged_people = set()
     unmapped = 0
     for user_id in active_users:
@@ -75,10 +89,4 @@ def enterprise_adoption(directory: Directory, person_of: Mapping[int, str],
             unmapped += 1
         else:
             engaged_people.add(person)
-    population = unmapped
-    for person in directory.people.values():
-        engaged = person.id in engaged_people
-        if is_member(person, engaged, seat_holders) and in_population(person, engaged,
-                                                                       seat_holders):
-            population += 1
-    return len(engaged_people) + unmapped, population
+    return engaged_people, unmapped

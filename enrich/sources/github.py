@@ -83,6 +83,16 @@ class DownloadError(GitHubError):
     concerns the files of one day, never the API."""
 
 
+#: API answers that no other request would change (token, scope, slug, policy): they stop
+#: a fetch
+_REFUSALS = {401, 403, 404, 422}
+
+
+def refuses_everything(error: GitHubError) -> bool:
+    """An API refusal stops a fetch; the storage host's answers concern one day's files."""
+    return error.status in _REFUSALS and not isinstance(error, DownloadError)
+
+
 class ExpiredLink(DownloadError):
     """The storage host refused a signed link (403): ask the API for fresh links."""
 

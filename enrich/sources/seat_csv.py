@@ -29,16 +29,14 @@ from pathlib import Path
 
 from enrich.dates import parse_day
 from enrich.directory.csv_source import (
-    _codec,
-    _first_index,
-    _is_header,
-    _normalized,
     _sniffed,
+    column_index,
+    column_mapping_problems,
     csv_header,
     csv_rows,
-    first_undecodable_line,
+    spreadsheet_codec,
 )
-from enrich.errors import ConfigError, InputError, unknown_name
+from enrich.errors import ConfigError, InputError
 from enrich.sources.engagement import MAX_ID, show_value
 from enrich.sources.seats import Seat
 
@@ -61,13 +59,7 @@ _TIMESTAMPS = ("created_at", "last_activity_at", "last_authenticated_at",
 
 def check_seat_columns(columns: dict) -> list[str]:
     """Problems of a `seats.columns` setting, for the configuration check."""
-    problems = []
-    for field, header in columns.items():
-        if field not in DEFAULT_SEAT_COLUMNS:
-            problems.append(unknown_name(field, DEFAULT_SEAT_COLUMNS, "field"))
-        elif not _is_header(header):
-            problems.append(f"{field}: expected a column header, got {header!r}")
-    return problems
+    return column_mapping_problems(columns, DEFAULT_SEAT_COLUMNS)
 
 
 def read_seat_csv(path: str | Path, columns: dict | None = None) -> list[Seat]:
@@ -80,23 +72,22 @@ def read_seat_csv(path: str | Path, columns: dict | None = None) -> list[Seat]:
     if problems:
         raise ConfigError(problems[0], key="seats.columns")
     reader = _SeatReader(Path(path), columns)
-    try:
-        return reader.read(_codec("auto", str(reader.path)))
-    except UnicodeDecodeError:
-        pass
-    # Not UTF-8: a spreadsheet saved on Windows, in its code page.
-    try:
-        return reader.read("cp1252")
-    except UnicodeDecodeError as exc:
-        raise InputError(
-            f"cannot decode byte 0x{exc.object[exc.start]:02x} as UTF-8 or Windows-1252 "
-            f"({exc.reason})", path=reader.path,
-            line=first_undecodable_line(reader.path, "cp1252"),
-            hint="save the file as UTF-8") from None
+    return reader.read(spreadsheet_codec(reader.path))
 
 
 def resolve_user_ids(seats: Iterable[Seat], logins: Mapping[int, list[str]]) -> list[Seat]:
-    """The seats, each with a user_id: a seat read without one gets its holder's.
+    """The seats, each with a user_id: a seat read without one gets its holder's
+    (`user_ids_of_logins`). A seat that has a user_id, or has no login, is kept as it is."""
+    seats = list(seats)
+    holders = user_ids_of_logins(
+        (seat.login for seat in seats if seat.user_id is None and seat.login), logins)
+    return [replace(seat, user_id=holders[seat.login.casefold()])
+            if seat.user_id is None and seat.login else seat for seat in seats]
+
+
+def user_ids_of_logins(wanted: Iterable[str], logins: Mapping[int, list[str]]
+                       ) -> dict[str, int]:
+    """Each login (lower-cased) -> the user_id of its holder.
 
     `logins` is `Store.logins()`: user_id -> every login it has had, display login first.
     The holder of a login (any case) is the user_id that has had it; when several have, the
@@ -104,13 +95,10 @@ def resolve_user_ids(seats: Iterable[Seat], logins: Mapping[int, list[str]]) -> 
     and a login freed by a rename can be taken by a newer account.
 
     A login nobody in the store has had gets a negative id: -1, -2, ... in the order of the
-    lower-cased logins, so the same file always gives the same ids. Its rows still merge into
-    one holder, and the identity rules can still match the login to the directory.
-
-    A seat that has a user_id, or has no login, is kept as it is.
+    lower-cased logins, so the same logins always give the same ids. Its rows still merge
+    into one holder, and the identity rules can still match the login to the directory.
     """
-    seats = list(seats)
-    wanted = {seat.login.casefold() for seat in seats if seat.user_id is None and seat.login}
+    wanted = {login.casefold() for login in wanted}
     #: lower-cased login -> the best claim on it so far: (is the display login, user_id)
     claims: dict[str, tuple[bool, int]] = {}
     for user_id, names in logins.items():
@@ -122,8 +110,7 @@ def resolve_user_ids(seats: Iterable[Seat], logins: Mapping[int, list[str]]) -> 
     holders = {login: user_id for login, (_, user_id) in claims.items()}
     unknown = sorted(wanted - holders.keys())
     holders.update((login, -number) for number, login in enumerate(unknown, start=1))
-    return [replace(seat, user_id=holders[seat.login.casefold()])
-            if seat.user_id is None and seat.login else seat for seat in seats]
+    return holders
 
 
 class _SeatReader:
@@ -155,16 +142,7 @@ class _SeatReader:
 
     def locate(self, header: list[str]) -> None:
         """Where each field's column is, and its header as the file spells it."""
-        exact = _first_index(header)
-        loose = _first_index(_normalized(name) for name in header)
-        self.index: dict[str, int] = {}
-        for field, name in self.mapping.items():
-            found = exact.get(name, loose.get(_normalized(name)))
-            if found is not None:
-                self.index[field] = found
-            elif field in self.explicit:
-                raise self.error(f"no column {name!r} for {field}; the header has: "
-                                 f"{', '.join(header)}", 1)
+        self.index = column_index(header, self.mapping, self.explicit, self.error)
         self.header = header
 
     def seat(self, row: list[str], line: int) -> Seat | None:
