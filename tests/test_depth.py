@@ -237,6 +237,22 @@ DAY2 = [
 ]
 
 
+#: later days: Nov 5, organization reports only (ada in two organizations); Nov 6, dan in
+#: the enterprise report and in an organization's (which does not count); and D2 fetched
+#: again, reconciled: dan's interactions are now 7
+LATER = (
+    ("orgs.jsonl", [
+        usage("2025-11-05", "ada", org=101, interactions=1, generations=2, acceptances=1,
+              ides=["vim"]),
+        usage("2025-11-05", "ada", org=102, interactions=2, generations=3, ai_credits=0.25,
+              ides=["helix"]),
+        usage("2025-11-05", "dan", org=102, interactions=4, ides=["zed"]),
+        usage("2025-11-06", "dan", org=102, interactions=9, ides=["helix"])]),
+    ("enterprise-6.jsonl", [usage("2025-11-06", "dan", interactions=3, ides=["zed"])]),
+    ("d2-again.jsonl", [usage(D2, "dan", interactions=7, ides=["neovim"])]),
+)
+
+
 class Company:
     """A folder with a configuration, an org chart and a store; `cli` runs enrich on it."""
 
@@ -474,33 +490,26 @@ def test_12_2_g_a_small_unit_shows_its_depth_to_the_operator_only(company, three
 
 def test_12_2_h_a_months_summary_gives_what_its_rows_give(tmp_path):
     company = load_company(tmp_path)
-    # Nov 5: organization rows only (ada in two organizations, dan in one); and D2 fetched
-    # again, reconciled: dan's interactions now 7
-    company.load(("orgs.jsonl", [
-        usage("2025-11-05", "ada", org=101, interactions=1, generations=2, acceptances=1,
-              ides=["vim"]),
-        usage("2025-11-05", "ada", org=102, interactions=2, generations=3, ai_credits=0.25,
-              ides=["helix"]),
-        usage("2025-11-05", "dan", org=102, interactions=4, ides=["zed"])]),
-        ("d2-again.jsonl", [usage(D2, "dan", interactions=7, ides=["neovim"])]),
-        covers="2025-11-05..2025-11-30")
+    company.load(*LATER, covers="2025-11-05..2025-11-30")
     db = sqlite3.connect(tmp_path / "enrich.db")
     # summed when the import ended: one row per user with rows in November (not eve)
     assert db.execute("SELECT count(*) FROM depth_stale").fetchone() == (0,)
     assert db.execute("SELECT count(*) FROM depth_months").fetchone() == (5,)
     summary = company.rollup("2025-11", name="summary")
-    # November: 5 reported days, D = Nov 3, 4, 5
-    assert summary["period"]["depth_days"] == 3
-    # api: dan on D1, D2, Nov 5: 2 + 7 (not 1 + 7) + 4 = 13 interactions on 3 active days
-    assert depth_of(summary, "api")["interactions_per_active_day"] == 13 / 3
+    # November: 6 reported days, D = Nov 3 to 6
+    assert (summary["period"]["days"]["reported"], summary["period"]["depth_days"]) == (6, 4)
+    # api: dan on D1, D2, Nov 5, Nov 6: 2 + 7 (not 1 + 7) + 4 + 3 (not 3 + 9) = 16
+    # interactions on 4 active days
+    assert depth_of(summary, "api")["interactions_per_active_day"] == 4.0
     # eng: ada's two organizations on Nov 5 summed: generations 2 + 3, acceptances 1, AI
     # credits 0.25. Over the month: acceptances 4 + 3 + 1 (ada) + 1 (bob) + 0 (dan) = 9 of
     # generations 10 + 6 + 5 (ada) + 5 (bob) + 0 (dan) = 26; AI credits 1.5 + 2.0 + 0.25;
-    # interactions 6 + 4 + 3 (ada) + 3 (bob) + 0 (cat) + 2 + 7 + 4 (dan) = 29 on 3 + 1 + 3 days
+    # interactions 6 + 4 + 3 (ada) + 3 (bob) + 0 (cat) + 16 (dan) = 32 on 3 + 1 + 4 days
     eng = depth_of(summary, "eng")
     assert (eng["acceptance_rate"], eng["ai_credits"], eng["interactions_per_active_day"]) == (
-        9 / 26, 3.75, 29 / 7)
-    # ada vscode jetbrains vim helix, bob vscode, dan zed neovim
+        9 / 26, 3.75, 4.0)
+    # ada vscode jetbrains vim helix, bob vscode, dan zed neovim (his helix on Nov 6 is the
+    # organization report's)
     assert eng["ide_share"] == {"vscode": 2 / 3, "helix": 1 / 3, "jetbrains": 1 / 3,
                                 "neovim": 1 / 3, "vim": 1 / 3, "zed": 1 / 3}
     assert list(eng["ide_share"]) == ["vscode", "helix", "jetbrains", "neovim", "vim", "zed"]
@@ -540,23 +549,21 @@ def as_schema_5(path) -> None:
 
 
 def without_depth(rollup: dict) -> dict:
-    period = {k: v for k, v in rollup["period"].items() if not k.startswith("depth")}
-    return {**rollup, "period": period,
-            "units": [{k: v for k, v in u.items() if k not in ("depth", "previous")}
-                      for u in rollup["units"]]}
+    """A rollup without its depth of use, and its previous period's."""
+    def strip(part: dict | None) -> dict | None:
+        return part and {k: strip(v) if k == "previous" else v for k, v in part.items()
+                         if not k.startswith("depth")}
+
+    return {**rollup, "period": strip(rollup["period"]),
+            "units": [strip(unit) for unit in rollup["units"]]}
 
 
 def test_12_1_f_a_store_of_schema_5_keeps_its_data_and_rebuild_derives_its_depth(tmp_path):
     company = load_company(tmp_path)
-    company.load(("orgs.jsonl", [
-        usage("2025-11-05", "ada", org=101, interactions=1, ides=["vim"]),
-        usage("2025-11-05", "ada", org=102, interactions=2, ai_credits=0.25),
-        usage("2025-11-05", "dan", org=102, interactions=4, ides=["zed"])]),
-        ("d2-again.jsonl", [usage(D2, "dan", interactions=7, ides=["neovim"])]),
-        covers="2025-11-05..2025-11-05")
-    fresh = company.rollup(D0, "2025-11-05", name="fresh")
-    with Store(tmp_path / "enrich.db", tmp_path / "archive") as store:
-        engagement = sorted(store.engagement(Period.of("2025-10-31", "2025-11-05")))
+    company.load(*LATER, covers="2025-11-05..2025-11-06")
+    fresh = company.rollup(D0, "2025-11-06", name="fresh")
+    with Store(tmp_path / "enrich.db", tmp_path / "enrich.db.archive") as store:
+        engagement = sorted(store.engagement(Period.of("2025-10-31", "2025-11-06")))
 
     as_schema_5(tmp_path / "enrich.db")
     old = tmp_path / "schema-5.db"
@@ -568,16 +575,16 @@ def test_12_1_f_a_store_of_schema_5_keeps_its_data_and_rebuild_derives_its_depth
 
     # opened by this enrich: migrated, its engagement kept; the days imported before wait
     # for `enrich rebuild depth`
-    before = company.rollup(D0, "2025-11-05", name="before")
-    with Store(tmp_path / "enrich.db", tmp_path / "archive") as store:
+    before = company.rollup(D0, "2025-11-06", name="before")
+    with Store(tmp_path / "enrich.db", tmp_path / "enrich.db.archive") as store:
         assert store.schema_version == len(MIGRATIONS)
-        assert sorted(store.engagement(Period.of("2025-10-31", "2025-11-05"))) == engagement
+        assert sorted(store.engagement(Period.of("2025-10-31", "2025-11-06"))) == engagement
     assert without_depth(before) == without_depth(fresh)
     assert before["period"]["depth_days"] == 0
     assert before["period"]["depth_note"] == (
-        "depth of use is not measured: 0 of the 4 reported days come from usage-metrics "
-        "reports, the only source of it, and it takes half of them; 3 usage-metrics days "
-        "(2025-11-03 to 2025-11-05) imported before enrich kept depth of use: run `enrich "
+        "depth of use is not measured: 0 of the 5 reported days come from usage-metrics "
+        "reports, the only source of it, and it takes half of them; 4 usage-metrics days "
+        "(2025-11-03 to 2025-11-06) imported before enrich kept depth of use: run `enrich "
         "rebuild depth` to derive it from the archive")
     assert {u["depth"] is None for u in before["units"]} == {True}
 
@@ -585,11 +592,12 @@ def test_12_1_f_a_store_of_schema_5_keeps_its_data_and_rebuild_derives_its_depth
     # same depth as the import gave
     status, out, err = company.cli("rebuild", "depth")
     assert (status, err) == (0, "")
-    # files: d1, d2, orgs, d2-again; rows: 4 + 3 + 3 + 1
-    assert out == ("rebuilt the depth of use of 3 days (2025-11-03 to 2025-11-05) from 4 "
-                   "archived usage-metrics files: 11 rows\n")
-    assert company.rollup(D0, "2025-11-05", name="rebuilt") == fresh
-    assert depth_of(fresh, "api")["interactions_per_active_day"] == (2 + 7 + 4) / 3
+    # files: d1, d2, orgs, enterprise-6, d2-again; rows: 4 + 3 + 4 + 1 + 1
+    assert out == ("rebuilt the depth of use of 4 days (2025-11-03 to 2025-11-06) from 5 "
+                   "archived usage-metrics files: 13 rows\n")
+    assert company.rollup(D0, "2025-11-06", name="rebuilt") == fresh
+    # dan: 2 + 7 + 4 + 3 interactions on 4 active days (see the month's summary above)
+    assert depth_of(fresh, "api")["interactions_per_active_day"] == 4.0
     # again: nothing counted twice
     assert company.cli("rebuild", "depth")[0] == 0
-    assert company.rollup(D0, "2025-11-05", name="again") == fresh
+    assert company.rollup(D0, "2025-11-06", name="again") == fresh
