@@ -8,11 +8,14 @@ The org chart of the rollup tests (no seat list: everyone is a member and in the
       api API           dan (ada), eve (dan)
     solo  Solo          sol                          a unit of one
 
-The days (November 2025 unless said), imported with `--covers 2025-10-31..2025-11-04`:
+The days (2025), imported with `--covers 2025-10-31..2025-11-04`:
 
     Oct 31, Nov 1, 2   seed-format rows: ada on Oct 31, bob on Nov 1, ada bob dan on Nov 2
     Nov 3 (D1)         usage-metrics (enterprise report): ada bob dan active, cat not
     Nov 4 (D2)         usage-metrics (enterprise report): ada dan sol active
+
+and in the tests of a month's summary and of a store rebuilt, later files (LATER): Nov 5 and
+6 from organization reports, Nov 6 from the enterprise report too, and Nov 4 fetched again.
 """
 
 import csv
@@ -23,7 +26,7 @@ import sqlite3
 from itertools import count
 
 import pytest
-from conftest import seed_row, write_jsonl
+from conftest import read_csv_rows, seed_row, write_jsonl
 
 from enrich.cli import main
 from enrich.dates import Period, parse_day
@@ -60,7 +63,7 @@ def usage(day: str, login: str, *, active: bool = True, org=None, **fields) -> d
     for name, value in fields.items():
         if name in LISTS:
             field, key = LISTS[name]
-            row[field] = [{key: k, "code_generation_activity_count": 1} for k in value]
+            row[field] = [{key: k} for k in value]
         else:
             row[FIELD.get(name, name)] = value
     return row
@@ -114,8 +117,8 @@ def test_12_1_a_missing_field_is_not_measured_and_a_zero_is_zero(store, tmp_path
     day = parse_day(D1)
     assert stored_rows(store) == [(day, 11, 0, 4, 10, 0, 12, 0, 0, 3, 0.0),
                                   (day, 12, 0, *[None] * 8)]
-    # ada carries an empty list of IDEs: the list is there (her people count in the shares'
-    # base), with no key; bob carries none
+    # ada's row carries an empty list of IDEs: the list is measured (she counts in the base of
+    # her unit's IDE shares), with no key in it; bob's row carries no list
     assert depth(store, D1) == {11: (4, 10, 0, 0, 0.0, {"ide"}, set()),
                                 12: (None, None, None, None, None, set(), set())}
     assert store.depth_keys() == []
@@ -132,7 +135,8 @@ def test_12_1_b_an_enterprise_row_counts_alone_and_organization_rows_are_summed(
         usage(D2, "ada", org="102", interactions=2, ai_credits=0.25, ides=["emacs"])])
     enterprise = write_jsonl(tmp_path / "enterprise.jsonl", [
         usage(D1, "ada", interactions=3, ides=["vscode"])])
-    # the enterprise report is imported last and first alike: it is not the last one winning
+    # the enterprise report comes between the organizations': which report counts does not
+    # depend on the order of the imports
     load(store, org101, enterprise, org102)
     # D1: the enterprise row only (3, vscode): not 3 + 5 + 7, no jetbrains, and none of the
     # organizations' AI credits (the enterprise row carries none)
@@ -283,9 +287,8 @@ class Company:
 
     def csv(self, name: str, dimension: str = "team") -> dict[str, dict[str, str]]:
         """A rollup CSV's rows by unit id."""
-        path = self.folder / name / f"rollup-{dimension}.csv"
-        with open(path, encoding="utf-8-sig", newline="") as fh:
-            return {row["id"]: row for row in csv.DictReader(fh)}
+        return {row["id"]: row
+                for row in read_csv_rows(self.folder / name / f"rollup-{dimension}.csv")}
 
     def header(self, name: str, dimension: str = "team") -> list[str]:
         with open(self.folder / name / f"rollup-{dimension}.csv", encoding="utf-8-sig") as fh:
@@ -476,8 +479,7 @@ def test_12_2_g_a_small_unit_shows_its_depth_to_the_operator_only(company, three
                                  company.folder / "report")
     assert status == 0, err
     folder = company.folder / "report"
-    with open(folder / "report-teams.csv", encoding="utf-8-sig", newline="") as fh:
-        [solo] = [row for row in csv.DictReader(fh) if row["id"] == "solo"]
+    [solo] = [row for row in read_csv_rows(folder / "report-teams.csv") if row["id"] == "solo"]
     assert (solo["note"], solo["population"], solo["engaged"]) == ("fewer than 5 people", "", "")
     for path in folder.glob("*.csv"):
         header, *rows = csv.reader(io.StringIO(path.read_text(encoding="utf-8-sig")))
