@@ -749,12 +749,13 @@ class Store:
 
     def usage_metrics_files(self, first: int, last: int) -> list[tuple[str, Path, list[int]]]:
         """`(name, archived copy, days)` of every usage-metrics file imported with rows for a
-        day from `first` to `last`, in the order they were imported."""
+        day from `first` to `last`, in the order they were imported: the order of their rows
+        (`imported_at` is to the second, and a fetch imports several files in one)."""
         files: dict[str, tuple[str, Path, list[int]]] = {}
         for sha, name, archive, day in self._db.execute(
                 "SELECT sha256, f.name, f.archive, d.day FROM files f JOIN file_days d "
                 "USING (sha256) WHERE f.kind = ? AND sha256 IN (SELECT sha256 FROM file_days "
-                "WHERE day BETWEEN ? AND ?) ORDER BY f.imported_at, sha256, d.day",
+                "WHERE day BETWEEN ? AND ?) ORDER BY f.rowid, d.day",
                 (USAGE_METRICS, first, last)):
             files.setdefault(sha, (name, self.archive / archive, []))[2].append(day)
         return list(files.values())
