@@ -57,5 +57,11 @@ def print_rollup_result(result: RollupResult, out) -> None:
     print(f"enterprise: {enterprise['engaged']} engaged of {enterprise['population']} "
           f"({'n/a' if rate is None else f'{rate:.1%}'}); "
           f"{counted(len(result.rollup['unmapped']), 'unmatched login')}", file=out)
+    period = result.rollup["period"]
+    if period["depth_note"]:
+        print(f"note: {period['depth_note']}", file=out)
+    else:
+        print(f"depth of use: measured on {period['depth_days']} of the "
+              f"{counted(days['reported'], 'reported day')}", file=out)
     for path in result.files:
         print(f"wrote {path}", file=out)
