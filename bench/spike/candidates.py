@@ -90,6 +90,13 @@ class _Pipeline:
         self.reader.shutdown()
 
 
+def _unimported(store: Store, files: list[Path]):
+    """The pipeline's items of the files the store has not imported yet."""
+    for item in _Pipeline(files, store.archive, store.feature_map()):
+        if not store.known_file(item[1]):
+            yield item
+
+
 def _refused(path: Path):
     # the importer would read the file with the row-wise parser here, for the exact line
     raise SystemExit(f"{path}: refused by the fast path (the importer would parse it row by row)")
@@ -138,9 +145,7 @@ def _packed(day: int, table) -> UserDays:
 def import_sqlite_fast(work: Path, files: list[Path]) -> None:
     with _store(work) as store:
         logins = LoginBook(store)
-        for path, sha, checked, copying in _Pipeline(files, store.archive, store.feature_map()):
-            if store.known_file(sha):
-                continue
+        for path, sha, checked, copying in _unimported(store, files):
             with store.transaction():
                 _see_logins(logins, checked)
                 logins.save()
@@ -154,10 +159,12 @@ def import_sqlite_fast(work: Path, files: list[Path]) -> None:
 # -- (a) a DuckDB database file -----------------------------------------------------------------
 
 DUCKDB_SCHEMA = """
+    BEGIN TRANSACTION;
     CREATE TABLE IF NOT EXISTS engagement (day INTEGER, user_id BIGINT, bits BIGINT);
     CREATE TABLE IF NOT EXISTS files (sha256 VARCHAR PRIMARY KEY, name VARCHAR, rows BIGINT);
     CREATE TABLE IF NOT EXISTS days (day INTEGER PRIMARY KEY, measured BIGINT);
     CREATE TABLE IF NOT EXISTS logins (user_id BIGINT, login VARCHAR);
+    COMMIT;
 """
 
 
@@ -219,9 +226,7 @@ def _durable_write(table, target: Path) -> None:
 def import_parquet(work: Path, files: list[Path]) -> None:
     with _store(work) as store:
         logins = LoginBook(store)
-        for path, sha, checked, copying in _Pipeline(files, store.archive, store.feature_map()):
-            if store.known_file(sha):
-                continue
+        for path, sha, checked, copying in _unimported(store, files):
             written = []
             try:
                 with store.transaction():

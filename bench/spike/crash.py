@@ -49,18 +49,23 @@ def start(candidate: str, work: Path, data: Path, count: int) -> subprocess.Pope
 
 def recorded(candidate: str, work: Path) -> dict[str, int]:
     """File name -> rows of it the store holds, for every file the store records."""
-    from enrich.sources.records import file_digest  # noqa: F401 - enrich importable
-
+    if not (work / ("facts.duckdb" if candidate == "duckdb" else "enrich.db")).exists():
+        return {}  # killed before the store was made
     if candidate == "duckdb":
         from candidates import open_duckdb_store
 
         con = open_duckdb_store(work, read_only=True)
+        if not con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'files'"
+                           ).fetchall()[0][0]:
+            return {}  # killed before the schema committed: an empty store
         names = dict(con.execute("SELECT name, rows FROM files").fetchall())
         per_day = dict(con.execute("SELECT day, count(*) FROM engagement GROUP BY day"
                                    ).fetchall())
         con.close()
         return _by_file(names, per_day, work, candidate)
     db = sqlite3.connect(work / "enrich.db")
+    if not db.execute("PRAGMA user_version").fetchone()[0]:
+        return {}  # killed before the store's first migration committed: an empty store
     names = dict(db.execute("SELECT name, rows_read FROM files").fetchall())
     if candidate == "parquet":
         import duckdb
