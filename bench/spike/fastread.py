@@ -100,7 +100,7 @@ def read_checked(con, path: Path, feature_bit, today: int) -> Checked | None:
             CREATE OR REPLACE TEMP TABLE checked AS
             SELECT day AS day_text, TRY_CAST(user_id AS BIGINT) AS user_id,
                    login[2:-2] AS login,
-                   coalesce({values_ok}
+                   coalesce({values_ok} AND day IS NOT NULL
                             AND regexp_full_match(user_id, '{_USER_ID}')
                             AND TRY_CAST(user_id AS BIGINT) <= {MAX_ID}
                             AND regexp_full_match(login, '{_LOGIN_JSON}'), false) AS ok,
@@ -113,7 +113,7 @@ def read_checked(con, path: Path, feature_bit, today: int) -> Checked | None:
     rows, bad, total, days = con.execute("""
         SELECT count(*), count(*) FILTER (NOT ok), sum(length), list(DISTINCT day_text)
         FROM checked""").fetchall()[0]
-    if bad or rows == 0:
+    if bad or rows == 0 or total is None:
         return None
     size = decompressed_size(path)
     if size not in (total + rows * fixed, total + rows * fixed - 1):  # last newline optional
