@@ -28,7 +28,14 @@ from enrich.logins import LoginBook
 from enrich.outputs.files import atomic_open
 from enrich.sources.billing import OTHER_PRODUCT, USAGE_REPORT, UsageRow
 from enrich.sources.depth import DepthColumns
-from enrich.sources.engagement import SEED, Batch, RowError, TooManyFeatures, row_format
+from enrich.sources.engagement import (
+    SEED,
+    Batch,
+    NoFeatureBit,
+    RowError,
+    TooManyFeatures,
+    row_format,
+)
 from enrich.sources.fastread import Checked, read_checked
 from enrich.sources.parallel import ParsePool, make_parser
 from enrich.sources.records import RecordError, file_digest, is_gzip, records
@@ -199,6 +206,39 @@ class _Options:
     pool: ParsePool
     #: `billing.columns`: the headers of a usage report CSV
     billing_columns: Mapping
+    ahead: _ReadAhead
+
+
+class _ReadAhead:
+    """The next seed-format file, read by DuckDB in a thread of its own while the current one
+    is stored (DuckDB releases the GIL). It knows only the features the store had when it
+    began: a file that brings a new one is read again where its bit can be allocated."""
+
+    def __init__(self, thread: ThreadPoolExecutor):
+        self.thread = thread
+        self.reads: dict[Path, Future] = {}
+
+    def start(self, store: Store, path: Path, today: int) -> None:
+        features = store.feature_map()
+
+        def known_bit(name: str) -> int:
+            if name not in features:
+                raise NoFeatureBit(name)
+            return features[name]
+
+        def read() -> Checked | None:
+            with store.duckdb().cursor() as con:
+                return read_checked(con, path, known_bit, today)
+
+        self.reads[path] = self.thread.submit(read)
+
+    def take(self, path: Path) -> Checked | None:
+        """What the thread read of `path`, if it read it and vouches for it."""
+        read = self.reads.pop(path, None)
+        try:
+            return None if read is None else read.result()
+        except Exception:  # noqa: BLE001 - the file is read again here, which reports it
+            return None
 
 
 def import_paths(store: Store, paths: Iterable[Path], *, usage_rules: Mapping,
@@ -223,10 +263,12 @@ def import_paths(store: Store, paths: Iterable[Path], *, usage_rules: Mapping,
     # a thread hashes the next file and archives the current one while this one parses:
     # hashlib, zstandard and file I/O release the GIL
     with contextlib.nullcontext(pool) if pool else ParsePool() as pool, \
-            ThreadPoolExecutor(1, thread_name_prefix="enrich-archive") as helper:
+            ThreadPoolExecutor(1, thread_name_prefix="enrich-archive") as helper, \
+            ThreadPoolExecutor(1, thread_name_prefix="enrich-read") as reader:
         options = _Options(usage_rules, skip_bad_rows, sink, seats_taken_on,
                            utc_today() if today is None else today,
-                           logins or LoginBook(store), pool, billing_columns or {})
+                           logins or LoginBook(store), pool, billing_columns or {},
+                           _ReadAhead(reader))
         digests = [helper.submit(file_digest, files[0])] if files else []
         for path, following in itertools.zip_longest(files, files[1:]):
             digest = digests.pop()
@@ -235,6 +277,7 @@ def import_paths(store: Store, paths: Iterable[Path], *, usage_rules: Mapping,
                 _prefetch(store, following, options)
                 digests.append(helper.submit(file_digest, following))
             summary.files.append(_import_one(store, path, digest.result(), helper, options))
+            options.ahead.reads.pop(path, None)  # a file skipped, or rejected before reading
             if progress:
                 progress.advance(1)
     if covers is not None and not summary.failed:
@@ -248,15 +291,16 @@ def import_paths(store: Store, paths: Iterable[Path], *, usage_rules: Mapping,
 
 
 def _prefetch(store: Store, path: Path, options: _Options) -> None:
-    """Let the workers start on the next file; a file that turns out bad is left for later."""
+    """Start reading the next file: DuckDB in a thread for a seed-format file, else the
+    workers; a file that turns out bad is left for later."""
     try:
-        if not options.pool.wants(path):
-            return
         first = _first_value(path, records(path))
     except (InputError, OSError):
         return
     kind = None if first is None else row_format(first[1])
-    if kind not in (None, SEED):  # a seed-format file is read by DuckDB, not the workers
+    if kind == SEED:
+        options.ahead.start(store, path, options.today)
+    elif kind is not None and options.pool.wants(path):
         options.pool.prefetch(kind, options.usage_rules, options.today, path,
                               store.feature_map, compact, store.depth_keys)
 
@@ -301,6 +345,7 @@ class _FileImport:
         self.logins = options.logins
         self.pool = options.pool
         self.billing_columns = options.billing_columns
+        self.ahead = options.ahead
 
     def run(self) -> FileResult:
         if is_usage_report(self.path, self.billing_columns):
@@ -336,8 +381,8 @@ class _FileImport:
     def _read_checked(self) -> Checked | None:
         """The file read by DuckDB with the row-wise parser's checks; None when it refuses
         the file (the row-wise parser then accepts it, or says which line is wrong)."""
-        checked = read_checked(self.store.duckdb(), self.path, self.store.feature_bit,
-                               self.today)
+        checked = self.ahead.take(self.path) or read_checked(
+            self.store.duckdb(), self.path, self.store.feature_bit, self.today)
         if checked is None:
             log.debug("%s: read row by row", self.path)
         return checked

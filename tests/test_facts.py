@@ -182,3 +182,18 @@ def test_13_2_the_rollup_of_the_sample_is_byte_identical_to_the_previous_version
     out = files.folder / "out"
     assert {name: hashlib.sha256((out / name).read_bytes()).hexdigest()
             for name in BEFORE} == BEFORE
+
+
+def test_13_1_a_file_read_ahead_with_a_feature_new_to_the_store_keeps_it(run_cli, tmp_path):
+    # the second and third files are read while the one before is stored, with the features
+    # the store had then: both bring one it lacked
+    write_compact(tmp_path / "in" / "1.jsonl", [seed_row(D1, "ada", 11, "cli")])
+    write_compact(tmp_path / "in" / "2.jsonl", [seed_row(D1, "bob", 12, new_thing_engagement=1)])
+    write_compact(tmp_path / "in" / "3.jsonl", [seed_row(D2, "bob", 12, new_thing_engagement=1)])
+    result = import_files(run_cli, "--verbose", "in")
+    assert result.status == 0, result.stderr
+    assert "read row by row" not in result.stderr
+    with open_store(tmp_path) as store:
+        new = 1 << store.feature_map()["new_thing"]
+        assert rows_of(store) == [(11, parse_day(D1), BIT["cli"]), (12, parse_day(D1), new),
+                                  (12, parse_day(D2), new)]

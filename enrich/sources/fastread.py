@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import gzip
 import os
+import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -83,7 +84,10 @@ def decompressed_size(path: Path) -> int:
 def read_checked(con, path: Path, feature_bit: Callable[[str], int], today: int
                  ) -> Checked | None:
     """The file's rows, checked; None when the row-wise parser must read it."""
-    keys = first_keys(path)
+    try:
+        keys = first_keys(path)
+    except (OSError, EOFError, zlib.error):  # a gzip file that is not: the row-wise parser says
+        return None
     if keys is None or set(_IDENTITY) - set(keys):
         return None
     columns = [k for k in keys if k not in _IDENTITY]
@@ -127,7 +131,10 @@ def read_checked(con, path: Path, feature_bit: Callable[[str], int], today: int
         FROM checked""").fetchall()[0]
     if bad or rows == 0 or total is None:
         return None
-    size = decompressed_size(path)
+    try:
+        size = decompressed_size(path)
+    except (OSError, EOFError, zlib.error):
+        return None
     if size not in (total + rows * fixed, total + rows * fixed - 1):  # last newline optional
         return None
     day_of = {}
