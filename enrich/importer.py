@@ -23,11 +23,20 @@ import zstandard
 
 from enrich.dates import day_str, utc_today
 from enrich.errors import InputError
+from enrich.facts import day_table
 from enrich.logins import LoginBook
 from enrich.outputs.files import atomic_open
 from enrich.sources.billing import OTHER_PRODUCT, USAGE_REPORT, UsageRow
 from enrich.sources.depth import DepthColumns
-from enrich.sources.engagement import Batch, RowError, TooManyFeatures, row_format
+from enrich.sources.engagement import (
+    SEED,
+    Batch,
+    NoFeatureBit,
+    RowError,
+    TooManyFeatures,
+    row_format,
+)
+from enrich.sources.fastread import Checked, read_checked
 from enrich.sources.parallel import ParsePool, make_parser
 from enrich.sources.records import RecordError, file_digest, is_gzip, records
 from enrich.sources.seats import is_seat_page, parse_page
@@ -38,7 +47,7 @@ from enrich.sources.usage_report import (
     UsageReport,
     is_usage_report,
 )
-from enrich.store import Store, UserDays, pack_user_days
+from enrich.store import Store
 from enrich.wording import counted
 
 log = logging.getLogger("enrich")
@@ -50,6 +59,8 @@ USAGE_REPORT_FILE = "usage report"
 #: a file without rows: a day GitHub had no rows for, saved as it came
 EMPTY = "empty"
 _BATCH = 20_000
+#: the start of a file's content address that names its fact files
+FACT_KEY = 20
 _SUFFIXES = (".json", ".jsonl", ".ndjson", ".json.gz", ".jsonl.gz", ".ndjson.gz", ".csv")
 #: the files a folder is searched for, as a message names them
 PATTERNS = "*.json, *.jsonl or *.ndjson (each optionally .gz), or *.csv (usage reports)"
@@ -130,17 +141,16 @@ class Block:
     bad: list[tuple[int, str, object]]
     measured: dict[int, int]
     logins: list[tuple[int, tuple[int, ...], tuple[str, ...]]]  # (day, user_ids, logins)
-    user_days: list[UserDays]
+    facts: list[tuple[int, tuple[int, ...], tuple[int, ...]]]  # (day, user_ids, bits)
     depth: DepthColumns
 
 
 def compact(batch: Batch) -> Block:
-    """Runs in a parse worker: the packing costs the writing process nothing."""
+    """Runs in a parse worker: the columns cost the writing process nothing."""
     columns = batch.by_day()
     return Block(len(batch.rows) + len(batch.bad), batch.bad, batch.measured,
                  [(day, user_ids, logins) for day, (user_ids, _, logins) in columns.items()],
-                 [pack_user_days(day, user_ids, bits)
-                  for day, (user_ids, bits, _) in columns.items()],
+                 [(day, user_ids, bits) for day, (user_ids, bits, _) in columns.items()],
                  DepthColumns.of(batch.depth, batch.depth_keys))
 
 
@@ -196,6 +206,39 @@ class _Options:
     pool: ParsePool
     #: `billing.columns`: the headers of a usage report CSV
     billing_columns: Mapping
+    ahead: _ReadAhead
+
+
+class _ReadAhead:
+    """The next seed-format file, read by DuckDB in a thread of its own while the current one
+    is stored (DuckDB releases the GIL). It knows only the features the store had when it
+    began: a file that brings a new one is read again where its bit can be allocated."""
+
+    def __init__(self, thread: ThreadPoolExecutor):
+        self.thread = thread
+        self.reads: dict[Path, Future] = {}
+
+    def start(self, store: Store, path: Path, today: int) -> None:
+        features = store.feature_map()
+
+        def known_bit(name: str) -> int:
+            if name not in features:
+                raise NoFeatureBit(name)
+            return features[name]
+
+        def read() -> Checked | None:
+            with store.duckdb().cursor() as con:
+                return read_checked(con, path, known_bit, today)
+
+        self.reads[path] = self.thread.submit(read)
+
+    def take(self, path: Path) -> Checked | None:
+        """What the thread read of `path`, if it read it and vouches for it."""
+        read = self.reads.pop(path, None)
+        try:
+            return None if read is None else read.result()
+        except Exception:  # noqa: BLE001 - the file is read again here, which reports it
+            return None
 
 
 def import_paths(store: Store, paths: Iterable[Path], *, usage_rules: Mapping,
@@ -214,14 +257,18 @@ def import_paths(store: Store, paths: Iterable[Path], *, usage_rules: Mapping,
     summary = ImportSummary(covers=covers)
     sink = _Rejects(rejects if skip_bad_rows else None)
     files = expand_paths(paths)
+    with store.transaction():
+        store.remove_stray_facts()
     # a pool given by the caller serves several imports: the caller closes it
     # a thread hashes the next file and archives the current one while this one parses:
     # hashlib, zstandard and file I/O release the GIL
     with contextlib.nullcontext(pool) if pool else ParsePool() as pool, \
-            ThreadPoolExecutor(1, thread_name_prefix="enrich-archive") as helper:
+            ThreadPoolExecutor(1, thread_name_prefix="enrich-archive") as helper, \
+            ThreadPoolExecutor(1, thread_name_prefix="enrich-read") as reader:
         options = _Options(usage_rules, skip_bad_rows, sink, seats_taken_on,
                            utc_today() if today is None else today,
-                           logins or LoginBook(store), pool, billing_columns or {})
+                           logins or LoginBook(store), pool, billing_columns or {},
+                           _ReadAhead(reader))
         digests = [helper.submit(file_digest, files[0])] if files else []
         for path, following in itertools.zip_longest(files, files[1:]):
             digest = digests.pop()
@@ -230,6 +277,7 @@ def import_paths(store: Store, paths: Iterable[Path], *, usage_rules: Mapping,
                 _prefetch(store, following, options)
                 digests.append(helper.submit(file_digest, following))
             summary.files.append(_import_one(store, path, digest.result(), helper, options))
+            options.ahead.reads.pop(path, None)  # a file skipped, or rejected before reading
             if progress:
                 progress.advance(1)
     if covers is not None and not summary.failed:
@@ -243,15 +291,16 @@ def import_paths(store: Store, paths: Iterable[Path], *, usage_rules: Mapping,
 
 
 def _prefetch(store: Store, path: Path, options: _Options) -> None:
-    """Let the workers start on the next file; a file that turns out bad is left for later."""
+    """Start reading the next file: DuckDB in a thread for a seed-format file, else the
+    workers; a file that turns out bad is left for later."""
     try:
-        if not options.pool.wants(path):
-            return
         first = _first_value(path, records(path))
     except (InputError, OSError):
         return
     kind = None if first is None else row_format(first[1])
-    if kind is not None:
+    if kind == SEED:
+        options.ahead.start(store, path, options.today)
+    elif kind is not None and options.pool.wants(path):
         options.pool.prefetch(kind, options.usage_rules, options.today, path,
                               store.feature_map, compact, store.depth_keys)
 
@@ -292,11 +341,11 @@ class _FileImport:
         self.skip_bad_rows, self.rejects = options.skip_bad_rows, options.rejects
         self.seats_taken_on = options.seats_taken_on
         self.result = FileResult(path, "imported")
-        self.measured: dict[int, int] = {}
         self.depth_days: dict[int, int] = {}
         self.logins = options.logins
         self.pool = options.pool
         self.billing_columns = options.billing_columns
+        self.ahead = options.ahead
 
     def run(self) -> FileResult:
         if is_usage_report(self.path, self.billing_columns):
@@ -318,6 +367,10 @@ class _FileImport:
         if kind == TEAMS:
             return self._teams(line, record, stream)
         stream.close()
+        checked = self._read_checked() if kind == SEED else None
+        if checked is not None:
+            self._store_checked(checked)
+            return self.result
         try:
             self._store_batches(parsed_blocks(self.store, self.path, kind, self.usage_rules,
                                               self.today, self.pool))
@@ -325,27 +378,48 @@ class _FileImport:
             raise InputError(str(exc), path=self.path, line=exc.line) from None
         return self.result
 
+    def _read_checked(self) -> Checked | None:
+        """The file read by DuckDB with the row-wise parser's checks; None when it refuses
+        the file (the row-wise parser then accepts it, or says which line is wrong)."""
+        checked = self.ahead.take(self.path) or read_checked(
+            self.store.duckdb(), self.path, self.store.feature_bit, self.today)
+        if checked is None:
+            log.debug("%s: read row by row", self.path)
+        return checked
+
+    def _store_checked(self, checked: Checked) -> None:
+        self.result.read = checked.rows
+        for day, rows in checked.days():
+            self.logins.see([(day, rows.column("user_id").to_pylist(),
+                              rows.column("login").to_pylist())])
+            self.store.stage_facts(day, rows.select(["user_id", "bits"]))
+        self._finish(checked.measured)
+
     def _store_batches(self, blocks: Iterable[Block]) -> None:
         result, store = self.result, self.store
+        measured: dict[int, int] = {}
         for block in blocks:
             result.read += block.read
             for line, reason, record in block.bad:
                 self._bad_row(line, reason, record)
-            new_days = [d for d in block.measured if d not in self.measured]
-            if new_days:
-                result.stored -= store.user_days(new_days)
             for day, mask in block.measured.items():
-                self.measured[day] = self.measured.get(day, 0) | mask
+                measured[day] = measured.get(day, 0) | mask
             self.logins.see(block.logins)
-            store.add_user_days(block.user_days)
+            for day, user_ids, bits in block.facts:
+                store.stage_facts(day, day_table(user_ids, bits))
             store_depth(store, block.depth)
             for day, marks in block.depth.days.items():
                 self.depth_days[day] = self.depth_days.get(day, 0) | marks
+        self._finish(measured)
+
+    def _finish(self, measured: dict[int, int]) -> None:
+        """The file's facts written and catalogued, its logins and days recorded."""
+        result, store = self.result, self.store
         self.logins.save()
-        result.stored += store.user_days(self.measured)
+        result.stored = store.write_facts(self.sha[:FACT_KEY])
         result.merged = result.read - result.rejected - result.stored
-        result.days = sorted(self.measured)
-        store.mark_reported(self.measured)
+        result.days = sorted(measured)
+        store.mark_reported(measured)
         store.mark_depth(self.depth_days)
 
     def _kind_of(self, line: int, record) -> str:

@@ -1,10 +1,12 @@
-"""The history store: one SQLite file that keeps every imported or fetched day.
+"""The history store: one SQLite file that keeps every imported or fetched day, and the
+engagement facts in Parquet files beside it.
 
-Compact by design: a user-day is one `(day, user_id, bits)` row of a table without rowid,
-`bits` holding one bit per feature. Features, coverage per day, login history, imported files
-(with their archived copies) and seat snapshots live beside it. Writes happen in one
-transaction per file, so a crash loses at most the file being imported, and importing the
-same data again changes nothing (rows merge by OR).
+A user-day is one `(day, user_id, bits)` row of a fact file (`enrich.facts`), `bits` holding
+one bit per feature; the SQLite file catalogues those files, and keeps the features, coverage
+per day, login history, imported files (with their archived copies), depth, billed usage and
+seat snapshots. Writes happen in one transaction per file, which also records the file's fact
+files, so a crash loses at most the file being imported, and importing the same data again
+changes nothing (rows merge by OR).
 """
 
 from __future__ import annotations
@@ -16,16 +18,16 @@ import sqlite3
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import datetime, timezone
-from functools import reduce
-from operator import or_
 from pathlib import Path
 from typing import NamedTuple
 
-import orjson
+import duckdb
+import pyarrow as pa
 import zstandard
 
 from enrich.dates import Period, from_date, to_date
 from enrich.errors import StoreError
+from enrich.facts import FactFolder, FactRows, connect, day_table, fact_name
 from enrich.features import CANONICAL
 from enrich.outputs.files import make_private_folder
 from enrich.sources.billing import BILLED_CURRENCY, SOURCE_ORDER, UsageRow, nanos, text_of
@@ -233,7 +235,21 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (source, day)
     ) WITHOUT ROWID;
     """,
+    # 8: the engagement facts leave SQLite for Parquet files per day (enrich.facts), which
+    # this catalogue lists: `user_days`, the file's rows (one per user). The rows of the
+    # engagement table are moved into files of their own (`_move_engagement`), then it goes.
+    """
+    CREATE TABLE fact_files (
+        name TEXT PRIMARY KEY,
+        day INTEGER NOT NULL,
+        user_days INTEGER NOT NULL
+    );
+    CREATE INDEX fact_files_by_day ON fact_files(day);
+    """,
 )
+
+#: the fact files key of the rows a store held in its engagement table before migration 8
+MIGRATED = "store"
 
 _SEAT_FIELDS = ("user_id", "login", "organization", "assigning_team", "plan_type", "created_at",
                 "last_activity_at", "last_activity_editor", "last_authenticated_at",
@@ -246,7 +262,6 @@ MAX_FEATURES = 63
 _CANONICAL_FEATURES = "INSERT INTO features (bit, name) VALUES {};".format(", ".join(
     f"({bit}, '{name}')" for bit, name in enumerate(CANONICAL)))
 
-_MERGE_BITS = "ON CONFLICT (day, user_id) DO UPDATE SET bits = bits | excluded.bits"
 
 
 class BilledUsage(NamedTuple):
@@ -269,37 +284,18 @@ class LedgerEntry(NamedTuple):
     sending_since: str | None
 
 
-class UserDays(NamedTuple):
-    """The `(user_id, bits)` rows of one day, packed for a fast write.
-
-    Binding rows one by one costs SQLite more than storing them; a JSON array of
-    `user_id << width | bits` is unpacked by `json_each` with no Python call per row, and
-    sorted it fills the table's pages in order. Rows whose user_id is too large to share 63
-    bits with `bits` are kept as they are.
-    """
-
-    day: int
-    width: int
-    packed: bytes
-    rows: list[tuple[int, int, int]]
-
-
-def pack_user_days(day: int, user_ids: Iterable[int], bits: Iterable[int]) -> UserDays:
-    user_ids, bits = list(user_ids), list(bits)
-    width = reduce(or_, bits, 0).bit_length()
-    if max(user_ids, default=0).bit_length() + width > 63:
-        return UserDays(day, 0, b"[]", [(day, uid, b) for uid, b in zip(user_ids, bits,
-                                                                         strict=True)])
-    packed = sorted([uid << width | b for uid, b in zip(user_ids, bits, strict=True)])
-    return UserDays(day, width, orjson.dumps(packed), [])
-
-
 class Store:
     """An open history store. Use as a context manager, or call `close()`."""
 
     def __init__(self, path: Path, archive: Path):
         self.path = Path(path)
         self.archive = Path(archive)
+        self.facts = FactFolder(self.path.with_name(self.path.name + ".facts"))
+        #: fact files written in the open transaction, removed if it rolls back
+        self._written: list[Path] = []
+        #: a file's user-days staged until `write_facts`: day -> (user_id, bits) tables
+        self._staged: dict[int, list[pa.Table]] = {}
+        self._duckdb: tuple[int, duckdb.DuckDBPyConnection] | None = None
         try:
             if not self.path.exists():
                 # logins are personal data: the store (and SQLite's WAL files, which inherit
@@ -321,6 +317,9 @@ class Store:
 
     def close(self) -> None:
         self._db.close()
+        if self._duckdb is not None and self._duckdb[0] == os.getpid():
+            self._duckdb[1].close()
+        self._duckdb = None
 
     def __enter__(self) -> Store:
         return self
@@ -337,12 +336,30 @@ class Store:
                 f"{self.path}: the store has schema version {version}, newer than this enrich "
                 f"understands ({len(MIGRATIONS)})", hint="upgrade enrich")
         for number, script in enumerate(MIGRATIONS[version:], version + 1):
-            # executescript commits first; the version is set in the same script so a crash
-            # never leaves a half-migrated store marked as migrated, and a new store gets its
-            # features with its first tables (later, a kill in between would leave it none)
+            # executescript commits first; the version is set in the same transaction so a
+            # crash never leaves a half-migrated store marked as migrated, and a new store gets
+            # its features with its first tables (later, a kill in between would leave it none)
             seed = _CANONICAL_FEATURES if number == 1 else ""
-            self._db.executescript(
-                f"BEGIN; {script}; {seed} PRAGMA user_version = {number}; COMMIT;")
+            self._db.executescript(f"BEGIN IMMEDIATE; {script}; {seed}")
+            try:
+                if number == 8:
+                    self._move_engagement()
+                self._db.execute(f"PRAGMA user_version = {number}")
+            except BaseException:
+                self._roll_back()
+                raise
+            self._db.execute("COMMIT")
+            self._written = []
+
+    def _move_engagement(self) -> None:
+        """Migration 8: the engagement table's rows into a fact file per day."""
+        days = [day for (day,) in self._db.execute("SELECT DISTINCT day FROM engagement")]
+        for day in days:
+            user_ids, bits = zip(*self._db.execute(
+                "SELECT user_id, bits FROM engagement WHERE day = ? ORDER BY user_id", (day,)),
+                strict=True)
+            self._catalogue(fact_name(day, MIGRATED), day, day_table(user_ids, bits))
+        self._db.execute("DROP TABLE engagement")
 
     @property
     def schema_version(self) -> int:
@@ -355,11 +372,21 @@ class Store:
         try:
             yield self
         except BaseException:
-            self._db.execute("ROLLBACK")
+            self._roll_back()
             self._features = self._load_features()
             self._depth_keys = self._load_depth_keys()
             raise
         self._db.execute("COMMIT")
+        self._written = []
+
+    def _roll_back(self) -> None:
+        """Roll back the open transaction, and remove the fact files it wrote: none of them
+        was catalogued, and a name already catalogued is never written again."""
+        self._db.execute("ROLLBACK")
+        self._staged = {}
+        for path in self._written:
+            path.unlink(missing_ok=True)
+        self._written = []
 
     # -- features -------------------------------------------------------------------------
 
@@ -411,36 +438,95 @@ class Store:
 
     # -- writing --------------------------------------------------------------------------
 
-    def add_engagement(self, rows: Iterable[tuple[int, int, int]]) -> None:
-        """Store `(day, user_id, bits)` rows, OR-ed into what a user-day already has."""
-        self._db.executemany(
-            f"INSERT INTO engagement (day, user_id, bits) VALUES (?, ?, ?) {_MERGE_BITS}", rows)
+    def stage_facts(self, day: int, table: pa.Table) -> None:
+        """Keep `(user_id, bits)` rows of a day (`enrich.facts.day_table`) for `write_facts`."""
+        self._staged.setdefault(day, []).append(table)
 
-    def add_user_days(self, groups: Iterable[UserDays]) -> None:
-        """Store packed rows (see `UserDays`), OR-ed into what a user-day already has."""
-        for group in groups:
-            self._db.execute(
-                "INSERT INTO engagement (day, user_id, bits) "
-                "SELECT ?1, value >> ?2, value & ((1 << ?2) - 1) FROM json_each(?3) "
-                f"WHERE true {_MERGE_BITS}", (group.day, group.width, group.packed))
-            self.add_engagement(group.rows)
+    def write_facts(self, key: str) -> int:
+        """The staged rows as fact files named by `key` (one per day, a user's rows OR-ed),
+        catalogued in the caller's transaction; returns how many user-days are new to the
+        store."""
+        new = 0
+        staged, self._staged = self._staged, {}
+        for day, tables in sorted(staged.items()):
+            con = self.duckdb()
+            con.register("incoming", pa.concat_tables(tables))
+            rows = con.sql("SELECT user_id, bit_or(bits) AS bits FROM incoming "
+                           "GROUP BY user_id ORDER BY user_id").to_arrow_table()
+            con.unregister("incoming")
+            known = self._fact_paths(day, day)
+            if known:
+                con.register("incoming", rows)
+                new += con.execute(f"SELECT count(*) FROM incoming ANTI JOIN "
+                                   f"{FactRows(known).source()} f USING (user_id)"
+                                   ).fetchall()[0][0]
+                con.unregister("incoming")
+            else:
+                new += rows.num_rows
+            self._catalogue(fact_name(day, key), day, rows)
+        return new
 
-    def user_days(self, days: Iterable[int]) -> int:
-        """How many user-days the store holds on these days."""
-        days = list(days)
-        return self._db.execute(
-            f"SELECT count(*) FROM engagement WHERE day IN ({', '.join('?' * len(days))})",
-            days).fetchone()[0]
+    def _catalogue(self, name: str, day: int, rows: pa.Table) -> None:
+        # recorded first: a name already catalogued fails here, before its file is touched
+        self._db.execute("INSERT INTO fact_files (name, day, user_days) VALUES (?, ?, ?)",
+                         (name, day, rows.num_rows))
+        self._written.append(self.facts.write(name, day, rows))
+
+    def remove_stray_facts(self) -> int:
+        """Remove the files of the facts folder that no catalogue lists (left by a kill
+        between a rename and its commit, or mid-write); in a write transaction, so that no
+        other writer is between the two. Returns how many."""
+        listed = {name for (name,) in self._db.execute("SELECT name FROM fact_files")}
+        stray = [path for path in self.facts.present()
+                 if self.facts.relative(path) not in listed]
+        for path in stray:
+            path.unlink(missing_ok=True)
+        return len(stray)
+
+    def duckdb(self) -> duckdb.DuckDBPyConnection:
+        """This process's DuckDB (a forked process makes its own)."""
+        if self._duckdb is None or self._duckdb[0] != os.getpid():
+            self._duckdb = (os.getpid(), connect())
+        return self._duckdb[1]
+
+    def _fact_paths(self, first: int, last: int) -> list[Path]:
+        """The catalogued fact files of the days from `first` to `last`."""
+        return [self.facts.path(name) for (name,) in self._db.execute(
+            "SELECT name FROM fact_files WHERE day BETWEEN ? AND ? ORDER BY day, name",
+            (first, last))]
+
+    def _facts_query(self, sql: str, first: int, last: int, parameters=()) -> list[tuple]:
+        """`sql` over the facts of the days from `first` to `last`, `{facts}` in it standing
+        for their `(day, user_id, bits)` rows; no rows without files."""
+        files = self._fact_paths(first, last)
+        if not files:
+            return []
+        return self.duckdb().execute(sql.format(facts=FactRows(files).source()),
+                                    parameters).fetchall()
 
     def login_rows(self) -> Iterator[tuple[int, str, int | None, int | None]]:
         return self._db.execute("SELECT user_id, login, first_day, last_day FROM logins")
 
     def user_spans(self, user_ids: Iterable[int]) -> dict[int, tuple[int, int]]:
-        """First and last day stored for each of these users (a scan: call it rarely)."""
-        user_ids = list(user_ids)
-        return {uid: (first, last) for uid, first, last in self._db.execute(
-            f"SELECT user_id, min(day), max(day) FROM engagement WHERE user_id IN "
-            f"({', '.join('?' * len(user_ids))}) GROUP BY user_id", user_ids)}
+        """First and last day stored (or staged) for each of these users (a scan of the whole
+        history: call it rarely)."""
+        wanted = pa.table({"user_id": pa.array(sorted(set(user_ids)), pa.int64())})
+        spans: dict[int, tuple[int, int]] = {}
+        con = self.duckdb()
+        con.register("wanted", wanted)
+        try:
+            for day, tables in self._staged.items():
+                con.register("staged", pa.concat_tables(tables))
+                spans = _widened(spans, con.execute(
+                    "SELECT user_id, ?, ? FROM staged SEMI JOIN wanted USING (user_id) "
+                    "GROUP BY user_id", (day, day)).fetchall())
+                con.unregister("staged")
+            spans = _widened(spans, self._facts_query(
+                "SELECT user_id, min(day), max(day) FROM {facts} SEMI JOIN wanted "
+                "USING (user_id) GROUP BY user_id", _FIRST_DAY, _LAST_DAY))
+        finally:
+            con.unregister("wanted")
+        return spans
 
     def add_logins(self, new: Iterable[tuple[int, str]],
                    spans: dict[tuple[int, str], list[int]]) -> None:
@@ -694,14 +780,15 @@ class Store:
             "SELECT day, measured FROM days WHERE reported = 1 AND day BETWEEN ? AND ?",
             (period.since, period.until)))
 
-    def engagement(self, period: Period) -> Iterable[tuple[int, int, int]]:
-        """`(user_id, day, bits)` of every stored user-day in the period.
+    def engagement(self, period: Period) -> FactRows:
+        """`(user_id, day, bits)` of every stored user-day in the period, one per user and
+        day, by day and user_id.
 
-        The rows are read through a connection of their own, opened when iteration starts:
-        so a forked process can read one period while this one reads another.
+        The files are those the catalogue lists now; their rows are read through a DuckDB of
+        their own when iteration starts: so a forked process can read one period while this
+        one reads another. `FactRows.source()` names them for a DuckDB query.
         """
-        return _Rows(self.path, "SELECT user_id, day, bits FROM engagement "
-                                "WHERE day BETWEEN ? AND ?", (period.since, period.until))
+        return FactRows(self._fact_paths(period.since, period.until))
 
     def depth_days(self, period: Period) -> list[int]:
         """The reported days of the period with depth rows (METRICS.md section 9's D)."""
@@ -762,15 +849,14 @@ class Store:
 
     def active_users(self, first: int, last: int) -> set[int]:
         """user_ids active (engaged with any feature) on at least one day from first to last."""
-        return {uid for (uid,) in self._db.execute(
-            "SELECT DISTINCT user_id FROM engagement WHERE day BETWEEN ? AND ? AND bits != 0",
-            (first, last))}
+        return {uid for (uid,) in self._facts_query(
+            "SELECT DISTINCT user_id FROM {facts} WHERE bits != 0", first, last)}
 
     def last_active_days(self, until: int) -> dict[int, int]:
         """Each user_id's last active day on or before `until`, over the whole history."""
-        return dict(self._db.execute(
-            "SELECT user_id, MAX(day) FROM engagement WHERE day <= ? AND bits != 0 "
-            "GROUP BY user_id", (until,)))
+        return dict(self._facts_query(
+            "SELECT user_id, max(day) FROM {facts} WHERE bits != 0 GROUP BY user_id",
+            _FIRST_DAY, until))
 
     def logins(self) -> dict[int, list[str]]:
         """Every login each user_id has had, the display login first (METRICS.md section 1)."""
@@ -864,6 +950,20 @@ class _Rows:
                 yield from rows
         finally:
             db.close()
+
+
+#: bounds of every day a store can hold
+_FIRST_DAY, _LAST_DAY = -(1 << 31), (1 << 31) - 1
+
+
+def _widened(spans: dict[int, tuple[int, int]], rows: Iterable[tuple[int, int, int]]
+             ) -> dict[int, tuple[int, int]]:
+    """`spans` widened by `(user_id, first, last)` rows."""
+    for uid, first, last in rows:
+        known = spans.get(uid)
+        spans[uid] = (first, last) if known is None else \
+            (min(first, known[0]), max(last, known[1]))
+    return spans
 
 
 def _month_of(day: int) -> int:

@@ -66,8 +66,11 @@ def undated(message: bytes) -> bytes:
     return re.sub(rb"(?m)^Date: [^\r\n]*\r?\n", b"", message)
 
 
-def write_jsonl(path: Path, rows, *, compress: bool = False) -> Path:
-    text = "".join(json.dumps(r) + "\n" for r in rows).encode()
+def write_jsonl(path: Path, rows, *, compress: bool = False, compact: bool = False) -> Path:
+    """JSON lines; `compact`: without spaces, as GitHub writes them (what the import's DuckDB
+    reader vouches for; the row-wise parser reads the others)."""
+    separators = (",", ":") if compact else None
+    text = "".join(json.dumps(r, separators=separators) + "\n" for r in rows).encode()
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(gzip.compress(text, mtime=0) if compress else text)
     return path

@@ -389,12 +389,13 @@ def test_workers_parse_the_next_file_ahead_without_keeping_what_a_rejected_file_
     assert store.logins() == {100 + i: [f"user{i}"] for i in range(100)}
 
 
-def test_packed_and_unpacked_user_days_are_stored_alike(store):
-    from enrich.store import pack_user_days
+def test_user_days_of_a_day_are_ored_per_user(store):
+    from enrich.facts import day_table
     day = parse_day(D1)
     with store.transaction():
-        store.add_user_days([pack_user_days(day, [5, 3, 5], [1, 2, 4]),
-                             pack_user_days(day, [(1 << 63) - 1, 3], [6, 8])])
+        store.stage_facts(day, day_table([5, 3, 5], [1, 2, 4]))
+        store.stage_facts(day, day_table([(1 << 63) - 1, 3], [6, 8]))
+        assert store.write_facts("test") == 3
     assert sorted(store.engagement(Period.of(D1, D1))) == [
         (3, day, 10), (5, day, 5), ((1 << 63) - 1, day, 6)]
 

@@ -3,14 +3,14 @@
 from enrich.config import Config
 from enrich.dates import Period, parse_day
 from enrich.rollup.coverage import Coverage
+from enrich.rollup.engagement import engagement_by_person
 from enrich.rollup.inputs import DEFAULT_THRESHOLDS, PeriodInput, Thresholds
 from enrich.rollup.person import (
     CHAMPION,
     INACTIVE,
     LAGGING,
+    NO_ENGAGEMENT,
     REGULAR,
-    engagement_by_person,
-    engagement_by_user,
     person_metrics,
 )
 
@@ -33,8 +33,8 @@ def coverage(since, until, measured=None, status=None) -> Coverage:
 
 def metrics_of(rows, cov, thresholds=DEFAULT_THRESHOLDS):
     """Metrics of user 1 (rows are (day text, bits))."""
-    days = engagement_by_user((1, d(day), bits) for day, bits in rows)[1]
-    return person_metrics(days, cov, thresholds)
+    _, unmapped = engagement_by_person([(1, d(day), bits) for day, bits in rows], cov, {}, {})
+    return person_metrics(unmapped[1], cov, thresholds) if 1 in unmapped else NO_ENGAGEMENT
 
 
 # 2025-01-01 is a Wednesday: January 2025 meets five ISO weeks, the first and the last only
@@ -88,8 +88,7 @@ def test_two_user_ids_of_one_person_merge_by_or_per_day():
     cov = coverage(*JANUARY)
     rows = [(1, d("2025-01-02"), COMPLETION), (2, d("2025-01-02"), PANEL),
             (2, d("2025-01-09"), COMPLETION), (3, d("2025-01-02"), CLI)]
-    mapped, unmapped = engagement_by_person(engagement_by_user(rows), {1: "ann", 2: "ann"},
-                                            {"ann": object()})
+    mapped, unmapped = engagement_by_person(rows, cov, {1: "ann", 2: "ann"}, {"ann": object()})
     m = person_metrics(mapped["ann"], cov, Thresholds())
     assert m.active_days == 2
     assert m.feature_days(FEATURES) == {"code_completion": 2, "panel_chat": 1, "cli": 0,
@@ -100,7 +99,7 @@ def test_two_user_ids_of_one_person_merge_by_or_per_day():
 
 def test_a_user_matched_to_someone_the_directory_lacks_is_unmapped():
     rows = [(1, d("2025-01-02"), COMPLETION)]
-    mapped, unmapped = engagement_by_person(engagement_by_user(rows), {1: "gone"}, {})
+    mapped, unmapped = engagement_by_person(rows, coverage(*JANUARY), {1: "gone"}, {})
     assert (mapped, list(unmapped)) == ({}, [1])
 
 

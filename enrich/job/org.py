@@ -22,9 +22,7 @@ def period_input(store: Store, period: Period, excluded: set[int] = frozenset(),
                  depth: Mapping[int, tuple] | None = None) -> PeriodInput:
     """What the rollup takes of a period; with `depth`, the users' depth read for it
     (`DepthReads`), its depth of use too."""
-    rows = store.engagement(period)
-    if excluded:
-        rows = (row for row in rows if row[0] not in excluded)
+    rows = store.engagement(period).without(excluded)
     return PeriodInput(period=period, features=store.feature_names(),
                        status=store.coverage(period), measured=store.measured(period),
                        rows=rows, depth=DepthInput() if depth is None else DepthInput(

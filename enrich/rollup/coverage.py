@@ -47,8 +47,13 @@ class Coverage:
         return len(self.period.weeks())
 
     @cached_property
-    def week_of_day(self) -> dict[int, int]:
-        return {day: week_of(day) for day in self.period.days}
+    def week_masks(self) -> list[int]:
+        """Per ISO week that meets the period, its days as a mask (bit i: the period's day i)."""
+        masks: dict[int, int] = {}
+        for i, day in enumerate(self.period.days):
+            week = week_of(day)
+            masks[week] = masks.get(week, 0) | 1 << i
+        return list(masks.values())
 
     def is_measured_in_p(self, bit: int) -> bool:
         """Measured on at least half of the reported days (and on one at least)."""

@@ -11,13 +11,9 @@ from typing import NamedTuple
 
 from enrich.directory.model import Directory
 from enrich.rollup.coverage import Coverage
+from enrich.rollup.engagement import engagement_by_person
 from enrich.rollup.inputs import PeriodInput, Thresholds
-from enrich.rollup.person import (
-    NO_ENGAGEMENT,
-    engagement_by_person,
-    engagement_by_user,
-    person_metrics,
-)
+from enrich.rollup.person import NO_ENGAGEMENT, person_metrics
 from enrich.rollup.units import in_population, is_member
 
 
@@ -33,14 +29,13 @@ def segments_of_people(directory: Directory, person_of: Mapping[int, str], data:
                        ) -> dict[str, PersonSegment]:
     """person id -> segment, for everyone in the population of the period."""
     coverage = Coverage.of(data)
-    mapped, _ = engagement_by_person(engagement_by_user(data.rows), person_of,
-                                     directory.people)
+    mapped, _ = engagement_by_person(data.rows, coverage, person_of, directory.people)
     result = {}
     for person in directory.people.values():
-        days = mapped.get(person.id)
-        engaged = days is not None
+        engagement = mapped.get(person.id)
+        engaged = engagement is not None
         if is_member(person, engaged, seat_holders) and in_population(person, engaged,
                                                                        seat_holders):
-            m = person_metrics(days, coverage, thresholds) if engaged else NO_ENGAGEMENT
+            m = person_metrics(engagement, coverage, thresholds) if engaged else NO_ENGAGEMENT
             result[person.id] = PersonSegment(m.segment, m.active_days, m.breadth, m.narrow)
     return result

@@ -16,13 +16,9 @@ from enrich.rollup.depth import (
     credit_shift,
     depth_by_person,
 )
+from enrich.rollup.engagement import Engagement, engagement_by_person
 from enrich.rollup.inputs import DepthInput, PeriodInput, Thresholds
-from enrich.rollup.person import (
-    NO_ENGAGEMENT,
-    engagement_by_person,
-    engagement_by_user,
-    person_metrics,
-)
+from enrich.rollup.person import NO_ENGAGEMENT, person_metrics
 from enrich.rollup.tally import Layout
 from enrich.rollup.unit_metrics import UnitMetrics
 from enrich.rollup.units import Dimension, Org, in_population, is_member
@@ -42,27 +38,27 @@ def roll_up_period(org: Org, directory: Directory, person_of: Mapping[int, str],
                    data: PeriodInput, coverage: Coverage, seat_holders: Collection[str] | None,
                    thresholds: Thresholds) -> PeriodRollup:
     layout = Layout(coverage)
-    mapped, unmapped = engagement_by_person(engagement_by_user(data.rows), person_of,
-                                            directory.people)
+    mapped, unmapped = engagement_by_person(data.rows, coverage, person_of, directory.people)
     depth = _Depth.of(data.depth, coverage, person_of, directory)
     cells = [0] * org.cell_count
     for person in directory.people.values():
-        days = mapped.get(person.id)  # active days only: engaged if any
-        engaged = days is not None
+        engagement = mapped.get(person.id)  # active days only: engaged if any
+        engaged = engagement is not None
         if is_member(person, engaged, seat_holders):
-            metrics = person_metrics(days, coverage, thresholds) if engaged else NO_ENGAGEMENT
+            metrics = person_metrics(engagement, coverage, thresholds) if engaged \
+                else NO_ENGAGEMENT
             cell = org.cell_of[person.id]
             cells[cell] += layout.person(metrics, in_population(person, engaged, seat_holders))
             if depth:
-                depth.add(cell, depth.mapped.get(person.id), days)
+                depth.add(cell, depth.mapped.get(person.id), engagement)
 
-    # Every user here engaged (engagement_by_user keeps active days only), and whoever
+    # Every user here engaged (engagement_by_person keeps active days only), and whoever
     # engaged is in the population.
-    for user_id, days in unmapped.items():
-        cells[org.unmapped_cell] += layout.person(person_metrics(days, coverage, thresholds),
-                                                  True)
+    for user_id, engagement in unmapped.items():
+        cells[org.unmapped_cell] += layout.person(
+            person_metrics(engagement, coverage, thresholds), True)
         if depth:
-            depth.add(org.unmapped_cell, depth.unmapped.get(user_id), days)
+            depth.add(org.unmapped_cell, depth.unmapped.get(user_id), engagement)
 
     unit_metrics = UnitMetrics(coverage, thresholds)
     units = {
@@ -76,7 +72,8 @@ def roll_up_period(org: Org, directory: Directory, person_of: Mapping[int, str],
             metrics["depth"] = unit_depth[unit]
     return PeriodRollup(coverage, depth.period if depth else _Depth.period_of(data.depth,
                                                                               coverage),
-                        units, {user_id: len(days) for user_id, days in unmapped.items()})
+                        units, {user_id: engagement.active_days
+                                for user_id, engagement in unmapped.items()})
 
 
 class _Depth:
@@ -104,12 +101,14 @@ class _Depth:
         self.keys: dict[int, int] = {}
         days = set(period.days)
         # every active day is a reported one: when depth is measured on each, one of D too
-        self._d = None if days >= set(coverage.reported) else days
+        since = coverage.period.since
+        self._d = None if days >= set(coverage.reported) else \
+            sum(1 << (day - since) for day in days)
 
-    def add(self, cell: int, depth: UserDepth | None, active: dict | None) -> None:
+    def add(self, cell: int, depth: UserDepth | None, active: Engagement | None) -> None:
         """A member: their rows, and whether (and on how many days of D) they were active."""
-        active_days = 0 if not active else len(active) if self._d is None else \
-            len(self._d.intersection(active))
+        active_days = 0 if active is None else active.active_days if self._d is None else \
+            (active.day_mask & self._d).bit_count()
         if depth is None and not active_days:
             return
         core, keys = self.layout.person(depth, active_days)

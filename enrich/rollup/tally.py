@@ -102,10 +102,16 @@ class Layout:
                              ("active_days", n_days + 1), ("feature_users", n_features))
         self._n_days, self._n_features = n_days, n_features
 
-        self._daily_active = {day: self._days.one("daily_active", day - period.since)
-                              for day in period.days}
+        #: per byte of a mask of active days, each value's ones in the daily_active fields
+        self._daily_active = [
+            [sum(self._days.one("daily_active", 8 * byte + i) for i in range(8)
+                 if value >> i & 1 and 8 * byte + i < n_days) for value in range(256)]
+            for byte in range((n_days + 7) // 8)]
         field_of_bit = {bit: index for index, (_, bit) in enumerate(coverage.features_with_data)}
-        self._feature_user_days = _PerFeature(self._user_days, "feature_user_days", field_of_bit)
+        #: per feature bit, a one in its feature_user_days field (0: a bit without data)
+        self._user_day_ones = [
+            self._user_days.one("feature_user_days", field_of_bit[bit])
+            if bit in field_of_bit else 0 for bit in range(len(coverage.features))]
         self._feature_users = _PerFeature(self._people, "feature_users", field_of_bit)
         self._active_days = [self._people.one("active_days", k) for k in range(n_days + 1)]
         self._segment = {name: self._people.one("segments", i) for i, name in enumerate(SEGMENTS)}
@@ -119,11 +125,19 @@ class Layout:
         """The tally of one member; whoever engaged is in the population."""
         if not in_population:
             return self._member
-        if not m.day_bits:
+        mask = m.engagement.day_mask
+        if not mask:
             return self._inactive
-        days = sum(map(self._daily_active.__getitem__, m.day_bits))
-        user_days = sum(map(self._feature_user_days.__getitem__, m.day_bits.values()))
-        person = (self._engaged + self._active_days[len(m.day_bits)] + self._segment[m.segment]
+        days = 0
+        for ones in self._daily_active:
+            days += ones[mask & 255]
+            mask >>= 8
+            if not mask:
+                break
+        user_days = sum(one * count for one, count in
+                        zip(self._user_day_ones, m.engagement.days_per_bit, strict=True)
+                        if count)
+        person = (self._engaged + self._active_days[m.active_days] + self._segment[m.segment]
                   + self._feature_users[m.union] + (self._narrow if m.narrow else 0))
         return days + (user_days << self._user_days.shift) + (person << self._people.shift)
 
