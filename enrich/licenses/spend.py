@@ -199,8 +199,9 @@ def attribute(billed: BilledUsage, holders: Mapping[int, Holder]) -> Attribution
 
 
 def _amounts(nanos: list[int]) -> Amounts:
-    """Amounts summed from the store's nanos, as adding up each row's amounts would give."""
-    return NO_AMOUNTS + Amounts(*map(from_nanos, nanos))
+    """Amounts summed from the store's nanos: the same decimals (9 places) as adding up
+    each row's amounts gives."""
+    return Amounts(*map(from_nanos, nanos))
 
 
 def spend(period: Period, cost_centers: Iterable[CostCenterReview],
