@@ -124,7 +124,9 @@ def billed_users(config: Config, org: Org, reads: BilledReads) -> BilledUsers:
         totals.append((logins[user_id][0] if user_id in logins else login, user_id, *rest))
     users = {(user_id, login) for login, user_id, *_ in totals if user_id is not None}
     person_of = users_matched(config, org, users)
-    holders = {user_id: holder_of(user_id, org.directory, person_of) for user_id, _ in users}
+    places: dict = {}
+    holders = {user_id: holder_of(user_id, org.directory, person_of, places)
+               for user_id, _ in users}
     return (billed._replace(totals=totals), holders,
             engaged_by_cost_center(org.directory, org.matching.person_of,
                                    active - org.excluded))

@@ -166,9 +166,10 @@ def review_held(held_seats: Iterable[HeldSeat], directory: Directory,
     the directory nor the engagement: a large enterprise merges them on the side.
     `taken_on` is the day the seat list was taken, when known."""
     since = window_start(until, terms)
+    places: dict = {}
     reviewed = sorted(
-        (review_seat(held, holder_of(held.user_id, directory, person_of), last_active, since,
-                     until, terms) for held in held_seats),
+        (review_seat(held, holder_of(held.user_id, directory, person_of, places), last_active,
+                     since, until, terms) for held in held_seats),
         key=seat_order)
     return Review(terms, since, until, reviewed, cost_center_reviews(reviewed),
                   summarize(ENTERPRISE_ID, ENTERPRISE_NAME, reviewed), taken_on)
@@ -178,14 +179,23 @@ def window_start(until: int, terms: Terms) -> int:
     return until - terms.inactive_after_days + 1
 
 
-def holder_of(user_id: int | None, directory: Directory, person_of: Mapping[int, str]
-              ) -> Holder:
-    """Who a GitHub user is in the org chart: a seat's holder, or whom usage was billed to."""
+def holder_of(user_id: int | None, directory: Directory, person_of: Mapping[int, str],
+              places: dict | None = None) -> Holder:
+    """Who a GitHub user is in the org chart: a seat's holder, or whom usage was billed to.
+
+    `places`, kept by a caller that asks for many users, holds what it found of each
+    place in the org chart (the unit's name, the cost center), which many people share."""
     person = person_holding(user_id, directory, person_of)
     if person is None:
         return UNKNOWN_HOLDER
-    cost_center, cost_center_name = cost_center_named(directory, person)
-    return Holder(person.id, person.name, person.unit, directory.units[person.unit].name,
+    where = (person.unit, person.cost_center)
+    place = places.get(where) if places is not None else None
+    if place is None:
+        place = (directory.units[person.unit].name, *cost_center_named(directory, person))
+        if places is not None:
+            places[where] = place
+    unit_name, cost_center, cost_center_name = place
+    return Holder(person.id, person.name, person.unit, unit_name,
                   person.manager, directory.people[person.manager].name if person.manager else None,
                   cost_center, cost_center_name, person.left)
 
