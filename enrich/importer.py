@@ -26,6 +26,7 @@ from enrich.errors import InputError
 from enrich.facts import day_table
 from enrich.logins import LoginBook
 from enrich.outputs.files import atomic_open
+from enrich.processes import cycle_collector_paused
 from enrich.sources.billing import OTHER_PRODUCT, USAGE_REPORT, UsageRow
 from enrich.sources.depth import DepthColumns
 from enrich.sources.engagement import (
@@ -39,7 +40,7 @@ from enrich.sources.engagement import (
 from enrich.sources.fastread import Checked, read_checked
 from enrich.sources.parallel import ParsePool, make_parser
 from enrich.sources.records import RecordError, file_digest, is_gzip, records
-from enrich.sources.seats import is_seat_page, parse_page
+from enrich.sources.seats import is_seat_page, page_rows
 from enrich.sources.teams import is_team_row, parse_team_row
 from enrich.sources.usage_report import (
     DEFAULT_USAGE_COLUMNS,
@@ -449,7 +450,15 @@ class _FileImport:
         result = self.result
         result.kind = SEATS
         seats = []
-        for page_line, page in [(line, record), *stream]:
+        # a large seat list makes a million dicts and strings, and no reference cycle
+        with cycle_collector_paused():
+            self._seat_pages(line, record, stream, seats)
+        result.read = result.stored = len(seats)
+        self.store.add_seat_snapshot(self.seats_taken_on, self.sha, seats)
+        return result
+
+    def _seat_pages(self, line, record, stream, seats: list) -> None:
+        for page_line, page in itertools.chain([(line, record)], stream):
             if isinstance(page, bytes):
                 if not page.strip():
                     continue
@@ -459,12 +468,9 @@ class _FileImport:
                     'expected a page of the seats API ({"seats": [...]})'
                 raise InputError(reason, path=self.path, line=page_line)
             try:
-                seats.extend(parse_page(page))
+                seats.extend(page_rows(page))
             except RowError as exc:
                 raise InputError(str(exc), path=self.path, line=page_line) from None
-        result.read = result.stored = len(seats)
-        self.store.add_seat_snapshot(self.seats_taken_on, self.sha, seats)
-        return result
 
 
     def _usage_headers(self) -> list[str]:

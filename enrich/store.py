@@ -39,7 +39,7 @@ from enrich.sources.depth import (
     key_union,
 )
 from enrich.sources.engagement import USAGE_METRICS, TooManyFeatures
-from enrich.sources.seats import Seat
+from enrich.sources.seats import Seat, SeatRow
 from enrich.sources.teams import TeamMembership
 
 REPORTED, EMPTY, MISSING = "reported", "empty", "missing"
@@ -595,14 +595,14 @@ class Store:
         self._db.executemany("INSERT INTO file_days (sha256, day) VALUES (?, ?)",
                              ((sha256, d) for d in days))
 
-    def add_seat_snapshot(self, taken_on: int, sha256: str, seats: Iterable[Seat]) -> int:
+    def add_seat_snapshot(self, taken_on: int, sha256: str, seats: Iterable[SeatRow]) -> int:
+        """A seat list: its rows hold the values of `Seat`'s fields, in their order."""
         cur = self._db.execute("INSERT INTO seat_snapshots (taken_on, sha256) VALUES (?, ?)",
                                (taken_on, sha256))
         snapshot = cur.lastrowid
         self._db.executemany(
             f"INSERT INTO seats (snapshot, {', '.join(_SEAT_FIELDS)}) "
-            f"VALUES (?, {', '.join('?' * len(_SEAT_FIELDS))})",
-            ((snapshot, *(getattr(s, f) for f in _SEAT_FIELDS)) for s in seats))
+            f"VALUES ({snapshot}, {', '.join('?' * len(_SEAT_FIELDS))})", seats)
         return snapshot
 
     def add_billing_rows(self, source: str, rows: Iterable[UsageRow], *,

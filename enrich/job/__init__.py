@@ -8,38 +8,37 @@ org chart of a run with every GitHub user matched to it, and the seats; `period_
 refusal of a period without data, before anything is written or sent.
 """
 
-from enrich import fetch as fetching
-from enrich.job.digesting import DigestResult, digest, print_digest_result
-from enrich.job.inputs import (
-    check_directory,
-    fetch,
-    import_files,
-    import_status,
-    print_directory_check,
-    print_fetch_result,
-    print_import_summary,
-)
-from enrich.job.licensing import (
-    LicensesResult,
-    license_review,
-    license_summary,
-    licenses,
-    print_licenses_result,
-)
-from enrich.job.org import Org, load_org_chart, load_seats, period_input
-from enrich.job.places import open_store
-from enrich.job.rebuilding import print_rebuild_result, rebuild, rebuild_status
-from enrich.job.reporting import ReportResult, monthly_trend, print_report_result, report
-from enrich.job.rolling import RollupResult, print_rollup_result, rollup
-from enrich.job.running import DEMO_MONTHS, RunResult, demo, print_run_result, run
+import importlib
 
-__all__ = [
-    "DEMO_MONTHS", "DigestResult", "LicensesResult", "Org", "ReportResult", "RollupResult",
-    "RunResult", "license_summary", "check_directory", "demo", "digest", "fetch", "fetching",
-    "import_files", "import_status", "license_review", "licenses", "load_org_chart",
-    "load_seats", "monthly_trend", "open_store", "period_input", "print_digest_result",
-    "print_directory_check", "print_fetch_result", "print_import_summary",
-    "print_licenses_result", "print_report_result", "print_rollup_result",
-    "print_rebuild_result", "print_run_result", "rebuild", "rebuild_status", "report",
-    "rollup", "run",
-]
+#: where each name of the package is: a command loads only the modules it runs (a seat
+#: import needs neither WeasyPrint's neighbours nor the mail modules)
+_HOMES = {
+    "fetching": "enrich.fetch",
+    **dict.fromkeys(("DigestResult", "digest", "print_digest_result"), "enrich.job.digesting"),
+    **dict.fromkeys(("check_directory", "fetch", "import_files", "import_status",
+                     "print_directory_check", "print_fetch_result", "print_import_summary"),
+                    "enrich.job.inputs"),
+    **dict.fromkeys(("LicensesResult", "license_review", "license_summary", "licenses",
+                     "print_licenses_result"), "enrich.job.licensing"),
+    **dict.fromkeys(("Org", "load_org_chart", "load_seats", "period_input"), "enrich.job.org"),
+    "open_store": "enrich.job.places",
+    **dict.fromkeys(("print_rebuild_result", "rebuild", "rebuild_status"),
+                    "enrich.job.rebuilding"),
+    **dict.fromkeys(("ReportResult", "monthly_trend", "print_report_result", "report"),
+                    "enrich.job.reporting"),
+    **dict.fromkeys(("RollupResult", "print_rollup_result", "rollup"), "enrich.job.rolling"),
+    **dict.fromkeys(("DEMO_MONTHS", "RunResult", "demo", "print_run_result", "run"),
+                    "enrich.job.running"),
+}
+
+
+def __getattr__(name: str):
+    if name not in _HOMES:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    module = importlib.import_module(_HOMES[name])
+    value = module if name == "fetching" else getattr(module, name)
+    globals()[name] = value
+    return value
+
+
+__all__ = sorted(_HOMES)

@@ -88,10 +88,31 @@ BilledUsers = tuple[BilledUsage, dict[int, Holder], dict[str, int]]
 
 def billed_usage(config: Config, store: Store, org: Org, period: Period) -> BilledUsers:
     """The usage billed in the period per user, who each user is in the org chart, and the
-    engaged people of each cost center. Each login is taken for the user the run knows by it
+    engaged people of each cost center."""
+    return billed_users(config, org, billed_reads(store, period))
+
+
+#: what `billed_usage` reads of the store: the usage billed in a period summed per login,
+#: and the users engaged in it
+BilledReads = tuple[BilledUsage, set[int]]
+
+
+def billed_reads(store: Store, period: Period) -> BilledReads:
+    return store.billed_usage(period), store.active_users(period.since, period.until)
+
+
+def _billed_reads_apart(config: Config, period: Period) -> BilledReads:
+    """`billed_reads` in a forked process, through a connection of its own: it needs no org
+    chart, and for a large enterprise takes as long as loading one."""
+    with open_store(config) as store:
+        return billed_reads(store, period)
+
+
+def billed_users(config: Config, org: Org, reads: BilledReads) -> BilledUsers:
+    """`billed_usage` of what it read. Each login is taken for the user the run knows by it
     (`user_ids_of_logins`), and placed by the run's matching (users it has not seen matched
     by the same rules)."""
-    billed = store.billed_usage(period)
+    billed, active = reads
     logins = org.users  # the users the store knows, seat holders included
     ids = user_ids_of_logins({login for login, user_id, *_ in billed.totals
                               if login and user_id is None}, logins)
@@ -103,16 +124,12 @@ def billed_usage(config: Config, store: Store, org: Org, period: Period) -> Bill
         totals.append((logins[user_id][0] if user_id in logins else login, user_id, *rest))
     users = {(user_id, login) for login, user_id, *_ in totals if user_id is not None}
     person_of = users_matched(config, org, users)
-    holders = {user_id: holder_of(user_id, org.directory, person_of) for user_id, _ in users}
-    active = store.active_users(period.since, period.until) - org.excluded
+    places: dict = {}
+    holders = {user_id: holder_of(user_id, org.directory, person_of, places)
+               for user_id, _ in users}
     return (billed._replace(totals=totals), holders,
-            engaged_by_cost_center(org.directory, org.matching.person_of, active))
-
-
-def _billed_usage_apart(config: Config, org: Org, period: Period) -> BilledUsers:
-    """`billed_usage` in a forked process, through a connection of its own."""
-    with open_store(config) as store:
-        return billed_usage(config, store, org, period)
+            engaged_by_cost_center(org.directory, org.matching.person_of,
+                                   active - org.excluded))
 
 
 def window_activity(store: Store, until: int, terms: Terms) -> dict[int, int]:
@@ -214,15 +231,19 @@ def licenses(config: Config, period: Period, *, as_of: int, output: Path | None 
         require_data(store, period, as_of)
         prepare_folders(folder)
         # For a large enterprise, reading and merging the seats with everyone's last active
-        # day takes as long as loading the org chart: it is done on the side.
+        # day, and summing the period's billed usage per user, each take as long as loading
+        # the org chart: they are done on the side.
         seats = forked(lambda: _held_seats_apart(config, as_of, period.until, terms))
+        reads = forked(lambda: _billed_reads_apart(config, period))
         org = rolled.org if rolled else Org.load(config, store, as_of)
     seats = seats()
     if seats is None:
+        reads()
         raise ConfigError("no seat data: fetch the seats (github.seats: true), import a seat "
                           "list, or set seats.csv")
-    # the billed usage of a large enterprise takes seconds to read and attribute: on the side
-    billed = forked(lambda: _billed_usage_apart(config, org, period))
+    read = reads()
+    # placing the billed users in the org chart goes on beside the review
+    billed = forked(lambda: billed_users(config, org, read))
     held, last_active, taken_on = seats
     holders_now = {seat.user_id for seat in held if seat.user_id is not None}
     history = forked(lambda: seat_history(config, org, period.until, holders_now))

@@ -7,6 +7,7 @@ matching and each user's last active day, so every figure can be checked by hand
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -165,9 +166,10 @@ def review_held(held_seats: Iterable[HeldSeat], directory: Directory,
     the directory nor the engagement: a large enterprise merges them on the side.
     `taken_on` is the day the seat list was taken, when known."""
     since = window_start(until, terms)
+    places: dict = {}
     reviewed = sorted(
-        (review_seat(held, holder_of(held.user_id, directory, person_of), last_active, since,
-                     until, terms) for held in held_seats),
+        (review_seat(held, holder_of(held.user_id, directory, person_of, places), last_active,
+                     since, until, terms) for held in held_seats),
         key=seat_order)
     return Review(terms, since, until, reviewed, cost_center_reviews(reviewed),
                   summarize(ENTERPRISE_ID, ENTERPRISE_NAME, reviewed), taken_on)
@@ -177,14 +179,23 @@ def window_start(until: int, terms: Terms) -> int:
     return until - terms.inactive_after_days + 1
 
 
-def holder_of(user_id: int | None, directory: Directory, person_of: Mapping[int, str]
-              ) -> Holder:
-    """Who a GitHub user is in the org chart: a seat's holder, or whom usage was billed to."""
+def holder_of(user_id: int | None, directory: Directory, person_of: Mapping[int, str],
+              places: dict | None = None) -> Holder:
+    """Who a GitHub user is in the org chart: a seat's holder, or whom usage was billed to.
+
+    `places`, kept by a caller that asks for many users, holds what it found of each
+    place in the org chart (the unit's name, the cost center), which many people share."""
     person = person_holding(user_id, directory, person_of)
     if person is None:
         return UNKNOWN_HOLDER
-    cost_center, cost_center_name = cost_center_named(directory, person)
-    return Holder(person.id, person.name, person.unit, directory.units[person.unit].name,
+    where = (person.unit, person.cost_center)
+    place = places.get(where) if places is not None else None
+    if place is None:
+        place = (directory.units[person.unit].name, *cost_center_named(directory, person))
+        if places is not None:
+            places[where] = place
+    unit_name, cost_center, cost_center_name = place
+    return Holder(person.id, person.name, person.unit, unit_name,
                   person.manager, directory.people[person.manager].name if person.manager else None,
                   cost_center, cost_center_name, person.left)
 
@@ -264,9 +275,13 @@ def seat_order(seat: ReviewedSeat) -> tuple:
     """By cost center, then login (case-insensitive, as GitHub treats logins); seats without
     an assignee last, by what their objects name (a full tie keeps the snapshot's order)."""
     held = seat.seat
-    return (cost_center_order(seat.holder.cost_center), held.login is None,
+    return (_cost_center_order(seat.holder.cost_center), held.login is None,
             (held.login or "").lower(), held.login or "", held.user_id or 0,
             held.organizations, held.assigning_teams, held.plan_type)
+
+
+#: `cost_center_order` of each cost center once, rather than for each of 100,000 seats
+_cost_center_order = functools.cache(cost_center_order)
 
 
 def cost_center_reviews(seats: list[ReviewedSeat]) -> list[CostCenterReview]:
@@ -280,13 +295,15 @@ def cost_center_reviews(seats: list[ReviewedSeat]) -> list[CostCenterReview]:
 
 def summarize(cost_center: str, name: str, seats: list[ReviewedSeat]) -> CostCenterReview:
     candidates = [seat for seat in seats if seat.candidate]
+    statuses = Counter(seat.status for seat in seats)
+    active = sum(seat.active for seat in seats)
     return CostCenterReview(
         id=cost_center, name=name, seats=len(seats),
         seats_by_plan=dict(sorted(Counter(seat.seat.plan_type for seat in seats).items())),
         monthly_cost=sum(seat.price for seat in seats),
-        active=sum(seat.active for seat in seats),
-        inactive=sum(not seat.active for seat in seats),
+        active=active,
+        inactive=len(seats) - active,
         candidates=len(candidates),
         idle_cost=sum(seat.price for seat in candidates),
-        in_grace=sum(seat.status == GRACE for seat in seats),
-        pending=sum(seat.status == PENDING for seat in seats))
+        in_grace=statuses[GRACE],
+        pending=statuses[PENDING])

@@ -173,22 +173,35 @@ def attribute(billed: BilledUsage, holders: Mapping[int, Holder]) -> Attribution
     """The usage billed in a period (`Store.billed_usage`, each login's user id resolved),
     to each user, who is `holders[user_id]` in the org chart (`holder_of`), and apart what
     no user was billed for."""
-    by_user: dict[int, list] = {}  # user_id -> [login, amounts]
-    by_organization: dict[str | None, Amounts] = {}
-    for login, user_id, organization, *amounts in billed.totals:
-        amounts = Amounts(*map(from_nanos, amounts))
+    # the nanos are summed as integers, exactly, and made amounts once per user
+    by_user: dict[int, list] = {}  # user_id -> [login, gross, discount, net]
+    by_organization: dict[str | None, list] = {}  # organization -> [gross, discount, net]
+    for login, user_id, organization, gross, discount, net in billed.totals:
         if user_id is None:
-            by_organization[organization] = by_organization.get(organization, NO_AMOUNTS) + \
-                amounts
+            entry = by_organization.setdefault(organization, [0, 0, 0])
+            entry[0] += gross
+            entry[1] += discount
+            entry[2] += net
         else:
-            entry = by_user.setdefault(user_id, [login, NO_AMOUNTS])
-            entry[1] += amounts
-    users = sorted((UserUsage(user_id, login, holders[user_id], amounts)
-                    for user_id, (login, amounts) in by_user.items()),
-                   key=lambda u: (cost_center_order(u.holder.cost_center), u.login.lower(),
-                                  u.user_id))
-    return Attribution(users, dict(sorted(by_organization.items(), key=lambda item: (
-        item[0] is None, item[0] or ""))), billed.days)
+            entry = by_user.setdefault(user_id, [login, 0, 0, 0])
+            entry[1] += gross
+            entry[2] += discount
+            entry[3] += net
+    orders = {}  # cost center -> its place (`cost_center_order`)
+    users = sorted((UserUsage(user_id, login, holders[user_id], _amounts(nanos))
+                    for user_id, (login, *nanos) in by_user.items()),
+                   key=lambda u: (orders.get(u.holder.cost_center) or orders.setdefault(
+                       u.holder.cost_center, cost_center_order(u.holder.cost_center)),
+                       u.login.lower(), u.user_id))
+    return Attribution(users, {organization: _amounts(nanos) for organization, nanos in sorted(
+        by_organization.items(), key=lambda item: (item[0] is None, item[0] or ""))},
+        billed.days)
+
+
+def _amounts(nanos: list[int]) -> Amounts:
+    """Amounts summed from the store's nanos: the same decimals (9 places) as adding up
+    each row's amounts gives."""
+    return Amounts(*map(from_nanos, nanos))
 
 
 def spend(period: Period, cost_centers: Iterable[CostCenterReview],

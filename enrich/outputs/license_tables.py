@@ -13,6 +13,7 @@ as a formula are neutralised. They name people: readable by their owner only.
 from __future__ import annotations
 
 import csv
+import functools
 from collections.abc import Iterable
 from decimal import Decimal
 from pathlib import Path
@@ -70,17 +71,19 @@ def write_tables(review: Review, spent: Spend, history: SeatHistory, owners: dic
                  folder: Path, *, per_cost_center: bool) -> list[Path]:
     """Every CSV of the review; with `per_cost_center`, one reclaim CSV per cost center."""
     candidates = sorted(review.candidates, key=candidate_order)
-    usage = {user.user_id: user.amounts for user in spent.users}
+    # each user's usage columns, made once for the seat and the spend rows
+    usage = {user.user_id: _usage(user.amounts, spent.billed_currency)
+             for user in spent.users} if spent.has_usage else {}
+    unused = _usage(NO_AMOUNTS if spent.has_usage else None, spent.billed_currency)
 
     def seat_row_with_usage(seat: ReviewedSeat) -> list:
-        used = usage.get(seat.seat.user_id, NO_AMOUNTS) if spent.has_usage else None
-        return [*seat_row(seat), *_usage(used, spent.billed_currency)]
+        return [*seat_row(seat), *usage.get(seat.seat.user_id, unused)]
 
     paths = [write_csv(folder / CSV_NAME, SEAT_COLUMNS, map(seat_row_with_usage, review.seats)),
              write_csv(folder / RECLAIM_NAME, SEAT_COLUMNS,
                        map(seat_row_with_usage, candidates)),
              write_chargeback(folder / CHARGEBACK_NAME, review, spent, owners),
-             write_csv(folder / SPEND_NAME, SPEND_COLUMNS, spend_rows(spent)),
+             write_csv(folder / SPEND_NAME, SPEND_COLUMNS, spend_rows(spent, usage)),
              write_trend(folder / TREND_NAME, history, review.terms.currency)]
     if per_cost_center:
         for center in review.cost_centers:
@@ -94,8 +97,14 @@ def write_csv(path: Path, header: Iterable[str], rows: Iterable[Iterable]) -> Pa
     with atomic_open(path, "w", encoding="utf-8-sig") as fh:
         writer = csv.writer(fh)
         writer.writerow(header)
-        writer.writerows([cell(value) for value in row] for row in rows)
+        # only text can read as a formula: the other cells are written as they are
+        writer.writerows([cell(value) if value.__class__ in _TEXT else value for value in row]
+                         for row in rows)
     return path
+
+
+#: the cells `cell` may change
+_TEXT = (str, list)
 
 
 def seat_row(seat: ReviewedSeat) -> list:
@@ -109,6 +118,7 @@ def seat_row(seat: ReviewedSeat) -> list:
             seat.inactive_days, seat.candidate]
 
 
+@functools.lru_cache(maxsize=8192)  # a few thousand days, written for each of 100,000 seats
 def _day(day: int | None) -> str | None:
     return None if day is None else day_str(day)
 
@@ -152,15 +162,16 @@ def chargeback_row(center: CostCenterReview | None, spent: CostCenterSpend,
             _exact(spent.share, 6)]
 
 
-def spend_rows(spent: Spend) -> Iterable[list]:
+def spend_rows(spent: Spend, usage: dict[int, list]) -> Iterable[list]:
     """Each user with billed usage (by cost center, then login), then the usage billed to no
-    user, per organization: every billed amount of the period once."""
+    user, per organization: every billed amount of the period once. `usage` holds each
+    user's usage columns."""
     for user in spent.users:
         holder = user.holder
         yield ["person" if holder.person else "unmapped", holder.cost_center,
                holder.cost_center_name, user.login, user.user_id if user.user_id > 0 else None,
                holder.name, holder.person, holder.unit, holder.unit_name, None,
-               *_usage(user.amounts, spent.billed_currency)]
+               *usage[user.user_id]]
     for organization, amounts in spent.not_attributable_by_organization.items():
         yield ["not attributable", None, None, None, None, None, None, None, None,
                organization, *_usage(amounts, spent.billed_currency)]

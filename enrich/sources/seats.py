@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 
-from enrich.dates import parse_day
+from enrich.dates import all_plain_days, parse_day
 from enrich.sources.engagement import MAX_ID, RowError, show_value
 
 
@@ -35,6 +35,51 @@ def is_seat_page(record: object) -> bool:
 def parse_page(record: dict) -> list[Seat]:
     """The seats of one page (`{"total_seats": n, "seats": [...]}`)."""
     return [parse_seat(i, seat) for i, seat in enumerate(record["seats"])]
+
+
+#: a seat as the store keeps it: the values of `Seat`'s fields, in their order
+SeatRow = tuple
+
+
+def page_rows(record: dict) -> list[SeatRow]:
+    """The seats of one page as rows: what `parse_page` gives, without an object per seat.
+
+    A seat list of a large enterprise holds a hundred thousand seats: the seats of a page
+    are checked together, and a page with anything unusual in it (a bad seat, a timestamp
+    that is not in UTC) is left to `parse_page`, which says what is wrong with which seat.
+    """
+    rows = _plain_rows(record["seats"])
+    return [astuple(seat) for seat in parse_page(record)] if rows is None else rows
+
+
+def _plain_rows(seats: list) -> list[SeatRow] | None:
+    """The rows of seats that are all well-formed, with dates and UTC timestamps; else
+    None."""
+    rows = []
+    for seat in seats:
+        if type(seat) is not dict:
+            return None
+        get = seat.get
+        assignee = get("assignee")
+        if assignee is None:
+            user_id = login = None
+        elif type(assignee) is dict:
+            user_id, login = assignee.get("id"), assignee.get("login")
+            if type(user_id) is not int or not 0 < user_id <= MAX_ID or \
+                    type(login) is not str or not login:
+                return None
+        else:
+            return None
+        editor, plan = get("last_activity_editor"), get("plan_type") or PLANS[-1]
+        if editor is not None and type(editor) is not str or type(plan) is not str:
+            return None
+        rows.append((user_id, login, _name(get("organization"), "login"),
+                     _name(get("assigning_team"), "slug"), plan, get("created_at"),
+                     get("last_activity_at"), editor, get("last_authenticated_at"),
+                     get("pending_cancellation_date")))
+    stamps = [value for row in rows for value in (row[5], row[6], row[8], row[9])
+              if value is not None]
+    return rows if all_plain_days(stamps) else None
 
 
 def parse_seat(index: int, seat: object) -> Seat:
