@@ -3,13 +3,15 @@
 One module per command: `inputs` (fetch, import, directory check), `rebuilding` (what the
 store derives again from its archive), `rolling` (rollup),
 `reporting` (the leadership report), `digesting` (the team-lead e-mails), `licensing` (the
-license review) and `running` (the whole job, and the demo); `org` is what they share: the
+license review), `exporting` (the facts and the rollup as Parquet) and `running` (the whole
+job, and the demo); `org` is what they share: the
 org chart of a run with every GitHub user matched to it, and the seats; `period_check` is the
 refusal of a period without data, before anything is written or sent.
 """
 
 from enrich import fetch as fetching
 from enrich.job.digesting import DigestResult, digest, print_digest_result
+from enrich.job.exporting import ExportResult, export, print_export_result
 from enrich.job.inputs import (
     check_directory,
     fetch,
@@ -34,11 +36,12 @@ from enrich.job.rolling import RollupResult, print_rollup_result, rollup
 from enrich.job.running import DEMO_MONTHS, RunResult, demo, print_run_result, run
 
 __all__ = [
-    "DEMO_MONTHS", "DigestResult", "LicensesResult", "Org", "ReportResult", "RollupResult",
-    "RunResult", "license_summary", "check_directory", "demo", "digest", "fetch", "fetching",
+    "DEMO_MONTHS", "DigestResult", "ExportResult", "LicensesResult", "Org", "ReportResult",
+    "RollupResult", "RunResult", "license_summary", "check_directory", "demo", "digest",
+    "export", "fetch", "fetching",
     "import_files", "import_status", "license_review", "licenses", "load_org_chart",
     "load_seats", "monthly_trend", "open_store", "period_input", "print_digest_result",
-    "print_directory_check", "print_fetch_result", "print_import_summary",
+    "print_directory_check", "print_export_result", "print_fetch_result", "print_import_summary",
     "print_licenses_result", "print_report_result", "print_rollup_result",
     "print_rebuild_result", "print_run_result", "rebuild", "rebuild_status", "report",
     "rollup", "run",
