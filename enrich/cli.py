@@ -178,10 +178,10 @@ def build_parser() -> argparse.ArgumentParser:
                   "and the rollup, as Parquet files partitioned by month "
                   "(KIND/month=YYYY-MM/part-0.parquet), for a data warehouse; each month "
                   "written replaces the files of an earlier export of it. Without --month or "
-                  "--since/--until: every month of the store that is over. A period without "
+                  "--since/--until: every month the store has that is over. A period without "
                   "a reported day, or not over yet, is refused (exit status 7) and nothing is "
                   "written.")
-    _period_options(exp, "every month of the store that is over")
+    _period_options(exp, "every month the store has that is over")
     _output_option(exp)
 
     demo = command("demo", "generate a sample enterprise and run the job on it",

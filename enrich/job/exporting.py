@@ -72,15 +72,16 @@ def export(config: Config, period: Period | None, *, output: Path | None = None,
 
 
 def stored_months(store: Store, as_of: int) -> Period:
-    """Every calendar month from the first reported day's to the last that is over."""
+    """Every calendar month from the first reported day's to the last reported day's, but
+    those not over yet."""
     span = store.reported_span()
     if span is None:
         raise NoData("no data to export: the store holds no engagement at all yet",
                      hint=NO_DATA_HINT)
-    first = Period.month(to_date(span[0]).strftime("%Y-%m"))
-    last_over = from_date(to_date(as_of).replace(day=1) - timedelta(days=1))
+    first, last = (Period.month(to_date(day).strftime("%Y-%m")) for day in span)
+    until = min(last.until, from_date(to_date(as_of).replace(day=1) - timedelta(days=1)))
     # a store whose first month is not over yet: that month, which the period check refuses
-    return Period.between(first.since, last_over if last_over > first.since else first.until)
+    return Period.between(first.since, until if until > first.since else first.until)
 
 
 def months_of(period: Period) -> list[Period]:
