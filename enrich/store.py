@@ -566,17 +566,19 @@ class Store:
             "sum(net_nanos)", "GROUP BY login, user_id, organization")).fetchall()
         return BilledUsage(totals, dict(Counter(chosen.values())))
 
-    def billed_rows(self, period: Period) -> list[tuple]:
+    def billed_rows(self, period: Period) -> Iterable[tuple]:
         """Every row of billed usage that counts in the period (as in `billed_usage`), by day:
         `(day, source, login, user_id, organization, product, sku, model, unit_type,
-        price_per_unit, quantity, gross_nanos, discount_nanos, net_nanos, currency)`."""
+        price_per_unit, quantity, gross_nanos, discount_nanos, net_nanos, currency)`. Read,
+        like `engagement`, through a connection of its own, each time they are iterated."""
         chosen = self._billing_sources(period)
         if not chosen:
-            return []
-        return self._db.execute(*_chosen_billing(
+            return ()
+        sql, parameters = _chosen_billing(
             chosen, "day, source, login, user_id, organization, product, sku, model, "
             "unit_type, price_per_unit, quantity, gross_nanos, discount_nanos, net_nanos, "
-            "currency", "ORDER BY day, billing_usage.rowid")).fetchall()
+            "currency", "ORDER BY day, billing_usage.rowid")
+        return _Rows(self.path, sql, tuple(parameters))
 
     def _billing_sources(self, period: Period) -> dict[int, str]:
         """Each day of the period with billed usage -> the source it counts from."""

@@ -19,8 +19,17 @@ from enrich.job.org import Org
 from enrich.job.period_check import NO_DATA_HINT, require_data
 from enrich.job.places import open_store, output_folder
 from enrich.outputs.export_files import PART, ExportFolder
-from enrich.outputs.export_rollup import rollup_table
-from enrich.outputs.export_tables import Identities, depth_table, engagement_table, spend_table
+from enrich.outputs.export_rollup import rollup_schema, rollup_table
+from enrich.outputs.export_tables import (
+    DEPTH,
+    SPEND,
+    Identities,
+    chunks,
+    depth_table,
+    engagement_schema,
+    engagement_table,
+    spend_table,
+)
 from enrich.outputs.files import prepare_folders
 from enrich.sources.seat_csv import user_ids_of_logins
 from enrich.store import REPORTED, Store
@@ -63,9 +72,9 @@ def export(config: Config, period: Period | None, *, output: Path | None = None,
                 if REPORTED not in store.coverage(month).values():
                     result.skipped.append(label)
                     continue
-                for kind, table in month_tables(config, store, org, identities, month):
-                    staged.add(kind, label, table)
-                    result.rows[kind] += table.num_rows
+                for kind, schema, tables in month_tables(config, store, org, identities,
+                                                         month):
+                    result.rows[kind] += staged.add(kind, label, schema, tables)
                 result.months.append(label)
             result.files = staged.commit()
     return result
@@ -95,33 +104,43 @@ def months_of(period: Period) -> list[Period]:
 
 
 def month_tables(config: Config, store: Store, org: Org, identities: Identities,
-                 period: Period) -> Iterable[tuple[str, pa.Table]]:
+                 period: Period) -> Iterable[tuple[str, pa.Schema, Iterable[pa.Table]]]:
+    """The tables of each kind of a month, the facts a chunk of rows at a time."""
     features = store.feature_names()
-    yield "engagement", engagement_table(store.engagement(period), features,
-                                         store.measured(period), identities, org.excluded)
-    yield "depth", depth_table(store.daily_depth(period), store.depth_keys(), identities,
-                               org.excluded)
-    yield "spend", spend(config, store, org, period)
-    yield "rollup", rollup_table(org.roll_up(config, store, period), features)
+    measured = store.measured(period)
+    yield "engagement", engagement_schema(features), (
+        engagement_table(rows, features, measured, identities, org.excluded)
+        for rows in chunks(store.engagement(period)))
+    keys = store.depth_keys()
+    yield "depth", DEPTH, (depth_table(rows, keys, identities, org.excluded)
+                           for rows in chunks(store.daily_depth(period)))
+    yield "spend", SPEND, spend(config, store, org, period)
+    yield "rollup", rollup_schema(features), [rollup_table(org.roll_up(config, store, period),
+                                                           features)]
 
 
-def spend(config: Config, store: Store, org: Org, period: Period) -> pa.Table:
+def spend(config: Config, store: Store, org: Org, period: Period) -> Iterable[pa.Table]:
     """The billed usage rows of the period, each login taken for the user the store knows by
     it and matched to the org chart as the license review does (`billed_usage`)."""
     rows = store.billed_rows(period)
-    ids = user_ids_of_logins({row[2] for row in rows if row[2] and row[3] is None}, org.users)
-    resolved = []
-    for day, source, login, user_id, *rest in rows:
-        if login and user_id is None:
-            user_id = ids[login.casefold()]
-        resolved.append((day, source, user_id, login, *rest))
-    users = {(row[2], row[3]) for row in resolved if row[2] is not None}
-    table = spend_table(resolved, identities_of(org, users_matched(config, org, users),
-                                                dict(users)))
-    # a login nobody in the store has had is known by a negative id: it has none on GitHub
-    known = pc.greater(table["user_id"], 0)
-    return table.set_column(table.schema.get_field_index("user_id"), "user_id",
-                            pc.if_else(known, table["user_id"], pa.scalar(None, pa.int64())))
+    pairs = {(login, user_id) for _, _, login, user_id, *_ in rows}
+    ids = user_ids_of_logins({login for login, user_id in pairs if login and user_id is None},
+                             org.users)
+
+    def user_of(login: str | None, user_id: int | None) -> int | None:
+        return ids[login.casefold()] if login and user_id is None else user_id
+
+    users = {(user_of(*pair), pair[0]) for pair in pairs if user_of(*pair) is not None}
+    identities = identities_of(org, users_matched(config, org, users), dict(users))
+    for chunk in chunks(rows):
+        resolved = [(day, source, user_of(login, user_id), login, *rest)
+                    for day, source, login, user_id, *rest in chunk]
+        table = spend_table(resolved, identities)
+        # a login nobody in the store has had is known by a negative id: it has none on
+        # GitHub
+        known = pc.greater(table["user_id"], 0)
+        yield table.set_column(table.schema.get_field_index("user_id"), "user_id", pc.if_else(
+            known, table["user_id"], pa.scalar(None, pa.int64())))
 
 
 def identities_of(org: Org, person_of: Mapping[int, str],

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Iterable
 from pathlib import Path
 
 import pyarrow as pa
@@ -38,12 +39,19 @@ class ExportFolder:
     def __exit__(self, *exc) -> None:
         shutil.rmtree(self.staging, ignore_errors=True)
 
-    def add(self, kind: str, month: str, table: pa.Table) -> None:
-        """Stage the `kind` table of `month` (YYYY-MM). Snappy: every warehouse reads it."""
+    def add(self, kind: str, month: str, schema: pa.Schema, tables: Iterable[pa.Table]) -> int:
+        """Stage the `kind` file of `month` (YYYY-MM), written a table at a time (each a row
+        group), so that a month's facts are never all in memory; returns its rows. Snappy:
+        every warehouse reads it."""
         path = Path(kind) / f"month={month}" / PART
-        with atomic_open(self.staging / path, "wb") as fh:
-            pq.write_table(table, fh, compression="snappy")
+        rows = 0
+        with atomic_open(self.staging / path, "wb") as fh, \
+                pq.ParquetWriter(fh, schema, compression="snappy") as writer:
+            for table in tables:
+                writer.write_table(table)
+                rows += table.num_rows
         self.staged.append(path)
+        return rows
 
     def commit(self) -> list[Path]:
         """Rename every staged file into place; return their paths."""

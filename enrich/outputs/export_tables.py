@@ -8,8 +8,9 @@ month's file as one table: a null-only column is still typed.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from itertools import islice
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -157,6 +158,18 @@ def _amounts(nanos: Sequence[int]) -> pa.Array:
     an integer would scale it)."""
     data = b"".join(value.to_bytes(16, "little", signed=True) for value in nanos)
     return pa.Array.from_buffers(AMOUNT, len(nanos), [None, pa.py_buffer(data)])
+
+
+#: the rows of a fact made into one table at a time (a row group of the file): enough that
+#: Arrow works on long columns, few enough that a month's facts are never all in memory
+CHUNK = 250_000
+
+
+def chunks(rows: Iterable[tuple]) -> Iterator[list[tuple]]:
+    """The rows, `CHUNK` at a time."""
+    rows = iter(rows)
+    while chunk := list(islice(rows, CHUNK)):
+        yield chunk
 
 
 def _sorted(table: pa.Table) -> pa.Table:
