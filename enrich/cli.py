@@ -173,6 +173,17 @@ def build_parser() -> argparse.ArgumentParser:
     _period_options(run)
     _output_option(run)
 
+    exp = command("export", "write the per-person, per-day facts and the rollup as Parquet",
+                  "Write the engagement, depth of use and billed usage of each person and day, "
+                  "and the rollup, as Parquet files partitioned by month "
+                  "(KIND/month=YYYY-MM/part-0.parquet), for a data warehouse; each month "
+                  "written replaces the files of an earlier export of it. Without --month or "
+                  "--since/--until: every month the store has that is over. A period without "
+                  "a reported day, or not over yet, is refused (exit status 7) and nothing is "
+                  "written.")
+    _period_options(exp, "every month the store has that is over")
+    _output_option(exp)
+
     demo = command("demo", "generate a sample enterprise and run the job on it",
                    "Generate a sample enterprise (an org chart, seats and six months of "
                    "engagement), import it and run the whole job on it.")
@@ -193,9 +204,9 @@ NO_DATA_RULE = ("A period without a reported day, or not over yet, is refused (e
                 "and nothing is written.")
 
 
-def _period_options(parser) -> None:
+def _period_options(parser, default: str = "the previous one") -> None:
     parser.add_argument("--month", metavar="YYYY-MM", type=_month,
-                        help="a calendar month (default: the previous one)")
+                        help=f"a calendar month (default: {default})")
     parser.add_argument("--since", metavar="YYYY-MM-DD", type=_day,
                         help="the first day of the period, instead of --month (with --until)")
     parser.add_argument("--until", metavar="YYYY-MM-DD", type=_day,
@@ -269,12 +280,16 @@ def today() -> int:
     return utc_today()
 
 
-def period_from(args) -> Period:
+def period_from(args) -> Period | None:
+    """The period of the options; without any, the previous month (None for `export`: the
+    months of the store)."""
     if args.month and (args.since is not None or args.until is not None):
         raise UsageError("give --month or --since/--until, not both")
     if args.month:
         return args.month
     if args.since is None and args.until is None:
+        if args.command == "export":
+            return None
         return Period.previous_month_of(datetime.now(timezone.utc).date())
     if args.since is None or args.until is None:
         raise UsageError("--since and --until go together")
@@ -344,7 +359,7 @@ def main(argv=None, stdout=None, stderr=None) -> int:
         log.debug("%s: %.1f s in all", args.command, time.monotonic() - started)
 
 
-_PERIOD_COMMANDS = ("rollup", "report", "digest", "licenses", "run")
+_PERIOD_COMMANDS = ("rollup", "report", "digest", "licenses", "run", "export")
 
 
 def _dispatch(args, stdout, stderr) -> ExitStatus:
@@ -408,6 +423,10 @@ def _dispatch(args, stdout, stderr) -> ExitStatus:
         result = job.licenses(config, period, as_of=today(), output=args.output,
                               export=args.export_reclaim)
         job.print_licenses_result(result, stdout, stderr)
+        return result.status
+    if args.command == "export":
+        result = job.export(config, period, output=args.output, as_of=today())
+        job.print_export_result(result, stdout)
         return result.status
     if args.command == "run":
         result = job.run(config, period, output=args.output, as_of=today(), progress=not quiet)

@@ -644,6 +644,30 @@ class Store:
         """The billed usage of the period summed per login, user id and organization; a day
         counts from the first source of `SOURCE_ORDER` that holds rows for it, never from
         two."""
+        chosen = self._billing_sources(period)
+        if not chosen:
+            return BilledUsage([], {})
+        totals = self._db.execute(*_chosen_billing(
+            chosen, "login, user_id, organization, sum(gross_nanos), sum(discount_nanos), "
+            "sum(net_nanos)", "GROUP BY login, user_id, organization")).fetchall()
+        return BilledUsage(totals, dict(Counter(chosen.values())))
+
+    def billed_rows(self, period: Period) -> Iterable[tuple]:
+        """Every row of billed usage that counts in the period (as in `billed_usage`), by day:
+        `(day, source, login, user_id, organization, product, sku, model, unit_type,
+        price_per_unit, quantity, gross_nanos, discount_nanos, net_nanos, currency)`. Read,
+        like `engagement`, through a connection of its own, each time they are iterated."""
+        chosen = self._billing_sources(period)
+        if not chosen:
+            return ()
+        sql, parameters = _chosen_billing(
+            chosen, "day, source, login, user_id, organization, product, sku, model, "
+            "unit_type, price_per_unit, quantity, gross_nanos, discount_nanos, net_nanos, "
+            "currency", "ORDER BY day, billing_usage.rowid")
+        return _Rows(self.path, sql, tuple(parameters))
+
+    def _billing_sources(self, period: Period) -> dict[int, str]:
+        """Each day of the period with billed usage -> the source it counts from."""
         rank = {source: i for i, source in enumerate(SOURCE_ORDER)}
         chosen: dict[int, str] = {}
         for day, source in self._db.execute(  # from the index alone
@@ -651,16 +675,7 @@ class Store:
                 (period.since, period.until)):
             if day not in chosen or rank[source] < rank[chosen[day]]:
                 chosen[day] = source
-        if not chosen:
-            return BilledUsage([], {})
-        pairs = ", ".join("(?, ?)" for _ in chosen)
-        totals = self._db.execute(
-            f"WITH chosen (day, source) AS (VALUES {pairs}) "
-            f"SELECT login, user_id, organization, sum(gross_nanos), sum(discount_nanos), "
-            f"sum(net_nanos) FROM chosen JOIN billing_usage USING (day, source) "
-            f"GROUP BY login, user_id, organization",
-            [value for pair in chosen.items() for value in pair]).fetchall()
-        return BilledUsage(totals, dict(Counter(chosen.values())))
+        return chosen
 
     def coverage(self, period: Period) -> dict[int, str]:
         """Every day of the period: reported, empty or missing (METRICS.md section 3)."""
@@ -826,13 +841,22 @@ class Store:
     def _depth_rows(self, period: Period) -> list[tuple]:
         return self._db.execute(*self._depth_query(period)).fetchall()
 
-    def _depth_query(self, period: Period) -> tuple[str, tuple]:
+    def _depth_query(self, period: Period, *, daily: bool = False) -> tuple[str, tuple]:
         both = self._db.execute(
             "SELECT 1 FROM days WHERE day BETWEEN ? AND ? AND depth & ? = ? LIMIT 1",
             (period.since, period.until, BOTH_REPORTS, BOTH_REPORTS)).fetchone()
         # only a day with both reports has rows that do not count
-        return (_DEPTH_BY_USER.format(_ENTERPRISE_FIRST if both else ""),
-                (period.since, period.until))
+        rows = _ENTERPRISE_FIRST if both else ""
+        query = _DEPTH_BY_DAY.format(rows) if daily else _DEPTH_BY_USER.format(rows)
+        return query, (period.since, period.until)
+
+    def daily_depth(self, period: Period) -> Iterable[tuple]:
+        """Each user's depth on each day of the period (METRICS.md section 9, per person and
+        day), by day and user: `(day, user_id, interactions, generations, acceptances,
+        loc_suggested_add, loc_suggested_delete, loc_added, loc_deleted, ai_credits, lists,
+        keys)` from the rows that count as in `depth`; `keys` is the hex of each row's key
+        mask, space-separated. Read through a connection of its own."""
+        return _Rows(self.path, *self._depth_query(period, daily=True))
 
     def usage_metrics_files(self, first: int, last: int) -> list[tuple[str, Path, list[int]]]:
         """`(name, archived copy, days)` of every usage-metrics file imported with rows for a
@@ -929,10 +953,29 @@ _DEPTH_BY_USER = """
     WHERE day BETWEEN ?1 AND ?2 {}
     GROUP BY user_id
 """
+#: the same per day and user, with every count of section 9
+_DEPTH_BY_DAY = """
+    SELECT day, user_id, sum(interactions), sum(generations), sum(acceptances),
+           sum(loc_suggested_add), sum(loc_suggested_delete), sum(loc_added), sum(loc_deleted),
+           sum(ai_credits), max(lists & 1) | max(lists & 2) | max(lists & 4) | max(lists & 8),
+           group_concat(keys, ' ')
+    FROM depth
+    WHERE day BETWEEN ?1 AND ?2 {}
+    GROUP BY day, user_id
+    ORDER BY day, user_id
+"""
 #: the enterprise report's rows on a day that has them, else the organizations'
 _ENTERPRISE_FIRST = f"""AND (scope = {ENTERPRISE_SCOPE} OR day NOT IN (
     SELECT day FROM days WHERE day BETWEEN ?1 AND ?2 AND depth & {ENTERPRISE_DAY}))"""
 BOTH_REPORTS = ENTERPRISE_DAY | ORGANIZATION_DAY
+
+
+def _chosen_billing(chosen: dict[int, str], columns: str, tail: str) -> tuple[str, list]:
+    """A query of the billed usage rows of the chosen `(day, source)` pairs."""
+    pairs = ", ".join("(?, ?)" for _ in chosen)
+    return (f"WITH chosen (day, source) AS (VALUES {pairs}) SELECT {columns} "
+            f"FROM chosen JOIN billing_usage USING (day, source) {tail}",
+            [value for pair in chosen.items() for value in pair])
 
 
 class _Rows:

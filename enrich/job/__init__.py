@@ -3,7 +3,8 @@
 One module per command: `inputs` (fetch, import, directory check), `rebuilding` (what the
 store derives again from its archive), `rolling` (rollup),
 `reporting` (the leadership report), `digesting` (the team-lead e-mails), `licensing` (the
-license review) and `running` (the whole job, and the demo); `org` is what they share: the
+license review), `exporting` (the facts and the rollup as Parquet) and `running` (the whole
+job, and the demo); `org` is what they share: the
 org chart of a run with every GitHub user matched to it, and the seats; `period_check` is the
 refusal of a period without data, before anything is written or sent.
 """
@@ -15,6 +16,7 @@ import importlib
 _HOMES = {
     "fetching": "enrich.fetch",
     **dict.fromkeys(("DigestResult", "digest", "print_digest_result"), "enrich.job.digesting"),
+    **dict.fromkeys(("ExportResult", "export", "print_export_result"), "enrich.job.exporting"),
     **dict.fromkeys(("check_directory", "fetch", "import_files", "import_status",
                      "print_directory_check", "print_fetch_result", "print_import_summary"),
                     "enrich.job.inputs"),
