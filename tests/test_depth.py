@@ -22,6 +22,7 @@ import csv
 import hashlib
 import io
 import json
+import shutil
 import sqlite3
 from itertools import count
 
@@ -535,17 +536,31 @@ def schema(path) -> dict[str, list]:
         db.close()
 
 
-def as_schema_5(path) -> None:
+def as_schema_5(path, engagement: list[tuple]) -> None:
     """Make a store what enrich wrote before it kept depth: the same data, without migration
-    6's tables and column."""
+    6's tables and column, nor the later ones' (billed usage; the engagement facts in files
+    of their own: `engagement`, the store's `(user_id, day, bits)` rows, go back into the
+    table they had)."""
     db = sqlite3.connect(path)
     db.executescript("""
         DROP TABLE depth; DROP TABLE depth_keys; DROP TABLE depth_months; DROP TABLE depth_stale;
         ALTER TABLE days DROP COLUMN depth;
         DROP TABLE billing_usage; DROP TABLE billing_days;
+        DROP TABLE fact_files;
         PRAGMA user_version = 5;
     """)
+    with sqlite3.connect(":memory:") as old:
+        for script in MIGRATIONS[:5]:
+            old.executescript(script)
+        [(table,)] = old.execute(
+            "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'engagement'")
+    old.close()
+    with db:
+        db.execute(table)
+        db.executemany("INSERT INTO engagement (user_id, day, bits) VALUES (?, ?, ?)",
+                       engagement)
     db.close()
+    shutil.rmtree(path.with_name(path.name + ".facts"))
 
 
 def without_depth(rollup: dict) -> dict:
@@ -564,8 +579,9 @@ def test_12_1_f_a_store_of_schema_5_keeps_its_data_and_rebuild_derives_its_depth
     fresh = company.rollup(D0, "2025-11-06", name="fresh")
     with Store(tmp_path / "enrich.db", tmp_path / "enrich.db.archive") as store:
         engagement = sorted(store.engagement(Period.of("2025-10-31", "2025-11-06")))
+        everything = list(store.engagement(Period.of("2020-01-01", "2030-12-31")))
 
-    as_schema_5(tmp_path / "enrich.db")
+    as_schema_5(tmp_path / "enrich.db", everything)
     old = tmp_path / "schema-5.db"
     with sqlite3.connect(old) as db:
         for script in MIGRATIONS[:5]:
