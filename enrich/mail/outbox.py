@@ -6,7 +6,7 @@ import hashlib
 from collections.abc import Iterable
 from pathlib import Path
 
-from enrich.mail.outgoing import Outgoing, wire_bytes
+from enrich.mail.outgoing import Outgoing
 from enrich.outputs.files import write_bytes
 
 _SAFE = frozenset("abcdefghijklmnopqrstuvwxyz0123456789.-")
@@ -48,7 +48,7 @@ class Outbox:
         if path in self._kept:
             raise ValueError(f"two digests for {item.recipient}: one per recipient")
         self._kept.add(path)
-        self.paths.append(write_bytes(path, wire_bytes(item.message)))
+        self.paths.append(write_bytes(path, item.data))
         return path
 
     def finish(self) -> list[Path]:
