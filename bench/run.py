@@ -50,11 +50,12 @@ def parse_floor(files: list[Path]) -> tuple[float, int]:
     return time.perf_counter() - start, lines
 
 
-def timed(argv: list[str], cwd: Path) -> tuple[float, float]:
-    """Wall seconds and peak resident memory (MB) of one `enrich` command."""
+def timed(argv: list[str], cwd: Path, root: Path = ROOT) -> tuple[float, float]:
+    """Wall seconds and peak resident memory (MB) of one `enrich` command; `root`, the
+    checkout of enrich to run (this one by default)."""
     start = time.perf_counter()
     proc = subprocess.Popen([sys.executable, "-m", "enrich", "--quiet", *argv], cwd=cwd,
-                            env={**os.environ, "PYTHONPATH": str(ROOT)})
+                            env={**os.environ, "PYTHONPATH": str(root)})
     _, status, usage = os.wait4(proc.pid, 0)
     elapsed = time.perf_counter() - start
     if os.waitstatus_to_exitcode(status) not in (0, 1):
