@@ -6,10 +6,11 @@ import contextlib
 import gc
 import os
 import pickle
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from typing import TypeVar
 
 T = TypeVar("T")
+R = TypeVar("R")
 
 
 def forked(work: Callable[[], T]) -> Callable[[], T]:
@@ -22,6 +23,9 @@ def forked(work: Callable[[], T]) -> Callable[[], T]:
     if not hasattr(os, "fork"):
         return work
     read_end, write_end = os.pipe()
+    # The child's cycle collector leaves alone what exists at the fork: walking it would
+    # copy every page the child shares with this process.
+    gc.freeze()
     pid = os.fork()
     if pid == 0:  # the child: never returns into the caller's code
         status = 0
@@ -34,6 +38,7 @@ def forked(work: Callable[[], T]) -> Callable[[], T]:
                 pipe.write(payload)
         finally:
             os._exit(status)
+    gc.unfreeze()
     os.close(write_end)
 
     def result() -> T:
@@ -46,6 +51,34 @@ def forked(work: Callable[[], T]) -> Callable[[], T]:
         return value
 
     return result
+
+
+def workers() -> int:
+    """How many processes work at once: one per core this process may use."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else \
+        os.cpu_count() or 1
+
+
+def forked_chunks(work: Callable[[Sequence[T]], R], items: Sequence[T], *, size: int,
+                  at_once: int) -> Iterator[tuple[Sequence[T], R]]:
+    """`work(chunk)` for each chunk of `size` items, each in a forked process (`forked`), at
+    most `at_once` at a time; yields each chunk and its result, in order. When one fails,
+    the others are waited for, and its exception raised."""
+    running: list[tuple[Sequence[T], Callable[[], R]]] = []
+    try:
+        for start in range(0, len(items), size):
+            chunk = items[start:start + size]
+            running.append((chunk, forked(lambda chunk=chunk: work(chunk))))
+            if len(running) >= at_once:
+                chunk, result = running.pop(0)
+                yield chunk, result()
+        while running:
+            chunk, result = running.pop(0)
+            yield chunk, result()
+    finally:
+        for _, result in running:  # after a failure: no child left behind
+            with contextlib.suppress(BaseException):
+                result()
 
 
 @contextlib.contextmanager

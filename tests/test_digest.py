@@ -20,6 +20,8 @@ import signal
 import subprocess
 import sys
 import time
+from email.message import EmailMessage
+from email.policy import SMTP
 
 import pytest
 from conftest import seed_row, undated, write_jsonl
@@ -29,6 +31,9 @@ from enrich import job
 from enrich.config import Config
 from enrich.dates import Period, day_str, parse_day
 from enrich.errors import ExitStatus
+from enrich.mail import outbox_name
+from enrich.mail.outgoing import wire_bytes
+from enrich.outputs import digest_people
 from enrich.outputs.digest import BOTH, LEADS, MANAGERS, recipients
 from enrich.outputs.digest_mail import change_words
 
@@ -422,3 +427,53 @@ def test_12_4_a_period_from_the_seed_format_says_depth_is_not_measured(company):
             "from GitHub's usage-metrics reports, which say how much people use Copilot, not "
             "only whether.") in text
     assert "Not measured for March 2025" in html
+
+
+def email_package_bytes(message) -> bytes:
+    """The bytes the email package writes for a digest of the same content: its headers,
+    parts and boundaries set as the message has them."""
+    made = EmailMessage(policy=SMTP)
+    for name in ("From", "To", "Reply-To", "Subject", "Date", "Message-ID"):
+        if message[name] is not None:
+            made[name] = message[name].addresses[0] if name == "To" else str(message[name])
+    made.set_content(message.get_body(("plain",)).get_content(), cte="quoted-printable")
+    made.add_alternative(message.get_body(("html",)).get_content(), subtype="html",
+                         cte="quoted-printable")
+    for attached in message.iter_attachments():
+        made.add_attachment(attached.get_content(), subtype="csv",
+                            filename=attached.get_filename(), cte="base64")
+    boundaries = [p.get_boundary() for p in message.walk() if p.is_multipart()]
+    for part, boundary in zip([p for p in made.walk() if p.is_multipart()], boundaries,
+                              strict=True):
+        part.set_boundary(boundary)
+    return wire_bytes(made)
+
+
+def test_13_1_each_digest_is_the_message_the_email_package_writes(company, monkeypatch):
+    # non-ASCII and quoted names, a long subject to fold, a Reply-To, and lists cut short
+    # (a CSV attached) beside digests without one
+    monkeypatch.setattr(digest_people, "MAX_NAMED", 3)
+    (company / "org.yaml").write_text((company / "org.yaml").read_text().replace(
+        "name: Apps,", "name: Applications and Services for the Whole Company Everywhere,"))
+    config = Config.load(company / "enrich.yaml").with_values(
+        digest__audience=BOTH, digest__reply_to="Enablement Zürich <help@corp.test>")
+    result = job.digest(config, Period.month("2025-03"), as_of=parse_day("2025-04-01"))
+    written = [path.read_bytes() for path in result.outbox]
+    messages = [email.message_from_bytes(data, policy=email.policy.default)
+                for data in written]
+    assert sorted(bool(list(m.iter_attachments())) for m in messages) == [False, True]
+    assert any("\n " in str(m["Subject"]) or len(m["Subject"]) > 78 for m in messages)
+    assert [email_package_bytes(m) for m in messages] == written
+
+
+def test_13_1_a_digest_sent_is_the_one_in_the_outbox_dated_when_sent(run_cli, company):
+    mailbox = Mailbox()
+    with running_smtp(mailbox) as server:
+        send_config(company, server)
+        assert run_cli(*MARCH).status == ExitStatus.OK
+    outbox = {path.name: path.read_bytes() for path in (company / "out" / "outbox").iterdir()}
+    sent = {outbox_name(m.recipients[0]): m.content for m in mailbox.received}
+    assert sent.keys() == outbox.keys()
+    assert {name: undated(data) for name, data in sent.items()} == {
+        name: undated(data) for name, data in outbox.items()}
+    assert all(b"\r\nDate: " in data for data in sent.values())

@@ -23,9 +23,10 @@ is in its grace period.
 import json
 import logging
 import os
+from pathlib import Path
 
 import pytest
-from conftest import CountingHandler, pdf_text, seed_row, words, write_jsonl
+from conftest import CountingHandler, pdf_text, seed_row, undated, words, write_jsonl
 from conftest import read_csv_rows as read_csv
 
 from enrich.errors import ExitStatus
@@ -225,3 +226,31 @@ def test_14_7_licenses_html_leaves_out_what_a_custom_template_would_fetch(
         assert url not in html
         assert (f"warning: the templates refer to {url}, which was not fetched: a document "
                 "reads only its own files, and licenses.html leaves it out") in result.stderr
+
+
+def test_13_2_a_run_writes_what_its_commands_write_one_by_one(run_cli, company):
+    # the outputs of a run are made side by side in forked processes, from one rollup
+    (company / "org.yaml").write_text(ORG.replace(
+        "{id: fin, name: Finance,", "{id: fin, name: Finance, lead: {name: Fay, email: "
+        "fay@corp.test},").replace(
+        "{id: eng, name: \"=Engineering\",", "{id: eng, name: \"=Engineering\", lead: "
+        "{name: Eve, email: eve@corp.test},"))
+    settings = (company / "enrich.yaml").read_text()
+    for command in ("rollup", "report", "digest", "licenses"):
+        assert run_cli(command, "--month", "2025-03").status in (0, 1)
+    (company / "enrich.yaml").write_text(
+        settings + "run:\n  stages: [rollup, report, digest, licenses]\n")
+    result = run_cli("run", "--month", "2025-03", "--output", "job")
+    assert result.stdout.splitlines()[:4] == [
+        "rollup: ok", "report: ok", "digest: ok", "licenses: ok"], result.stderr
+
+    def files(folder):
+        return {path.relative_to(folder): undated(path.read_bytes())
+                for path in folder.rglob("*") if path.is_file()}
+
+    one_by_one, run = files(company / "out"), files(company / "job")
+    assert len(run.pop(Path("run-summary.json"))) > 0
+    assert {p.name for p in run} >= {"report.pdf", "licenses.pdf", "rollup.json"}
+    assert sorted(p for p in run if p.suffix == ".eml") == [
+        Path("outbox/eve_at_corp.test.eml"), Path("outbox/fay_at_corp.test.eml")]
+    assert run == one_by_one

@@ -33,6 +33,7 @@ from enrich.mail import (
     send_all,
     write_outbox,
 )
+from enrich.mail.outgoing import wire_bytes
 from enrich.store import MIGRATIONS, Store
 
 DOMAIN = "corp.example.com"
@@ -58,7 +59,7 @@ def digest(address: str, name: str, *, message_id: bool = True) -> Outgoing:
     message.set_content(f"Hallo {name},\n\n12 von 15 nutzen Copilot.\n")
     message.add_alternative(f"<p>Hallo <b>{html.escape(name)}</b>, 12 von 15 nutzen "
                             "Copilot.</p>", subtype="html")
-    return Outgoing(address, name, message, content_hash)
+    return Outgoing(address, name, wire_bytes(message), content_hash)
 
 
 BATCH = [digest(ADA, "Ada Lovelace"), digest(ZOE, "Zoë Brontë"), digest(BOB, "Bob Ó Briain"),
@@ -148,7 +149,9 @@ def test_plain_delivery_gives_the_server_each_message_whole_and_dated_now(store)
 
 def test_lines_that_start_with_a_dot_arrive_whole(store):
     item = digest(ADA, "Ada Lovelace")
-    item.message.get_body(("plain",)).set_content(".\n..two dots\n.one dot\nend\n")
+    message = item.message
+    message.get_body(("plain",)).set_content(".\n..two dots\n.one dot\nend\n")
+    item = dataclasses.replace(item, data=wire_bytes(message))
     mailbox = Mailbox()
     with running_smtp(mailbox) as server:
         send([item], settings_for(server, security="none"), store)

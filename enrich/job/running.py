@@ -28,6 +28,7 @@ from enrich.job.places import no_store, outbox_folder, output_folder, store_fold
 from enrich.job.reporting import print_report_result, report
 from enrich.job.rolling import print_rollup_result, rollup
 from enrich.outputs.files import Folder, prepare_folders, write_text
+from enrich.processes import forked
 from enrich.sample import SampleSpec, write_sample
 from enrich.wording import counted
 
@@ -133,22 +134,59 @@ def run(config: Config, period: Period, *, output: Path | None = None, as_of: in
     output = output_folder(config, output).path
     stages: list[Stage] = []
     state: dict = {}  # what a stage hands to the next: the rollup, for the report
+    # The outputs (a report, the digests, the license review) depend on the stages before
+    # them, not on each other: each is made in a forked process, all at the same time, from
+    # what the stages before them left (the org chart and the rollup, made once).
+    outputs: list[tuple[str, float, Callable[[], Stage]]] = []
     for name in names:
-        started = time.monotonic()
-        try:
-            stages.append(_STAGES[name](config, period, output, as_of, progress, state))
-        except EnrichError as exc:
-            stages.append(Stage.failed(name, exc))
-        log.debug("%s: %.1f s", name, time.monotonic() - started)
-        if "error" in stages[-1].entry and name in _INPUT_STAGES:
-            break  # the stages after it would work on missing or stale data
-        # a failed output (a report, the digests) does not keep the others from being written
+        if name in _INPUT_STAGES:
+            stages += _finished(outputs)
+            started = time.monotonic()
+            stages.append(_stage(name, config, period, output, as_of, progress, state))
+            log.debug("%s: %.1f s", name, time.monotonic() - started)
+            if "error" in stages[-1].entry:
+                break  # the stages after it would work on missing or stale data
+        else:  # a failed output does not keep the others from being written
+            outputs.append((name, time.monotonic(), forked(partial(
+                _stage_apart, name, config, period, output, as_of, progress, state))))
+    stages += _finished(outputs)
     entries = [stage.entry for stage in stages]
     worst = max((ExitStatus[e["status"].upper()] for e in entries), default=ExitStatus.OK)
     summary = {"period": period.as_json(), "status": worst.name.lower(), "stages": entries}
     path = output / "run-summary.json"
     write_text(path, json.dumps(summary, indent=2) + "\n")
     return RunResult(summary, path, worst, stages)
+
+
+def _stage(name: str, config, period, output, as_of, progress, state) -> Stage:
+    try:
+        return _STAGES[name](config, period, output, as_of, progress, state)
+    except EnrichError as exc:
+        return Stage.failed(name, exc)
+
+
+def _stage_apart(name: str, *args) -> Stage:
+    """A stage run in a forked process: its entry, and what it tells on stderr, which is all
+    that travels back (its result holds every seat and digest)."""
+    stage = _stage(name, *args)
+    err = io.StringIO()
+    stage.tell(io.StringIO(), err)
+    return Stage(stage.entry, partial(_replay, err.getvalue()))
+
+
+def _replay(said: str, out, err) -> None:
+    err.write(said)
+
+
+def _finished(outputs: list[tuple[str, float, Callable[[], Stage]]]) -> list[Stage]:
+    """The stages started in forked processes, in the order they were started, each once
+    it is done."""
+    stages = []
+    for name, started, result in outputs:
+        stages.append(result())
+        log.debug("%s: %.1f s", name, time.monotonic() - started)
+    outputs.clear()
+    return stages
 
 
 def _folders_of_run(config: Config, output: Path | None, stages: list[str]) -> list[Folder]:

@@ -1,6 +1,6 @@
 """Delivering the digests: an outbox of `.eml` files, and sending them through SMTP.
 
-The digests arrive ready (`Outgoing`: a recipient, an `EmailMessage`, a content hash);
+The digests arrive ready (`Outgoing`: a recipient, the message's bytes, a content hash);
 `write_outbox` writes them as files, `send_all` sends them to allowed domains only, each at
 most once per period and content (the ledger in the store, which notes a message before it
 goes), and reports what happened.

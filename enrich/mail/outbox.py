@@ -6,7 +6,7 @@ import hashlib
 from collections.abc import Iterable
 from pathlib import Path
 
-from enrich.mail.outgoing import Outgoing, wire_bytes
+from enrich.mail.outgoing import Outgoing
 from enrich.outputs.files import write_bytes
 
 _SAFE = frozenset("abcdefghijklmnopqrstuvwxyz0123456789.-")
@@ -42,14 +42,27 @@ class Outbox:
         self.paths: list[Path] = []
         self._kept: set[Path] = set()
 
-    def add(self, item: Outgoing) -> Path:
-        """Write one message (readable by its owner only: digests hold names)."""
-        path = self.folder / outbox_name(item.recipient)
+    def place(self, recipient: str) -> Path:
+        """The file of a recipient's message, noted as one of this run's: one per recipient
+        (written by `add`, or by `write` in another process)."""
+        path = self.folder / outbox_name(recipient)
         if path in self._kept:
-            raise ValueError(f"two digests for {item.recipient}: one per recipient")
+            raise ValueError(f"two digests for {recipient}: one per recipient")
         self._kept.add(path)
-        self.paths.append(write_bytes(path, wire_bytes(item.message)))
+        self.paths.append(path)
         return path
+
+    def add(self, item: Outgoing) -> Path:
+        """Write one message."""
+        path = self.place(item.recipient)
+        self.write(path, item)
+        return path
+
+    @staticmethod
+    def write(path: Path, item: Outgoing) -> None:
+        """Write a message where `place` put it (readable by its owner only: digests hold
+        names)."""
+        write_bytes(path, item.data)
 
     def finish(self) -> list[Path]:
         """Remove the `.eml` files of earlier runs; returns the files in the order written."""

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from email import message_from_bytes
 from email.message import EmailMessage
+from email.policy import SMTP
 
 
 @dataclass(frozen=True)
@@ -12,9 +14,10 @@ class Outgoing:
     recipient: str
     #: the recipient's display name
     name: str
-    #: From, To, Subject (and Reply-To) set; never a Bcc header: the archive copy goes in the
-    #: envelope only
-    message: EmailMessage
+    #: the message as it crosses the wire (`wire_bytes`), as the outbox keeps it: From, To,
+    #: Subject (and Reply-To) set; never a Bcc header: the archive copy goes in the envelope
+    #: only
+    data: bytes
     #: identifies the content, not the Date or Message-ID: the ledger's key with the recipient
     content_hash: str
 
@@ -23,6 +26,11 @@ class Outgoing:
         """The recipient as the ledger and the outbox know it: `Ada@Corp.com` and
         `ada@corp.com` are one person."""
         return self.recipient.lower()
+
+    @property
+    def message(self) -> EmailMessage:
+        """The message, for the sender to date and send."""
+        return message_from_bytes(self.data, policy=SMTP)
 
 
 def domain_of(address: str) -> str | None:

@@ -8,9 +8,12 @@ attachment), not the Date or Message-ID, so a re-run recognises a digest it alre
 from __future__ import annotations
 
 import csv
+import functools
 import hashlib
 import io
+import re
 from dataclasses import dataclass
+from email.contentmanager import _encode_text
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.policy import SMTP
@@ -21,6 +24,7 @@ import css_inline
 
 from enrich.dates import day_ranges
 from enrich.errors import ConfigError
+from enrich.mail.outgoing import wire_bytes
 from enrich.outputs.depth import Use, feature_share
 from enrich.outputs.digest import Digest
 from enrich.outputs.digest_people import Group, People
@@ -180,28 +184,96 @@ def people_csv(digest: Digest) -> str:
     return "\ufeff" + out.getvalue()
 
 
-def build_message(digest: Digest, head: Letterhead, date) -> tuple[EmailMessage, str]:
-    """The message and its content hash. `date` (a datetime: when the message is written)
-    goes in the Date header; the sender sets the sending time instead."""
+def build_message(digest: Digest, head: Letterhead, date) -> tuple[bytes, str]:
+    """The message as it crosses the wire (`enrich.mail.outgoing.wire_bytes`) and its content
+    hash. `date` (a datetime: when the message is written) goes in the Date header; the
+    sender sets the sending time instead."""
     subject, text, html = render_digest(digest, head)
     attachment = people_csv(digest) if digest.cut else ""
     recipient = digest.recipient
     content_hash = hashlib.sha256("\0".join(
         (recipient.address.lower(), subject, text, html, attachment)).encode()).hexdigest()
+    to = Address(" ".join(recipient.name.split()), addr_spec=recipient.address)
+    frame = _frame(head, bool(attachment))
+    return frame.fill({
+        _TO: _header("To", to), _SUBJECT: _header("Subject", subject),
+        _DATE: format_datetime(date).encode(), _HASH: content_hash[:len(_HASH)].encode(),
+        _BOUNDARY: content_hash[:len(_BOUNDARY)].encode(),
+        _TEXT: _body(text, "quoted-printable"), _HTML: _body(html, "quoted-printable"),
+        _ATTACHMENT: _body(attachment, "base64") if attachment else b""}), content_hash
+
+
+# The email package takes about 4 ms to build and write a digest's message, most of it on
+# what every digest shares: its headers, the MIME structure and the parts' headers. It builds
+# that frame once per run and shape instead (`_frame`), with a placeholder in each place
+# that differs from one digest to the next; each digest's headers and parts are then encoded
+# by the same functions the email package uses, and put in those places.
+
+#: placeholders, none of which a frame holds elsewhere: the To and Subject headers (whole
+#: lines: folding depends on the value), the Date and the content hash in the Message-ID and
+#: the boundaries (as long as what replaces them, so that folding cannot depend on them), the
+#: parts' encoded bodies
+_TO, _SUBJECT = b"To: to@zq.invalid\r\n", b"Subject: zqsubjectzq\r\n"
+_DATE = b"Sat, 01 Jan 2000 00:00:00 +0000"
+_HASH = b"zqzqzqzqzqzqzqzqzqzqzqzqzqzqzqzq"
+_BOUNDARY = _HASH[:24]  # (sought after _HASH, which it begins)
+_TEXT, _HTML, _ATTACHMENT = b"zqtextzq\r\n", b"zqhtmlzq\r\n", b"zqattachmentzq\r\n"
+_SLOTS = re.compile(b"|".join(re.escape(slot) for slot in (
+    _TO, _SUBJECT, _DATE, _HASH, _BOUNDARY, _TEXT, _HTML, _ATTACHMENT)))
+
+
+@dataclass(frozen=True)
+class _Frame:
+    """A message's bytes cut at its placeholders: the fixed pieces, and the placeholder
+    after each but the last."""
+
+    pieces: tuple[bytes, ...]
+    slots: tuple[bytes, ...]
+
+    @classmethod
+    def of(cls, data: bytes) -> _Frame:
+        return cls(tuple(_SLOTS.split(data)), tuple(_SLOTS.findall(data)))
+
+    def fill(self, values: dict[bytes, bytes]) -> bytes:
+        out = [self.pieces[0]]
+        for slot, piece in zip(self.slots, self.pieces[1:], strict=True):
+            out += (values[slot], piece)
+        return b"".join(out)
+
+
+@functools.lru_cache(maxsize=16)
+def _frame(head: Letterhead, attached: bool) -> _Frame:
+    """The frame of a digest's message, built by the email package with placeholders."""
     message = EmailMessage(policy=SMTP)
     message["From"] = head.sender
-    message["To"] = Address(" ".join(recipient.name.split()), addr_spec=recipient.address)
+    message["To"] = _TO[4:-2].decode()
     if head.reply_to:
         message["Reply-To"] = head.reply_to
-    message["Subject"] = subject
-    message["Date"] = format_datetime(date)
-    message["Message-ID"] = f"<{content_hash[:32]}@enrich.digest>"
-    message.set_content(text, cte="quoted-printable")
-    message.add_alternative(html, subtype="html", cte="quoted-printable")
-    if attachment:
-        message.add_attachment(attachment, subtype="csv", filename=attachment_name(head),
-                               cte="base64")
+    message["Subject"] = _SUBJECT[9:-2].decode()
+    message["Date"] = _DATE.decode()
+    message["Message-ID"] = f"<{_HASH.decode()}@enrich.digest>"
+    message.set_content(_TEXT[:-2].decode(), cte="quoted-printable")
+    message.add_alternative(_HTML[:-2].decode(), subtype="html", cte="quoted-printable")
+    if attached:
+        message.add_attachment(_ATTACHMENT[:-2].decode(), subtype="csv",
+                               filename=attachment_name(head), cte="base64")
     # the same digest, the same bytes: every boundary is made of the content's hash
     for number, part in enumerate(p for p in message.walk() if p.is_multipart()):
-        part.set_boundary(f"=_enrich_{number}_{content_hash[:24]}")
-    return message, content_hash
+        part.set_boundary(f"=_enrich_{number}_{_BOUNDARY.decode()}")
+    data = wire_bytes(message)
+    # the placeholder bodies as the email package encodes them, to find them in the frame
+    data = data.replace(_body(_TEXT[:-2].decode(), "quoted-printable"), _TEXT)
+    data = data.replace(_body(_HTML[:-2].decode(), "quoted-printable"), _HTML)
+    data = data.replace(_body(_ATTACHMENT[:-2].decode(), "base64"), _ATTACHMENT)
+    return _Frame.of(data)
+
+
+def _header(name: str, value) -> bytes:
+    """A header as the wire carries it: folded, non-ASCII encoded (RFC 2047)."""
+    return SMTP.fold_binary(name, SMTP.header_store_parse(name, value)[1])
+
+
+def _body(text: str, cte: str) -> bytes:
+    """A part's body as the wire carries it: UTF-8, encoded as `cte`, CRLF line ends.
+    `_encode_text` is what `EmailMessage.set_content` encodes a text with."""
+    return _encode_text(text, "utf-8", cte, SMTP)[1].replace("\n", "\r\n").encode("ascii")
