@@ -18,7 +18,14 @@ import sys
 import tempfile
 from pathlib import Path
 
-from run import timed, write_config
+from measure import Measured, timed, write_config
+
+
+def digests(config: Path, work: Path, month: str) -> tuple[Measured, int]:
+    """`enrich digest` of `month` into the outbox of the store in `work`: what it took, and
+    how many messages it wrote."""
+    measured = timed(["-c", config, "digest", "--month", month], work)
+    return measured, len(list((work / "out" / "outbox").glob("*.eml")))
 
 
 def main() -> None:
@@ -34,19 +41,18 @@ def main() -> None:
         config = write_config(work, args.data)
         timed(["-c", config, "import", args.data / "inbox"], work)
         timed(["-c", config, "import", args.data / "seats.json"], work)
-        rollups, digests, rss = [], [], []
+        rollups, times, rss = [], [], []
         for run in range(args.runs):
-            rollups.append(timed(["-c", config, "rollup", "--month", args.month], work)[0])
-            seconds, peak = timed(["-c", config, "digest", "--month", args.month], work)
-            digests.append(seconds)
-            rss.append(peak)
-            messages = len(list((work / "out" / "outbox").glob("*.eml")))
-            print(f"run {run + 1}: rollup {rollups[-1]:.2f} s, digest {seconds:.2f} s for "
+            rollups.append(timed(["-c", config, "rollup", "--month", args.month], work).seconds)
+            measured, messages = digests(config, work, args.month)
+            times.append(measured.seconds)
+            rss.append(measured.rss_mb)
+            print(f"run {run + 1}: rollup {rollups[-1]:.2f} s, digest {measured.seconds:.2f} s for "
                   f"{messages} messages", file=sys.stderr)
     finally:
         shutil.rmtree(work)
 
-    digest = statistics.median(digests)
+    digest = statistics.median(times)
     figures = {
         "runs": args.runs,
         "messages": messages,
