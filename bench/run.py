@@ -55,10 +55,12 @@ def billing_rows(data: Path) -> int:
     return sum(sum(1 for _ in path.open()) - 1 for path in (data / "billing").glob("*.csv"))
 
 
-def one_run(data: Path, month: str, files: list[Path]) -> tuple[dict[str, Measured], dict]:
-    """Every step once, in a fresh store; and what the run counted (messages, store size)."""
+def one_run(data: Path, month: str, files: list[Path],
+            parent: Path | None) -> tuple[dict[str, Measured], dict]:
+    """Every step once, in a fresh store in a new folder in `parent` (else the system's
+    temporary folder); and what the run counted (messages, store size)."""
     steps = {"analyst": in_child(lambda: analyst_month(data, month, files))}
-    work = Path(tempfile.mkdtemp(prefix="enrich-bench-"))
+    work = Path(tempfile.mkdtemp(prefix="enrich-bench-", dir=parent))
     try:
         config = write_config(work, data, RUN_STAGES)
 
@@ -114,6 +116,8 @@ def main() -> None:
     parser.add_argument("--month", required=True, help="the month to roll up (YYYY-MM)")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--json", type=Path, help="also write the figures here")
+    parser.add_argument("--work", type=Path,
+                        help="folder for the runs' stores (default: the temporary folder)")
     args = parser.parse_args()
 
     files = engagement_files(args.data)
@@ -121,7 +125,7 @@ def main() -> None:
     for number in range(args.runs):
         floor, lines = parse_floor(files)
         floors.append(floor)
-        steps, counted = one_run(args.data, args.month, files)
+        steps, counted = one_run(args.data, args.month, files, args.work)
         runs.append(steps)
         print(f"run {number + 1}: parse floor {floor:.2f} s, "
               + ", ".join(f"{name} {m.seconds:.2f} s ({m.cpu:.2f} s CPU, {m.rss_mb:.0f} MB)"
