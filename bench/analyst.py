@@ -3,18 +3,20 @@
     python bench/analyst.py bench/data --month 2025-03 [--runs 3]
 
 It reads the engagement files with `read_ndjson`, keeps the active user-days of the month
-(any `*_engagement` column at 1), matches logins to the org chart's people (`org.json`: its
-`github` logins, else the EMU login made of the username, as the identity rules of enrich do)
-and gives the adoption of the month per team (subtree totals) and per cost center (a
-person's own, else the nearest unit's up the tree), the population being the seat holders
-and whoever engaged. Nothing is checked row by row, nothing is kept, there is no previous
-period and no manager dimension: it is the least a columnar engine takes to answer the
+(seed format: any `*_engagement` column at 1; usage-metrics reports: any feature used, as
+enrich's default rules read GitHub's fields), matches logins to the org chart's people
+(`org.json`: its `github` logins, else the EMU login made of the username, as the identity
+rules of enrich do) and gives the adoption of the month per team (subtree totals) and per
+cost center (a person's own, else the nearest unit's up the tree), the population being the
+seat holders and whoever engaged. Nothing is checked row by row, nothing is kept, there is no
+previous period and no manager dimension: it is the least a columnar engine takes to answer the
 question, the figure `run.py` holds the import and the rollup against.
 """
 
 from __future__ import annotations
 
 import argparse
+import gzip
 import statistics
 import sys
 import time
@@ -64,12 +66,8 @@ def analyst_month(data: Path, month: str, files: list[Path] | None = None,
         SELECT lower(regexp_replace(split_part(username, '@', 1), '[^A-Za-z0-9]', '-', 'g'))
                || '_' || ?, id FROM people WHERE username IS NOT NULL""", [short_code])
     first, last = f"{month}-01", _month_end(month)
-    con.execute("""
-        CREATE TEMP TABLE active AS
-        SELECT DISTINCT lower(login) AS login, CAST(day AS DATE) AS day
-        FROM read_ndjson(?)
-        WHERE CAST(day AS DATE) BETWEEN CAST(? AS DATE) AND CAST(? AS DATE)
-          AND greatest(*COLUMNS('_engagement$')) = 1""", [[str(f) for f in files], first, last])
+    query = _USAGE_METRICS_ACTIVE if _is_usage_metrics(files[0]) else _SEED_ACTIVE
+    con.execute(query, [[str(f) for f in files], first, last])
     con.execute("""
         CREATE TEMP TABLE person AS
         WITH engaged AS (
@@ -96,6 +94,45 @@ def analyst_month(data: Path, month: str, files: list[Path] | None = None,
     user_days = con.execute("SELECT count(*) FROM active").fetchone()[0]
     con.close()
     return {"teams": teams, "cost_centers": cost_centers, "active_user_days": user_days}
+
+
+#: the active user-days of seed-format files: any `*_engagement` column at 1
+_SEED_ACTIVE = """
+    CREATE TEMP TABLE active AS
+    SELECT DISTINCT lower(login) AS login, CAST(day AS DATE) AS day
+    FROM read_ndjson(?)
+    WHERE CAST(day AS DATE) BETWEEN CAST(? AS DATE) AND CAST(? AS DATE)
+      AND greatest(*COLUMNS('_engagement$')) = 1"""
+
+#: the active user-days of usage-metrics (`users-1-day`) files: a day someone used any feature,
+#: as GitHub's fields say it (the rules of enrich's default `usage_metrics.features`): the
+#: agent, the CLI or active code review flagged, or an entry of `totals_by_feature` for code
+#: completion with a suggestion accepted, or for inline or panel chat with a prompt. Only the
+#: fields it reads are named, so that DuckDB neither infers nor keeps the rest of each row.
+_USAGE_METRICS_ACTIVE = """
+    CREATE TEMP TABLE active AS
+    SELECT DISTINCT lower(user_login) AS login, day
+    FROM read_ndjson(?, columns = {
+        day: 'DATE', user_login: 'VARCHAR', used_agent: 'BOOLEAN', used_cli: 'BOOLEAN',
+        used_copilot_code_review_active: 'BOOLEAN',
+        totals_by_feature: 'STRUCT(feature VARCHAR, user_initiated_interaction_count BIGINT,
+                                   code_acceptance_activity_count BIGINT)[]'})
+    WHERE day BETWEEN CAST(? AS DATE) AND CAST(? AS DATE)
+      AND (used_agent OR used_cli OR used_copilot_code_review_active
+           OR list_bool_or([
+                  (f.feature = 'code_completion' AND f.code_acceptance_activity_count >= 1)
+                  OR ((f.feature = 'chat_inline' OR starts_with(f.feature, 'chat_panel_'))
+                      AND f.user_initiated_interaction_count >= 1)
+                  FOR f IN totals_by_feature]))"""
+
+
+def _is_usage_metrics(path: Path) -> bool:
+    """Whether a day file is a usage-metrics report (its first row names `user_login` or has
+    `totals_by_feature`, as enrich tells the formats apart) rather than seed format."""
+    opener = gzip.open if path.name.endswith(".gz") else open
+    with opener(path, "rb") as fh:
+        first = fh.readline()
+    return b'"user_login"' in first or b'"totals_by_feature"' in first
 
 
 def _month_end(month: str) -> str:

@@ -1,7 +1,6 @@
-"""Benchmark of import, rollup, the leadership report and the license and spend review on a
-large generated enterprise.
+"""Benchmark of the monthly job and each of its steps on a large generated enterprise.
 
-    python bench/generate.py bench/data --people 100000 --days 31 --month 2025-03
+    python bench/generate.py bench/data --people 100000 --month 2025-03 --format usage-metrics
     python bench/run.py bench/data --month 2025-03 --runs 3
 
 Each figure is the median of `--runs` runs. In the same runs it measures two references,
@@ -11,119 +10,104 @@ and the DuckDB script an analyst would write over the same files (bench/analyst.
 per team and cost center of the month), the peer of the import, the rollup and the commands
 built on it (given as ratios against it).
 
-With `--baseline DIR` (a folder holding another version's `enrich` package, such as
-`git archive REV enrich | tar -x -C DIR`), each run also imports the engagement files and rolls
-up the month with that version, in a store of its own, alternately with this one: a change
-measured before and after in the same conditions. `--no-reports` leaves out the billing
-import, the report and the license review.
+Each run, in a fresh store: the monthly job from files, one command after the other as a
+company runs it (`enrich import` of the day files and of the usage reports, of the seat
+list, then `enrich run` with the rollup, report, digest and licenses stages), each command
+measured; then, in the same store, `enrich rollup`, `enrich report`, `enrich licenses` and
+`enrich digest` alone.
 """
 
 from __future__ import annotations
 
 import argparse
-import gzip
 import json
-import os
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
-import traceback
-from collections.abc import Callable
 from pathlib import Path
 
-import orjson
 from analyst import analyst_month
+from digest import digests
+from measure import (
+    Measured,
+    engagement_files,
+    in_child,
+    in_sequence,
+    parse_floor,
+    timed,
+    write_config,
+)
 
-ROOT = Path(__file__).resolve().parent.parent
+#: the stages of `enrich run` in the monthly job (the import is done before it, file by file)
+RUN_STAGES = ["rollup", "report", "digest", "licenses"]
 
-
-def engagement_files(data: Path) -> list[Path]:
-    return sorted(p for p in (data / "inbox").iterdir() if ".json" in p.name)
-
-
-def parse_floor(files: list[Path]) -> tuple[float, int]:
-    """Seconds to read and orjson-parse every line of the files; and the number of lines."""
-    start, lines = time.perf_counter(), 0
-    for path in files:
-        opener = gzip.open if path.name.endswith(".gz") else open
-        with opener(path, "rb") as fh:
-            for line in fh:
-                orjson.loads(line)
-                lines += 1
-    return time.perf_counter() - start, lines
-
-
-#: CPU seconds of the last command `timed` ran (user and system, all its threads)
-CPU: list[float] = []
-
-
-def timed(argv: list[str], cwd: Path, source: Path = ROOT) -> tuple[float, float]:
-    """Wall seconds and peak resident memory (MB) of one `enrich` command, run with the
-    `enrich` package of `source`; its CPU seconds go to `CPU`."""
-    start = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-m", "enrich", "--quiet", *argv], cwd=cwd,
-                            env={**os.environ, "PYTHONPATH": str(source)})
-    _, status, usage = os.wait4(proc.pid, 0)
-    elapsed = time.perf_counter() - start
-    if os.waitstatus_to_exitcode(status) not in (0, 1):
-        raise SystemExit(f"enrich {' '.join(argv)} failed with status {status}")
-    CPU.append(usage.ru_utime + usage.ru_stime)
-    return elapsed, usage.ru_maxrss / 1024
-
-
-def import_and_rollup(data: Path, month: str, source: Path) -> tuple[float, float, float,
-                                                                     float]:
-    """Wall and CPU seconds of importing the engagement files and the seats into a fresh
-    store, and of rolling up the month, with the `enrich` package of `source`."""
-    work = Path(tempfile.mkdtemp(prefix="enrich-bench-"))
-    try:
-        config = write_config(work, data)
-        imported = timed(["-c", config, "import", data / "inbox"], work, source)[0]
-        imported_cpu = CPU[-1]
-        timed(["-c", config, "import", data / "seats.json"], work, source)
-        rolled = timed(["-c", config, "rollup", "--month", month], work, source)[0]
-        return imported, imported_cpu, rolled, CPU[-1]
-    finally:
-        shutil.rmtree(work)
+#: the steps measured each run besides the floor, in order, and the reference each is held
+#: against: the floor for what parses files, the analyst's script for the rest
+REFERENCES = {"analyst": "floor", "import": "floor", "billing_import": "floor",
+              "seats_import": "floor", "run": "analyst", "job": "analyst",
+              "rollup": "analyst", "report": "analyst", "licenses": "analyst",
+              "digest": "analyst"}
 
 
 def billing_rows(data: Path) -> int:
     """The rows of the usage reports the generator wrote (none before it wrote any)."""
     return sum(sum(1 for _ in path.open()) - 1 for path in (data / "billing").glob("*.csv"))
-def in_child(work: Callable[[], object]) -> tuple[float, float]:
-    """Wall seconds and peak resident memory (MB) of `work()`, called in a forked child.
-
-    The child's peak counts what this process held when it forked, but the memory DuckDB
-    takes stays in the child: a child's peak counts its parent's too, so DuckDB in this
-    process would add to the peaks of every `enrich` command measured after it.
-    """
-    start = time.perf_counter()
-    pid = os.fork()
-    if pid == 0:
-        status = 0
-        try:
-            work()
-        except BaseException:  # noqa: BLE001 - shown, and the parent stops on the status
-            traceback.print_exc()
-            status = 1
-        finally:
-            os._exit(status)
-    _, status, usage = os.wait4(pid, 0)
-    elapsed = time.perf_counter() - start
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise SystemExit("the analyst's script failed")
-    return elapsed, usage.ru_maxrss / 1024
 
 
-def write_config(work: Path, data: Path) -> Path:
-    config = work / "enrich.yaml"
-    config.write_text(
-        f"store:\n  path: {work / 'enrich.db'}\noutput: {work / 'out'}\n"
-        f"directory:\n  sources:\n    - type: yaml\n      path: {data / 'org.json'}\n")
-    return config
+def one_run(data: Path, month: str, files: list[Path],
+            parent: Path | None) -> tuple[dict[str, Measured], dict]:
+    """Every step once, in a fresh store in a new folder in `parent` (else the system's
+    temporary folder); and what the run counted (messages, store size)."""
+    steps = {"analyst": in_child(lambda: analyst_month(data, month, files))}
+    work = Path(tempfile.mkdtemp(prefix="enrich-bench-", dir=parent))
+    try:
+        config = write_config(work, data, RUN_STAGES)
+
+        def enrich(*argv) -> Measured:
+            return timed(["-c", config, *argv], work)
+
+        steps["import"] = enrich("import", data / "inbox")
+        billing = sorted((data / "billing").glob("*.csv"))
+        steps["billing_import"] = enrich("import", *billing) if billing else Measured(0, 0, 0)
+        steps["seats_import"] = enrich("import", data / "seats.json")
+        steps["run"] = enrich("run", "--month", month)
+        steps["job"] = in_sequence(steps[name] for name in
+                                   ("import", "billing_import", "seats_import", "run"))
+        steps["rollup"] = enrich("rollup", "--month", month)
+        steps["report"] = enrich("report", "--month", month)
+        steps["licenses"] = enrich("licenses", "--month", month, "--export-reclaim")
+        steps["digest"], messages = digests(config, work, month)
+        counted = {"messages": messages, "store_bytes": (work / "enrich.db").stat().st_size}
+    finally:
+        shutil.rmtree(work)
+    return steps, counted
+
+
+def figures(floors: list[float], runs: list[dict[str, Measured]], lines: int,
+            counted: dict) -> dict:
+    """The medians of the runs: each step's wall and CPU seconds, its largest peak memory, and
+    its ratio to its reference, the median of each run's ratio (the two share the run's
+    conditions)."""
+    for run, floor in zip(runs, floors, strict=True):
+        run["floor"] = Measured(floor, floor, 0)
+        run["import_and_rollup"] = Measured(run["import"].seconds + run["rollup"].seconds,
+                                            run["import"].cpu + run["rollup"].cpu, 0)
+    out = {"runs": len(runs), "rows": lines,
+           "parse_floor_s": round(statistics.median(floors), 2)}
+    for name, reference in {**REFERENCES, "import_and_rollup": "analyst"}.items():
+        out[f"{name}_s"] = round(statistics.median(run[name].seconds for run in runs), 2)
+        out[f"{name}_cpu_s"] = round(statistics.median(run[name].cpu for run in runs), 2)
+        out[f"{name}_vs_{reference}"] = round(statistics.median(
+            run[name].seconds / run[reference].seconds for run in runs), 2)
+        if name != "import_and_rollup":
+            out[f"{name}_peak_rss_mb"] = round(max(run[name].rss_mb for run in runs))
+    out["import_rows_per_s"] = round(lines / out["import_s"])
+    out["messages"] = counted["messages"]
+    out["digests_per_s"] = round(counted["messages"] / out["digest_s"])
+    out["billing_rows"] = counted["billing_rows"]
+    out["store_bytes_per_row"] = round(counted["store_bytes"] / lines, 1)
+    return out
 
 
 def main() -> None:
@@ -132,126 +116,25 @@ def main() -> None:
     parser.add_argument("--month", required=True, help="the month to roll up (YYYY-MM)")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--json", type=Path, help="also write the figures here")
-    parser.add_argument("--baseline", type=Path,
-                        help="a folder with another version's enrich package, measured too")
-    parser.add_argument("--no-reports", action="store_true",
-                        help="leave out the billing import, the report and the license review")
+    parser.add_argument("--work", type=Path,
+                        help="folder for the runs' stores (default: the temporary folder)")
     args = parser.parse_args()
 
     files = engagement_files(args.data)
-    floors, imports, import_rss, rollups, rollup_rss, seats, bills = [], [], [], [], [], [], []
-    reports, report_rss, reviews, review_rss, analysts, analyst_rss = [], [], [], [], [], []
-    import_cpu, rollup_cpu, baseline = [], [], []
-    lines = 0
-    for run in range(args.runs):
+    floors, runs, lines, counted = [], [], 0, {}
+    for number in range(args.runs):
         floor, lines = parse_floor(files)
         floors.append(floor)
-        seconds, rss = in_child(lambda: analyst_month(args.data, args.month, files))
-        analysts.append(seconds)
-        analyst_rss.append(rss)
-        work = Path(tempfile.mkdtemp(prefix="enrich-bench-"))
-        try:
-            config = write_config(work, args.data)
-            seconds, rss = timed(["-c", config, "import", args.data / "inbox"], work)
-            imports.append(seconds)
-            import_rss.append(rss)
-            import_cpu.append(CPU[-1])
-            seats.append(timed(["-c", config, "import", args.data / "seats.json"], work)[0])
-            billing = sorted((args.data / "billing").glob("*.csv"))
-            if billing and not args.no_reports:
-                bills.append(timed(["-c", config, "import", *billing], work)[0])
-            seconds, rss = timed(["-c", config, "rollup", "--month", args.month], work)
-            rollups.append(seconds)
-            rollup_rss.append(rss)
-            rollup_cpu.append(CPU[-1])
-            if not args.no_reports:
-                seconds, rss = timed(["-c", config, "report", "--month", args.month], work)
-                reports.append(seconds)
-                report_rss.append(rss)
-                seconds, rss = timed(["-c", config, "licenses", "--month", args.month,
-                                      "--export-reclaim"], work)
-                reviews.append(seconds)
-                review_rss.append(rss)
-            # the SQLite store and its fact files
-            size = (work / "enrich.db").stat().st_size + sum(
-                p.stat().st_size for p in (work / "enrich.db.facts").rglob("*") if p.is_file())
-        finally:
-            shutil.rmtree(work)
-        if args.baseline:
-            baseline.append(import_and_rollup(args.data, args.month, args.baseline))
-        print(f"run {run + 1}: parse floor {floor:.2f} s, analyst {analysts[-1]:.2f} s, "
-              f"import {imports[-1]:.2f} s, rollup {rollups[-1]:.2f} s"
-              + (f", report {reports[-1]:.2f} s, licenses {reviews[-1]:.2f} s"
-                 if reports else "")
-              + (", baseline import {:.2f} s, rollup {:.2f} s".format(*baseline[-1][::2])
-                 if baseline else ""), file=sys.stderr)
-
-    floor, imported, rolled, peer = (statistics.median(x)
-                                     for x in (floors, imports, rollups, analysts))
-    # import and rollup of the same run added up, then the median: they share its conditions
-    both = statistics.median(i + r for i, r in zip(imports, rollups, strict=True))
-    figures = {
-        "files": len(files),
-        "rows": lines,
-        "runs": args.runs,
-        "parse_floor_s": round(floor, 2),
-        "analyst_s": round(peer, 2),
-        "analyst_vs_floor": round(peer / floor, 2),
-        "analyst_peak_rss_mb": round(max(analyst_rss)),
-        "import_s": round(imported, 2),
-        "import_cpu_s": round(statistics.median(import_cpu), 2),
-        "import_rows_per_s": round(lines / imported),
-        "import_vs_floor": round(imported / floor, 2),
-        "import_peak_rss_mb": round(max(import_rss)),
-        "seats_import_s": round(statistics.median(seats), 2),
-        "seats_import_vs_floor": round(statistics.median(seats) / floor, 2),
-        "billing_import_s": round(statistics.median(bills), 2) if bills else None,
-        "billing_rows": billing_rows(args.data),
-        "rollup_s": round(rolled, 2),
-        "rollup_cpu_s": round(statistics.median(rollup_cpu), 2),
-        "rollup_vs_analyst": round(rolled / peer, 2),
-        "import_and_rollup_s": round(both, 2),
-        "import_and_rollup_vs_analyst": round(both / peer, 2),
-        "rollup_peak_rss_mb": round(max(rollup_rss)),
-        "store_bytes_per_row": round(size / lines, 1),
-    }
-    if reports:
-        figures |= {
-            "report_s": round(statistics.median(reports), 2),
-            "report_vs_rollup": round(statistics.median(reports) / rolled, 2),
-            "report_vs_analyst": round(statistics.median(reports) / peer, 2),
-            "report_peak_rss_mb": round(max(report_rss)),
-            "licenses_s": round(statistics.median(reviews), 2),
-            "licenses_vs_rollup": round(statistics.median(reviews) / rolled, 2),
-            "licenses_vs_analyst": round(statistics.median(reviews) / peer, 2),
-            "licenses_peak_rss_mb": round(max(review_rss)),
-        }
-    if baseline:
-        figures |= baseline_figures(baseline, floors, analysts, imports, rollups)
-    print(json.dumps(figures, indent=2))
+        steps, counted = one_run(args.data, args.month, files, args.work)
+        runs.append(steps)
+        print(f"run {number + 1}: parse floor {floor:.2f} s, "
+              + ", ".join(f"{name} {m.seconds:.2f} s ({m.cpu:.2f} s CPU, {m.rss_mb:.0f} MB)"
+                          for name, m in steps.items()), file=sys.stderr, flush=True)
+    counted["billing_rows"] = billing_rows(args.data)
+    result = figures(floors, runs, lines, counted)
+    print(json.dumps(result, indent=2))
     if args.json:
-        args.json.write_text(json.dumps(figures, indent=2) + "\n")
-
-
-def baseline_figures(baseline, floors, analysts, imports, rollups) -> dict:
-    """The baseline's figures, each a median of its runs' ratios to the references (and to
-    this version) of the same run."""
-    def ratio(values, references):
-        return round(statistics.median(v / r for v, r in zip(values, references,
-                                                              strict=True)), 2)
-
-    imported, imported_cpu, rolled, rolled_cpu = (list(x) for x in zip(*baseline, strict=True))
-    both = [i + r for i, r in zip(imported, rolled, strict=True)]
-    return {
-        "baseline_import_s": round(statistics.median(imported), 2),
-        "baseline_import_cpu_s": round(statistics.median(imported_cpu), 2),
-        "baseline_import_vs_floor": ratio(imported, floors),
-        "baseline_rollup_s": round(statistics.median(rolled), 2),
-        "baseline_rollup_cpu_s": round(statistics.median(rolled_cpu), 2),
-        "baseline_import_and_rollup_vs_analyst": ratio(both, analysts),
-        "import_vs_baseline": ratio(imports, imported),
-        "rollup_vs_baseline": ratio(rollups, rolled),
-    }
+        args.json.write_text(json.dumps(result, indent=2) + "\n")
 
 
 if __name__ == "__main__":
