@@ -13,7 +13,7 @@ from pathlib import Path
 import orjson
 
 from enrich.outputs.files import atomic_open
-from enrich.processes import forked
+from enrich.processes import cycle_collector_paused, forked
 from enrich.rollup.units import DIMENSIONS
 
 JSON_NAME = "rollup.json"
@@ -33,13 +33,17 @@ def write_rollup(rollup: dict, folder: Path) -> list[Path]:
     writes the JSON: for a large enterprise each takes a second or two.
     """
     folder = Path(folder)
-    dimension_csvs = [forked(lambda dimension=dimension: _write_dimension_csv(
-        rollup, dimension, folder)) for dimension in DIMENSIONS]
-    with atomic_open(folder / JSON_NAME, "wb") as fh:
-        fh.writelines(_json_chunks(rollup))
-    unmatched = _write_csv(folder / UNMATCHED_NAME, UNMATCHED_COLUMNS,
-                           ([user[c] for c in UNMATCHED_COLUMNS] for user in rollup["unmapped"]))
-    return [folder / JSON_NAME, *(path() for path in dimension_csvs), unmatched]
+    # the flat rows (a dict and a list per unit, and its depth's) make no cycle; a collection
+    # would walk the whole rollup in each forked writer, touching (and so copying) its pages
+    with cycle_collector_paused():
+        dimension_csvs = [forked(lambda dimension=dimension: _write_dimension_csv(
+            rollup, dimension, folder)) for dimension in DIMENSIONS]
+        with atomic_open(folder / JSON_NAME, "wb") as fh:
+            fh.writelines(_json_chunks(rollup))
+        unmatched = _write_csv(folder / UNMATCHED_NAME, UNMATCHED_COLUMNS,
+                               ([user[c] for c in UNMATCHED_COLUMNS]
+                                for user in rollup["unmapped"]))
+        return [folder / JSON_NAME, *(path() for path in dimension_csvs), unmatched]
 
 
 def _write_dimension_csv(rollup: dict, dimension: str, folder: Path) -> Path:
