@@ -155,9 +155,11 @@ def build_parser() -> argparse.ArgumentParser:
                      help="with --send: send even when more of the period's days have no data "
                           "than digest.max_missing_share")
 
-    lic = command("licenses", "write the cost-center license review: CSV, HTML and PDF",
-                  "Review the seats as of the period's last day, per cost center: "
-                  "licenses.csv, reclaim.csv, licenses.html and licenses.pdf. "
+    lic = command("licenses", "write the cost-center license and spend review: CSV, HTML, PDF",
+                  "Review the seats as of the period's last day and the spend over the "
+                  "period (seats at list price, usage as GitHub billed it), per cost center: "
+                  "licenses.csv, reclaim.csv, chargeback.csv, spend.csv, licenses-trend.csv, "
+                  "licenses.html and licenses.pdf. "
                   f"{NO_DATA_RULE}")
     _period_options(lic)
     _output_option(lic)
