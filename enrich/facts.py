@@ -9,16 +9,23 @@ durable and renamed, inside the store transaction that records it in the catalog
 and the commit leaves a Parquet file that no catalogue lists; readers read only the files the
 catalogue lists, and the next import removes the others. Several files of one day (two
 sources, or the same day imported again) are OR-ed when read, as rows merged by OR before.
+
+The depth of use of usage-metrics days (METRICS.md section 9) lies beside them, a file per day
+and scope (`YYYY-MM/YYYY-MM-DD.depth-ID.parquet`, ID the catalogue's `depth_files` id), one
+row per user: the row of the newest file that gave one, since a newer row replaces an older
+(`Store.write_depth`). Read by `DepthRows`.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator
+from array import array
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from enrich.dates import day_str
@@ -39,6 +46,74 @@ def fact_name(day: int, key: str) -> str:
 def day_table(user_ids: Iterable[int], bits: Iterable[int]) -> pa.Table:
     return pa.table([pa.array(user_ids, pa.int64()), pa.array(bits, pa.int64())],
                     schema=DAY_COLUMNS)
+
+
+#: the columns of a depth file: a user's depth on a day in one scope
+DEPTH_SCHEMA = pa.schema([
+    ("day", pa.int32()), ("scope", pa.int64()), ("user_id", pa.int64()),
+    *((name, pa.int64()) for name in (
+        "interactions", "generations", "acceptances", "loc_suggested_add",
+        "loc_suggested_delete", "loc_added", "loc_deleted")),
+    ("ai_credits", pa.float64()), ("lists", pa.int64()), ("keys", pa.string()),
+])
+
+
+def depth_name(day: int, number: int) -> str:
+    """The path of a depth file within the facts folder."""
+    text = day_str(day)
+    return f"{text[:7]}/{text}.depth-{number}.parquet"
+
+
+def depth_columns(columns: Sequence) -> pa.Table:
+    """Depth rows `(day, scope, user_id, *counts, ai_credits, lists, keys)` by column as a
+    table: a column of whole numbers may be an `array("q")`, which Arrow takes as it is."""
+    arrays = []
+    for column, target in zip(columns, DEPTH_SCHEMA, strict=True):
+        if isinstance(column, array) and column.typecode == "q":
+            values = pa.Array.from_buffers(pa.int64(), len(column), [None, pa.py_buffer(column)])
+            arrays.append(values if target.type == pa.int64() else values.cast(target.type))
+        else:
+            arrays.append(pa.array(column, target.type))
+    return pa.Table.from_arrays(arrays, schema=DEPTH_SCHEMA)
+
+
+def depth_table(day: int, scope: int, columns: Iterable[Sequence]) -> pa.Table:
+    """A day's depth rows in one scope, `(user_id, *counts, ai_credits, lists, keys)` by
+    column (none: no row), as a table."""
+    columns = list(columns) or [()] * (len(DEPTH_SCHEMA) - 2)
+    rows = len(columns[0])
+    return depth_columns([array("q", [day]) * rows, array("q", [scope]) * rows, *columns])
+
+
+def by_day_and_scope(table: pa.Table) -> Iterator[tuple[int, int, pa.Table]]:
+    """A table of depth rows split by day and scope, in the order of their rows."""
+    days = pc.unique(table.column("day")).to_pylist()
+    scopes = pc.unique(table.column("scope")).to_pylist()
+    if len(days) == 1 and len(scopes) == 1:
+        yield days[0], scopes[0], table
+        return
+    for day in days:
+        of_day = table.filter(pc.equal(table.column("day"), day))
+        for scope in pc.unique(of_day.column("scope")).to_pylist():
+            yield day, scope, of_day.filter(pc.equal(of_day.column("scope"), scope))
+
+
+def latest_rows(rows: pa.Table, con: duckdb.DuckDBPyConnection) -> pa.Table:
+    """One row per user: of a user's rows (oldest first), the last."""
+    if pc.count_distinct(rows.column("user_id")).as_py() == rows.num_rows:
+        return rows
+    con.register("incoming", rows.append_column("n", pa.array(range(rows.num_rows),
+                                                                pa.int64())))
+    try:
+        return con.sql("SELECT * EXCLUDE (n) FROM incoming QUALIFY row_number() OVER "
+                       "(PARTITION BY user_id ORDER BY n DESC) = 1 ORDER BY user_id"
+                       ).to_arrow_table().cast(DEPTH_SCHEMA)
+    finally:
+        con.unregister("incoming")
+
+
+def read_depth_file(path: Path) -> pa.Table:
+    return pq.read_table(path, schema=DEPTH_SCHEMA)
 
 
 def connect() -> duckdb.DuckDBPyConnection:
@@ -69,6 +144,19 @@ class FactFolder:
                             table.column("user_id"), table.column("bits")], schema=SCHEMA)
         with atomic_open(target, "wb") as fh:
             pq.write_table(columns, fh, compression="zstd")
+        folder = os.open(target.parent, os.O_RDONLY)
+        try:
+            os.fsync(folder)
+        finally:
+            os.close(folder)
+        return target
+
+    def write_table(self, name: str, table: pa.Table) -> Path:
+        """A table written whole and durable as `write` does."""
+        target = self.path(name)
+        make_private_folder(target.parent)
+        with atomic_open(target, "wb") as fh:
+            pq.write_table(table, fh, compression="zstd")
         folder = os.open(target.parent, os.O_RDONLY)
         try:
             os.fsync(folder)
@@ -118,3 +206,43 @@ class FactRows:
                 yield from rows
         finally:
             con.close()
+
+
+#: each user's depth over the files' days, the sums of METRICS.md section 9 (a list's bit set
+#: when some row has it; the hex key masks space-separated, their union left to the reader);
+#: the AI credits added in the order of their days and scopes, one by one, as before
+_DEPTH_BY_USER = """
+    SELECT user_id, sum(interactions), sum(generations), sum(acceptances), sum(loc_added),
+           sum(ai_credits ORDER BY day, scope), bit_or(lists), string_agg(keys, ' ')
+    FROM {} GROUP BY user_id ORDER BY user_id
+"""
+#: the same per day and user, with every count of section 9
+_DEPTH_BY_DAY = """
+    SELECT day, user_id, sum(interactions), sum(generations), sum(acceptances),
+           sum(loc_suggested_add), sum(loc_suggested_delete), sum(loc_added), sum(loc_deleted),
+           sum(ai_credits ORDER BY day, scope), bit_or(lists), string_agg(keys, ' ')
+    FROM {} GROUP BY day, user_id ORDER BY day, user_id
+"""
+
+
+class DepthRows:
+    """The depth of the users of some depth files (the ones that count: `Store.depth`), per
+    user (`daily`: per day and user), the files' rows summed; read when iteration starts,
+    through a DuckDB of its own unless given one (so that a forked process can read them)."""
+
+    def __init__(self, files: list[Path], *, daily: bool,
+                 con: duckdb.DuckDBPyConnection | None = None):
+        self.files, self.daily, self.con = files, daily, con
+
+    def __iter__(self) -> Iterator[tuple]:
+        if not self.files:
+            return
+        con = self.con or connect()
+        try:
+            query = _DEPTH_BY_DAY if self.daily else _DEPTH_BY_USER
+            cursor = con.execute(query.format(f"read_parquet({sql_list(self.files)})"))
+            while rows := cursor.fetchmany(50_000):
+                yield from rows
+        finally:
+            if self.con is None:
+                con.close()

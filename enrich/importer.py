@@ -23,7 +23,7 @@ import zstandard
 
 from enrich.dates import day_str, utc_today
 from enrich.errors import InputError
-from enrich.facts import day_table
+from enrich.facts import by_day_and_scope, day_table, depth_columns
 from enrich.logins import LoginBook
 from enrich.outputs.files import atomic_open
 from enrich.processes import cycle_collector_paused
@@ -172,7 +172,8 @@ def store_depth(store: Store, depth: DepthColumns) -> None:
     """Depth rows into the store, their keys numbered by the store, which usually numbered
     them the same as the parser did."""
     if depth.days:
-        store.add_depth(depth.rows(store.depth_key_bits(depth.keys)))
+        store.stage_depth(by_day_and_scope(depth_columns(
+            depth.stored(store.depth_key_bits(depth.keys)))))
 
 
 class _Rejects:
@@ -418,6 +419,7 @@ class _FileImport:
         result, store = self.result, self.store
         self.logins.save()
         result.stored = store.write_facts(self.sha[:FACT_KEY])
+        store.write_depth()
         result.merged = result.read - result.rejected - result.stored
         result.days = sorted(measured)
         store.mark_reported(measured)

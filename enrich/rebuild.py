@@ -72,6 +72,7 @@ def _derive(store: Store, path: Path, name: str, usage_rules: Mapping, today: in
         result.rows += len(block.depth.columns[0]) if block.depth.columns else 0
         for day, mark in block.depth.days.items():
             marks[day] = marks.get(day, 0) | mark
+    store.write_depth()
     store.mark_depth(marks)
     result.days.update(marks)
 

@@ -27,15 +27,24 @@ import zstandard
 
 from enrich.dates import Period, from_date, to_date
 from enrich.errors import StoreError
-from enrich.facts import FactFolder, FactRows, connect, day_table, fact_name
+from enrich.facts import (
+    DepthRows,
+    FactFolder,
+    FactRows,
+    connect,
+    day_table,
+    depth_name,
+    depth_table,
+    fact_name,
+    latest_rows,
+    read_depth_file,
+)
 from enrich.features import CANONICAL
 from enrich.outputs.files import make_private_folder
 from enrich.sources.billing import BILLED_CURRENCY, SOURCE_ORDER, UsageRow, nanos, text_of
 from enrich.sources.depth import (
     DEPTH_DAY,
-    ENTERPRISE_DAY,
     ENTERPRISE_SCOPE,
-    ORGANIZATION_DAY,
     key_union,
 )
 from enrich.sources.engagement import USAGE_METRICS, TooManyFeatures
@@ -246,6 +255,20 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX fact_files_by_day ON fact_files(day);
     """,
+    # 9: the depth rows leave SQLite for Parquet files (enrich.facts.DepthFiles), one per day
+    # and scope (0: the enterprise report, else the organization's id), which this catalogue
+    # lists; a name is the day's and its id's, never used twice. The depth table's rows are
+    # moved into files of their own (`_move_depth`), then it goes.
+    """
+    CREATE TABLE depth_files (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        name TEXT NOT NULL UNIQUE,
+        day INTEGER NOT NULL,
+        scope INTEGER NOT NULL,
+        user_days INTEGER NOT NULL,
+        UNIQUE (day, scope)
+    );
+    """,
 )
 
 #: the fact files key of the rows a store held in its engagement table before migration 8
@@ -293,8 +316,12 @@ class Store:
         self.facts = FactFolder(self.path.with_name(self.path.name + ".facts"))
         #: fact files written in the open transaction, removed if it rolls back
         self._written: list[Path] = []
+        #: files the open transaction takes out of the catalogue, removed once it commits
+        self._dropped: list[Path] = []
         #: a file's user-days staged until `write_facts`: day -> (user_id, bits) tables
         self._staged: dict[int, list[pa.Table]] = {}
+        #: a file's depth rows staged until `write_depth`: (day, scope) -> tables
+        self._staged_depth: dict[tuple[int, int], list[pa.Table]] = {}
         self._duckdb: tuple[int, duckdb.DuckDBPyConnection] | None = None
         try:
             if not self.path.exists():
@@ -344,6 +371,8 @@ class Store:
             try:
                 if number == 8:
                     self._move_engagement()
+                if number == 9:
+                    self._move_depth()
                 self._db.execute(f"PRAGMA user_version = {number}")
             except BaseException:
                 self._roll_back()
@@ -360,6 +389,17 @@ class Store:
                 strict=True)
             self._catalogue(fact_name(day, MIGRATED), day, day_table(user_ids, bits))
         self._db.execute("DROP TABLE engagement")
+
+    def _move_depth(self) -> None:
+        """Migration 9: the depth table's rows into a depth file per day and scope."""
+        for day, scope in self._db.execute(
+                "SELECT DISTINCT day, scope FROM depth ORDER BY day, scope").fetchall():
+            rows = self._db.execute(
+                "SELECT user_id, interactions, generations, acceptances, loc_suggested_add, "
+                "loc_suggested_delete, loc_added, loc_deleted, ai_credits, lists, keys "
+                "FROM depth WHERE day = ? AND scope = ? ORDER BY user_id", (day, scope))
+            self._catalogue_depth(day, scope, depth_table(day, scope, zip(*rows, strict=True)))
+        self._db.execute("DROP TABLE depth")
 
     @property
     def schema_version(self) -> int:
@@ -378,12 +418,17 @@ class Store:
             raise
         self._db.execute("COMMIT")
         self._written = []
+        dropped, self._dropped = self._dropped, []
+        for path in dropped:  # a kill before this leaves them to `remove_stray_facts`
+            path.unlink(missing_ok=True)
 
     def _roll_back(self) -> None:
         """Roll back the open transaction, and remove the fact files it wrote: none of them
         was catalogued, and a name already catalogued is never written again."""
         self._db.execute("ROLLBACK")
         self._staged = {}
+        self._staged_depth = {}
+        self._dropped = []
         for path in self._written:
             path.unlink(missing_ok=True)
         self._written = []
@@ -476,7 +521,8 @@ class Store:
         """Remove the files of the facts folder that no catalogue lists (left by a kill
         between a rename and its commit, or mid-write); in a write transaction, so that no
         other writer is between the two. Returns how many."""
-        listed = {name for (name,) in self._db.execute("SELECT name FROM fact_files")}
+        listed = {name for (name,) in self._db.execute(
+            "SELECT name FROM fact_files UNION ALL SELECT name FROM depth_files")}
         stray = [path for path in self.facts.present()
                  if self.facts.relative(path) not in listed]
         for path in stray:
@@ -546,11 +592,35 @@ class Store:
             "DO UPDATE SET reported = 1, measured = measured | excluded.measured",
             measured.items())
 
-    def add_depth(self, rows: Iterable[tuple]) -> None:
-        """Store `(day, user_id, scope, *counts, ai_credits, lists, keys)` rows; a row of the
-        same day, user and scope as one stored is newer, and replaces it."""
-        self._db.executemany(f"INSERT OR REPLACE INTO depth VALUES ({', '.join('?' * 13)})",
-                             rows)
+    def stage_depth(self, tables: Iterable[tuple[int, int, pa.Table]]) -> None:
+        """Keep `(day, scope, rows)` depth tables (`enrich.facts.depth_table`) for
+        `write_depth`."""
+        for day, scope, table in tables:
+            self._staged_depth.setdefault((day, scope), []).append(table)
+
+    def write_depth(self) -> None:
+        """The staged depth rows as a file per day and scope, catalogued in the caller's
+        transaction. A row of the same day, user and scope as one stored, or as one staged
+        before it, is newer and replaces it: a day and scope stored already get a new file of
+        the rows kept and the new ones, which the catalogue lists instead."""
+        staged, self._staged_depth = self._staged_depth, {}
+        for (day, scope), tables in sorted(staged.items()):
+            old = self._db.execute("SELECT id, name FROM depth_files WHERE day = ? AND scope = ?",
+                                   (day, scope)).fetchone()
+            if old is not None:
+                tables = [read_depth_file(self.facts.path(old[1])), *tables]
+                self._db.execute("DELETE FROM depth_files WHERE id = ?", (old[0],))
+                self._dropped.append(self.facts.path(old[1]))
+            rows = tables[0] if len(tables) == 1 else pa.concat_tables(tables)
+            self._catalogue_depth(day, scope, latest_rows(rows, self.duckdb()))
+
+    def _catalogue_depth(self, day: int, scope: int, rows: pa.Table) -> None:
+        cursor = self._db.execute(
+            "INSERT INTO depth_files (name, day, scope, user_days) VALUES ('', ?, ?, ?)",
+            (day, scope, rows.num_rows))
+        name = depth_name(day, cursor.lastrowid)
+        self._db.execute("UPDATE depth_files SET name = ? WHERE id = ?", (name, cursor.lastrowid))
+        self._written.append(self.facts.write_table(name, rows))
 
     def mark_depth(self, days: Mapping[int, int]) -> None:
         """Days that got depth rows, with their marks (enrich.sources.depth.DEPTH_DAY...);
@@ -836,27 +906,28 @@ class Store:
             return _Rows(self.path, "SELECT user_id, interactions, generations, acceptances, "
                          "loc_added, ai_credits, lists, keys FROM depth_months WHERE month = ?",
                          (period.since,))
-        return _Rows(self.path, *self._depth_query(period))
+        return DepthRows(self._depth_files(period), daily=False)
 
     def _depth_rows(self, period: Period) -> list[tuple]:
-        return self._db.execute(*self._depth_query(period)).fetchall()
+        return list(DepthRows(self._depth_files(period), daily=False, con=self.duckdb()))
 
-    def _depth_query(self, period: Period, *, daily: bool = False) -> tuple[str, tuple]:
-        both = self._db.execute(
-            "SELECT 1 FROM days WHERE day BETWEEN ? AND ? AND depth & ? = ? LIMIT 1",
-            (period.since, period.until, BOTH_REPORTS, BOTH_REPORTS)).fetchone()
-        # only a day with both reports has rows that do not count
-        rows = _ENTERPRISE_FIRST if both else ""
-        query = _DEPTH_BY_DAY.format(rows) if daily else _DEPTH_BY_USER.format(rows)
-        return query, (period.since, period.until)
+    def _depth_files(self, period: Period) -> list[Path]:
+        """The depth files that count in the period: on a day with an enterprise report's,
+        that one; on another, each organization's."""
+        files = self._db.execute(
+            "SELECT name, day, scope FROM depth_files WHERE day BETWEEN ? AND ? "
+            "ORDER BY day, scope", (period.since, period.until)).fetchall()
+        enterprise = {day for _, day, scope in files if scope == ENTERPRISE_SCOPE}
+        return [self.facts.path(name) for name, day, scope in files
+                if scope == ENTERPRISE_SCOPE or day not in enterprise]
 
     def daily_depth(self, period: Period) -> Iterable[tuple]:
         """Each user's depth on each day of the period (METRICS.md section 9, per person and
         day), by day and user: `(day, user_id, interactions, generations, acceptances,
         loc_suggested_add, loc_suggested_delete, loc_added, loc_deleted, ai_credits, lists,
         keys)` from the rows that count as in `depth`; `keys` is the hex of each row's key
-        mask, space-separated. Read through a connection of its own."""
-        return _Rows(self.path, *self._depth_query(period, daily=True))
+        mask, space-separated. Read through a DuckDB of its own."""
+        return DepthRows(self._depth_files(period), daily=True)
 
     def usage_metrics_files(self, first: int, last: int) -> list[tuple[str, Path, list[int]]]:
         """`(name, archived copy, days)` of every usage-metrics file imported with rows for a
@@ -941,33 +1012,6 @@ class Store:
             "SELECT id, taken_on FROM seat_snapshots WHERE taken_on BETWEEN ? AND ? "
             "ORDER BY taken_on DESC, id DESC LIMIT 1", (period.since, period.until)).fetchone()
             for period in periods]
-
-
-#: a user's depth over days ?1 to ?2 (a list's bit is set when some row has it: the OR of
-#: four bits), from the rows {} (_ENTERPRISE_FIRST, where a day has both reports)
-_DEPTH_BY_USER = """
-    SELECT user_id, sum(interactions), sum(generations), sum(acceptances), sum(loc_added),
-           sum(ai_credits), max(lists & 1) | max(lists & 2) | max(lists & 4) | max(lists & 8),
-           group_concat(keys, ' ')
-    FROM depth
-    WHERE day BETWEEN ?1 AND ?2 {}
-    GROUP BY user_id
-"""
-#: the same per day and user, with every count of section 9
-_DEPTH_BY_DAY = """
-    SELECT day, user_id, sum(interactions), sum(generations), sum(acceptances),
-           sum(loc_suggested_add), sum(loc_suggested_delete), sum(loc_added), sum(loc_deleted),
-           sum(ai_credits), max(lists & 1) | max(lists & 2) | max(lists & 4) | max(lists & 8),
-           group_concat(keys, ' ')
-    FROM depth
-    WHERE day BETWEEN ?1 AND ?2 {}
-    GROUP BY day, user_id
-    ORDER BY day, user_id
-"""
-#: the enterprise report's rows on a day that has them, else the organizations'
-_ENTERPRISE_FIRST = f"""AND (scope = {ENTERPRISE_SCOPE} OR day NOT IN (
-    SELECT day FROM days WHERE day BETWEEN ?1 AND ?2 AND depth & {ENTERPRISE_DAY}))"""
-BOTH_REPORTS = ENTERPRISE_DAY | ORGANIZATION_DAY
 
 
 def _chosen_billing(chosen: dict[int, str], columns: str, tail: str) -> tuple[str, list]:

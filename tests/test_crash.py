@@ -118,18 +118,22 @@ def enrich_command(*args) -> list[str]:
 
 #: columns that say when, not what
 _WHEN = {"imported_at", "sent_at"}
+_NUMBERED = {("depth_files", "id"), ("depth_files", "name")}
 
 
 def contents(store: Path) -> dict[str, list[tuple]]:
     """Every table's rows, sorted; checked for integrity and for duplicates on the way."""
     with sqlite3.connect(store) as db:
         assert db.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+        # (SQLite's table of AUTOINCREMENT's numbers aside: a depth file's number and name
+        # tell how often the day was written, not what it holds)
         tables = [name for (name,) in db.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")]
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name != 'sqlite_sequence' "
+            "ORDER BY name")]
         dump = {}
         for table in tables:
             columns = [c[1] for c in db.execute(f"PRAGMA table_info({table})")
-                       if c[1] not in _WHEN]
+                       if c[1] not in _WHEN and (table, c[1]) not in _NUMBERED]
             rows = db.execute(f"SELECT {', '.join(columns)} FROM {table}").fetchall()
             # its id apart, no table holds the same row twice
             values = [c for c in columns if c != "id"]
@@ -142,13 +146,17 @@ def contents(store: Path) -> dict[str, list[tuple]]:
         facts = store.with_name(store.name + ".facts")
         for (name,) in db.execute("SELECT name FROM fact_files"):
             dump[f"facts/{name}"] = pq.read_table(facts / name).to_pylist()
+        for name, day, scope in db.execute("SELECT name, day, scope FROM depth_files"):
+            dump[f"depth/{day}/{scope}"] = sorted(pq.read_table(facts / name).to_pylist(),
+                                                  key=repr)
     return dump
 
 
 def assert_nothing_left(data: Path, system_tmp: Path) -> None:
     assert os.listdir(data / FOLDER) == [LOCK]
     with sqlite3.connect(data / "enrich.db") as db:
-        catalogued = {name for (name,) in db.execute("SELECT name FROM fact_files")}
+        catalogued = {name for (name,) in db.execute(
+            "SELECT name FROM fact_files UNION ALL SELECT name FROM depth_files")}
     facts = data / "enrich.db.facts"
     assert {p.relative_to(facts).as_posix() for p in facts.rglob("*") if p.is_file()} == \
         catalogued

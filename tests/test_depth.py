@@ -26,11 +26,13 @@ import shutil
 import sqlite3
 from itertools import count
 
+import duckdb
 import pytest
 from conftest import read_csv_rows, seed_row, write_jsonl
 
 from enrich.cli import main
 from enrich.dates import Period, parse_day
+from enrich.facts import sql_list
 from enrich.features import USAGE_METRICS_DEFAULT
 from enrich.importer import import_paths
 from enrich.rebuild import rebuild_depth
@@ -94,14 +96,23 @@ def depth(store, since: str, until: str | None = None, *, month: bool = False) -
 
 
 def stored_rows(store) -> list[tuple]:
-    """The depth table as it is: `(day, user_id, scope, seven counts, ai_credits)`."""
+    """The depth files as they are: `(day, user_id, scope, seven counts, ai_credits)`."""
     db = sqlite3.connect(store.path)
     try:
-        return db.execute("SELECT day, user_id, scope, interactions, generations, acceptances, "
-                          "loc_suggested_add, loc_suggested_delete, loc_added, loc_deleted, "
-                          "ai_credits FROM depth ORDER BY day, user_id, scope").fetchall()
+        names = [name for (name,) in db.execute("SELECT name FROM depth_files")]
     finally:
         db.close()
+    if not names:
+        return []
+    con = duckdb.connect()
+    try:
+        return con.execute(
+            "SELECT day, user_id, scope, interactions, generations, acceptances, "
+            "loc_suggested_add, loc_suggested_delete, loc_added, loc_deleted, ai_credits "
+            f"FROM read_parquet({sql_list(store.facts.path(n) for n in names)}) "
+            "ORDER BY day, user_id, scope").fetchall()
+    finally:
+        con.close()
 
 
 def test_12_1_a_missing_field_is_not_measured_and_a_zero_is_zero(store, tmp_path):
@@ -165,6 +176,69 @@ def test_12_1_c_reimporting_a_day_replaces_its_rows(store, tmp_path):
     assert depth(store, D1) == expected
     # the month's summary was summed again when the second import ended
     assert depth(store, "2025-11", month=True) == expected
+    # one depth file holds the day's rows: the first file's left the catalogue and the disk
+    assert depth_files(store) == [(parse_day(D1), 0, 2)]
+    assert sorted(p.name for p in store.facts.folder.rglob("*.depth-*")) == [
+        f"{D1}.depth-2.parquet"]
+
+
+def depth_files(store) -> list[tuple[int, int, int]]:
+    """`(day, scope, rows)` of each depth file the store lists."""
+    with sqlite3.connect(store.path) as db:
+        rows = db.execute("SELECT day, scope, user_days FROM depth_files ORDER BY day, scope"
+                          ).fetchall()
+    db.close()
+    return rows
+
+
+def test_12_1_c_a_later_row_of_a_user_and_day_in_the_same_file_replaces_the_earlier(
+        store, tmp_path):
+    load(store, write_jsonl(tmp_path / "twice.jsonl", [
+        usage(D1, "ada", interactions=2, org=7),
+        usage(D1, "bob", interactions=1, org=7),
+        usage(D1, "ada", interactions=5, org=7),
+        usage(D1, "ada", interactions=4, org=8)]))
+    # org 7's later row of ada replaces its earlier one; org 8's is summed with it
+    assert stored_rows(store) == [(parse_day(D1), 11, 7, 5, *[None] * 7),
+                                  (parse_day(D1), 11, 8, 4, *[None] * 7),
+                                  (parse_day(D1), 12, 7, 1, *[None] * 7)]
+    assert {uid: sums[0] for uid, sums in depth(store, D1).items()} == {11: 9, 12: 1}
+    assert depth_files(store) == [(parse_day(D1), 7, 2), (parse_day(D1), 8, 1)]
+
+
+def test_12_1_c_a_store_of_schema_8_moves_its_depth_rows_into_depth_files(tmp_path):
+    """A store as the version before depth files wrote it: its depth rows in SQLite."""
+    d1, d2 = parse_day(D1), parse_day(D2)
+    db = sqlite3.connect(tmp_path / "enrich.db")
+    for number, script in enumerate(MIGRATIONS[:8], 1):
+        db.executescript(f"BEGIN; {script}; PRAGMA user_version = {number}; COMMIT;")
+    db.executemany("INSERT INTO depth_keys VALUES (?, ?, ?)",
+                   [(0, "ide", "vscode"), (1, "model", "m1")])
+    db.executemany(f"INSERT INTO depth VALUES ({', '.join('?' * 13)})", [
+        # Nov 5: two organizations; Nov 6: the enterprise report and an organization's
+        (d1, 11, 7, 2, 3, 1, 10, 2, 8, 1, 0.5, 1, "1"),
+        (d1, 11, 8, 1, None, None, None, None, None, None, 0.25, 8, "2"),
+        (d1, 12, 7, None, None, None, None, None, None, None, None, 0, "0"),
+        (d2, 11, 0, 4, 0, 0, 0, 0, 0, 0, 1.0, 9, "3"),
+        (d2, 11, 7, 40, 0, 0, 0, 0, 0, 0, 9.0, 1, "1")])
+    db.executemany("INSERT INTO days (day, reported, depth) VALUES (?, 1, ?)",
+                   [(d1, 1 | 4), (d2, 1 | 2 | 4)])
+    db.commit()
+    db.close()
+    with Store(tmp_path / "enrich.db", tmp_path / "archive") as store:
+        assert store.schema_version == len(MIGRATIONS)
+        assert depth_files(store) == [(d1, 7, 2), (d1, 8, 1), (d2, 0, 1), (d2, 7, 1)]
+        assert stored_rows(store) == [
+            (d1, 11, 7, 2, 3, 1, 10, 2, 8, 1, 0.5), (d1, 11, 8, 1, *[None] * 6, 0.25),
+            (d1, 12, 7, *[None] * 8), (d2, 11, 0, 4, 0, 0, 0, 0, 0, 0, 1.0),
+            (d2, 11, 7, 40, 0, 0, 0, 0, 0, 0, 9.0)]
+        assert depth(store, D1, D2) == {
+            # Nov 5: both organizations summed; Nov 6: the enterprise report's row only
+            11: (7, 3, 1, 8, 1.75, {"ide", "model"}, {("ide", "vscode"), ("model", "m1")}),
+            12: (None, None, None, None, None, set(), set())}
+    with sqlite3.connect(tmp_path / "enrich.db") as db:
+        assert db.execute("SELECT name FROM sqlite_master WHERE name = 'depth'").fetchall() == []
+    db.close()
 
 
 def test_12_1_d_seed_format_days_store_no_depth(store, tmp_path):
@@ -525,11 +599,13 @@ def test_12_2_h_a_months_summary_gives_what_its_rows_give(tmp_path):
 # -- a store of the schema before depth was kept --------------------------------------------
 
 def schema(path) -> dict[str, list]:
-    """Each table's columns (name, type, not null, default, key): a store's schema."""
+    """Each table's columns (name, type, not null, default, key): a store's schema (SQLite's
+    own table of AUTOINCREMENT's numbers aside)."""
     db = sqlite3.connect(path)
     try:
         tables = [name for (name,) in db.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")]
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name != 'sqlite_sequence' "
+            "ORDER BY name")]
         return {table: db.execute(f"PRAGMA table_info({table})").fetchall()
                 for table in tables}
     finally:
@@ -543,7 +619,8 @@ def as_schema_5(path, engagement: list[tuple]) -> None:
     table they had)."""
     db = sqlite3.connect(path)
     db.executescript("""
-        DROP TABLE depth; DROP TABLE depth_keys; DROP TABLE depth_months; DROP TABLE depth_stale;
+        DROP TABLE depth_files; DROP TABLE depth_keys;
+        DROP TABLE depth_months; DROP TABLE depth_stale;
         ALTER TABLE days DROP COLUMN depth;
         DROP TABLE billing_usage; DROP TABLE billing_days;
         DROP TABLE fact_files;

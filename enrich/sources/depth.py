@@ -11,7 +11,7 @@ the store gives each `(kind, name)`, so that a person's keys over a period are a
 from __future__ import annotations
 
 from array import array
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import reduce
 from itertools import repeat
@@ -172,12 +172,14 @@ class DepthColumns:
                 ENTERPRISE_DAY if scope == ENTERPRISE_SCOPE else ORGANIZATION_DAY)
         return cls(columns, keys, days)
 
-    def rows(self, bits: Sequence[int]) -> Iterator[tuple]:
-        """The rows, each mask's key number i made bit `bits[i]` (the store's numbers)."""
-        rows = zip(*self.columns, strict=True)
-        if all(bit == 1 << number for number, bit in enumerate(bits)):
-            return rows
-        return ((*row[:-1], format(renumbered(int(row[-1], 16), bits), "x")) for row in rows)
+    def stored(self, bits: Sequence[int]) -> list:
+        """The columns in the order of the store's depth files (`enrich.facts.DEPTH_SCHEMA`:
+        day, scope, user_id, ...), each mask's key number i made bit `bits[i]` (the store's
+        numbers)."""
+        day, user_id, scope, *counts, keys = self.columns
+        if not all(bit == 1 << number for number, bit in enumerate(bits)):
+            keys = [format(renumbered(int(mask, 16), bits), "x") for mask in keys]
+        return [day, scope, user_id, *counts, keys]
 
 
 def _packed(column: tuple):
