@@ -92,25 +92,29 @@ class DepthFields:
         of entries that name their key) takes a path of few checks; anything else the full
         one, which says what is wrong.
         """
-        counts = tuple(map(row.get, COUNT_FIELDS))
-        if set(map(type, counts)) != _INT or min(counts) < 0 or max(counts) > MAX_COUNT:
+        get = row.get
+        a, b, c, d, e, f, g = counts = tuple(map(get, COUNT_FIELDS))
+        if not (type(a) is int and type(b) is int and type(c) is int and type(d) is int
+                and type(e) is int and type(f) is int and type(g) is int
+                and min(counts) >= 0 and max(counts) <= MAX_COUNT):
             counts = tuple(map(_count, COUNT_FIELDS, counts))
-        credits = row.get(AI_CREDITS_FIELD)
+        credits = get(AI_CREDITS_FIELD)
         if credits is not None and (type(credits) not in (int, float)
                                     or not 0 <= credits <= MAX_COUNT):
             raise RowError(f'"{AI_CREDITS_FIELD}" is {show_value(credits)}; expected a '
                            f"number from 0 to {MAX_COUNT:,}")
-        organization = row.get("organization_id")
+        organization = get("organization_id")
         scope = ENTERPRISE_SCOPE if organization is None else _scope(organization)
         lists = mask = 0
         for bit, kind, field, key, bits in self._lists:
-            entries = row.get(field)
+            entries = get(field)
             if entries is None:
                 continue
             lists |= bit
             try:
-                mask |= sum(map(bits.__getitem__, {entry[key] for entry in entries}))
-            except (TypeError, KeyError):
+                for entry in entries:
+                    mask |= bits[entry[key]]
+            except (TypeError, KeyError):  # a key new to the parse, or a list that is none
                 mask |= self._keys(kind, field, key, entries)
         return (scope, *counts, credits, lists, format(mask, "x"))
 
