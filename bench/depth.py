@@ -7,10 +7,14 @@ into a fresh store, then `enrich rollup` of a month, with this checkout and with
 
 Each side's import runs `--runs` times, each in a fresh store; after each import the rollup
 runs three times in that store, the median kept (the first rollup after an import shares the
-machine with the import's writes still being flushed). Figures are medians, with their CPU
-seconds (user + system, children included: the parse workers and forked processes), and the
-ratio of the two sides is the median of the runs' ratios. The rollups of the two sides must
-write the same rollup.json but its `depth` objects (which the code before depth lacks).
+machine with the import's writes still being flushed). With `--outputs`, the seat list (and,
+on the side that reads them, the usage reports of `billing/`) are imported too, and
+`enrich report` and `enrich licenses --export-reclaim` of the month run once each: the
+report and the license review, which this checkout makes a spend review. Figures are
+medians, with their CPU seconds (user + system, children included: the parse workers and
+forked processes), and the ratio of the two sides is the median of the runs' ratios. The
+rollups of the two sides must write the same rollup.json but its `depth` objects (which the
+code before depth lacks).
 """
 
 from __future__ import annotations
@@ -44,11 +48,17 @@ def main() -> None:
     parser.add_argument("--before", type=Path, required=True, help="the other checkout")
     parser.add_argument("--month", required=True)
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--outputs", action="store_true",
+                        help="also time the report and the license review")
+    parser.add_argument("--billing-side", default="after",
+                        help="the side that imports the usage reports (default: after)")
     args = parser.parse_args()
     data = args.data.resolve()
     sides = {"before": args.before.resolve(), "after": ROOT}
     figures: dict[str, dict[str, list[float]]] = {
-        side: {"import": [], "import_cpu": [], "rollup": [], "rollup_cpu": []} for side in sides}
+        side: {"import": [], "import_cpu": [], "rollup": [], "rollup_cpu": [],
+               **({"report": [], "report_cpu": [], "licenses": [], "licenses_cpu": []}
+                  if args.outputs else {})} for side in sides}
     for run in range(args.runs):
         order = list(sides.items()) if run % 2 == 0 else list(sides.items())[::-1]
         units = {}
@@ -64,6 +74,16 @@ def main() -> None:
                 figures[side]["rollup"].append(statistics.median(w for w, _ in rollups))
                 figures[side]["rollup_cpu"].append(statistics.median(c for _, c in rollups))
                 units[side] = without_depth(work / "out" / "rollup.json")
+                if args.outputs:
+                    billing = sorted((data / "billing").glob("*.csv"))
+                    timed(code, ["-c", cfg, "import", data / "seats.json",
+                                 *(billing if side == args.billing_side else ())], work)
+                    for what, argv in (("report", ["report", "--month", args.month]),
+                                       ("licenses", ["licenses", "--month", args.month,
+                                                     "--export-reclaim"])):
+                        wall, cpu = timed(code, ["-c", cfg, *argv], work)
+                        figures[side][what].append(wall)
+                        figures[side][f"{what}_cpu"].append(cpu)
             finally:
                 shutil.rmtree(work)
             print(run, side, {k: round(v[-1], 2) for k, v in figures[side].items()},

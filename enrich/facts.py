@@ -138,21 +138,13 @@ class FactFolder:
     def write(self, name: str, day: int, table: pa.Table) -> Path:
         """A day's `(user_id, bits)` rows, one per user and sorted, written whole and durable
         (atomic_open: a temporary name, fsync, rename), then its folder made durable."""
-        target = self.path(name)
-        make_private_folder(target.parent)
-        columns = pa.table([pa.array([day] * table.num_rows, pa.int32()),
-                            table.column("user_id"), table.column("bits")], schema=SCHEMA)
-        with atomic_open(target, "wb") as fh:
-            pq.write_table(columns, fh, compression="zstd")
-        folder = os.open(target.parent, os.O_RDONLY)
-        try:
-            os.fsync(folder)
-        finally:
-            os.close(folder)
-        return target
+        return self.write_table(name, pa.table([
+            pa.array([day] * table.num_rows, pa.int32()), table.column("user_id"),
+            table.column("bits")], schema=SCHEMA))
 
     def write_table(self, name: str, table: pa.Table) -> Path:
-        """A table written whole and durable as `write` does."""
+        """A table written whole and durable: a temporary name, fsync, rename, then its
+        folder made durable."""
         target = self.path(name)
         make_private_folder(target.parent)
         with atomic_open(target, "wb") as fh:
