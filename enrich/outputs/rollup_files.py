@@ -137,7 +137,9 @@ def _with_flat_depth(units: list[dict]) -> list[dict]:
 class _FlatDepth:
     """Depth objects as flat maps with the same keys: the figures, then a share per key that
     any of them lists (0 where the unit's people list it on no row), each share rounded as
-    the CSVs round shares. Made for every unit of a large enterprise: the names once."""
+    the CSVs round shares. Made for every unit of a large enterprise: the names once, and the
+    shares as the text the CSV writer would make of them (most are 0, and a large
+    enterprise's units repeat the same few: each is written out once)."""
 
     def __init__(self, depths: Iterable[dict | None]):
         keys: dict[str, set[str]] = {share: set() for share in _SHARES}
@@ -146,9 +148,9 @@ class _FlatDepth:
                 keys[share].update(depth[share] or ())
         self.keys = {share: sorted(names) for share, names in keys.items()}
         # a unit's shares fill a copy of these, whose values then come in the names' order
-        self._zeros = {share: dict.fromkeys(names, 0.0) for share, names in self.keys.items()}
+        self._zeros = {share: dict.fromkeys(names, _ZERO) for share, names in self.keys.items()}
         # the shares of a large enterprise's units repeat (k people of n): rounded once each
-        self._rounded = _Rounded(RATE_DIGITS)
+        self._rounded = _RoundedText(RATE_DIGITS)
         self.names = [*_FIGURES, *(f"{share}.{name}" for share, names in self.keys.items()
                                    for name in names)]
 
@@ -168,15 +170,19 @@ class _FlatDepth:
         return dict(zip(self.names, values, strict=True))
 
 
-class _Rounded(dict):
-    """float -> the float rounded, remembered."""
+#: a share of 0 as the CSV writer writes the float
+_ZERO = str(0.0)
+
+
+class _RoundedText(dict):
+    """float -> the float rounded, as the CSV writer writes it (`str`), remembered."""
 
     def __init__(self, digits: int):
         super().__init__()
         self.digits = digits
 
-    def __missing__(self, value: float) -> float:
-        rounded = self[value] = round(value, self.digits)
+    def __missing__(self, value: float) -> str:
+        rounded = self[value] = str(round(value, self.digits))
         return rounded
 
 
