@@ -138,8 +138,6 @@ class DepthLayout:
         self._credit_shift = credit_shift
         self._bytes = (self._credits_shift + credit_shift + _SUM_BITS + 7) // 8
         self._person = self._counts.one("people")
-        #: key mask -> its bits spread into fields (`_spread`)
-        self._spreads: dict[int, int] = {}
         # the ones of each set of fields carried, by the bits of `carried` in `person`
         self._carried = [sum(self._counts.one("carried", i) for i in range(len(SUMS) + 1)
                              if bits >> i & 1) for bits in range(1 << (len(SUMS) + 1))]
@@ -163,11 +161,8 @@ class DepthLayout:
             | exact(credits or 0.0, self._credit_shift) << 4 * _SUM_BITS) << self._sums_shift)
         if not active_days:
             return core, 0
-        spread = self._spreads.get(keys)
-        if spread is None:  # people share few masks: each is spread once
-            spread = self._spreads[keys] = _spread(keys)
         return (core + self._person + self._lists[lists] + (active_days << self._days.shift),
-                spread)
+                _spread(keys))
 
     def unpack(self, core: int, keys: int) -> DepthCounts:
         data = core.to_bytes(self._bytes, sys.byteorder)
