@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import os
 from array import array
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 
 import duckdb
@@ -218,23 +218,43 @@ _DEPTH_BY_DAY = """
 
 
 class DepthRows:
-    """The depth of the users of some depth files (the ones that count: `Store.depth`), per
-    user (`daily`: per day and user), the files' rows summed; read when iteration starts,
-    through a DuckDB of its own unless given one (so that a forked process can read them)."""
+    """The depth of the users of the depth files that `listing()` gives (the ones that count:
+    `Store.depth`), per user (`daily`: per day and user), the files' rows summed; read when
+    iteration starts, through a DuckDB of its own unless given one (so that a forked process
+    can read them).
 
-    def __init__(self, files: list[Path], *, daily: bool,
+    An import that brings a day again replaces its file and removes the old one once it has
+    committed: a reader that listed the files before that finds one gone, and lists them
+    again."""
+
+    #: how often the files are listed again when one has gone meanwhile
+    RETRIES = 3
+
+    def __init__(self, listing: Callable[[], list[Path]], *, daily: bool,
                  con: duckdb.DuckDBPyConnection | None = None):
-        self.files, self.daily, self.con = files, daily, con
+        self.listing, self.daily, self.con = listing, daily, con
 
     def __iter__(self) -> Iterator[tuple]:
-        if not self.files:
-            return
         con = self.con or connect()
         try:
-            query = _DEPTH_BY_DAY if self.daily else _DEPTH_BY_USER
-            cursor = con.execute(query.format(f"read_parquet({sql_list(self.files)})"))
-            while rows := cursor.fetchmany(50_000):
+            cursor = self._cursor(con)
+            while cursor is not None and (rows := cursor.fetchmany(50_000)):
                 yield from rows
         finally:
             if self.con is None:
                 con.close()
+
+    def _cursor(self, con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection | None:
+        """The query run (every file read before the first row comes: it sums them), or
+        None without files."""
+        query = _DEPTH_BY_DAY if self.daily else _DEPTH_BY_USER
+        for attempt in range(self.RETRIES + 1):
+            files = self.listing()
+            if not files:
+                return None
+            try:
+                return con.execute(query.format(f"read_parquet({sql_list(files)})"))
+            except duckdb.IOException:
+                if attempt == self.RETRIES or all(path.exists() for path in files):
+                    raise
+        return None

@@ -906,20 +906,11 @@ class Store:
             return _Rows(self.path, "SELECT user_id, interactions, generations, acceptances, "
                          "loc_added, ai_credits, lists, keys FROM depth_months WHERE month = ?",
                          (period.since,))
-        return DepthRows(self._depth_files(period), daily=False)
+        return DepthRows(_DepthListing(self.path, self.facts, period), daily=False)
 
     def _depth_rows(self, period: Period) -> list[tuple]:
-        return list(DepthRows(self._depth_files(period), daily=False, con=self.duckdb()))
-
-    def _depth_files(self, period: Period) -> list[Path]:
-        """The depth files that count in the period: on a day with an enterprise report's,
-        that one; on another, each organization's."""
-        files = self._db.execute(
-            "SELECT name, day, scope FROM depth_files WHERE day BETWEEN ? AND ? "
-            "ORDER BY day, scope", (period.since, period.until)).fetchall()
-        enterprise = {day for _, day, scope in files if scope == ENTERPRISE_SCOPE}
-        return [self.facts.path(name) for name, day, scope in files
-                if scope == ENTERPRISE_SCOPE or day not in enterprise]
+        return list(DepthRows(lambda: _depth_files(self._db, self.facts, period), daily=False,
+                              con=self.duckdb()))
 
     def daily_depth(self, period: Period) -> Iterable[tuple]:
         """Each user's depth on each day of the period (METRICS.md section 9, per person and
@@ -927,7 +918,7 @@ class Store:
         loc_suggested_add, loc_suggested_delete, loc_added, loc_deleted, ai_credits, lists,
         keys)` from the rows that count as in `depth`; `keys` is the hex of each row's key
         mask, space-separated. Read through a DuckDB of its own."""
-        return DepthRows(self._depth_files(period), daily=True)
+        return DepthRows(_DepthListing(self.path, self.facts, period), daily=True)
 
     def usage_metrics_files(self, first: int, last: int) -> list[tuple[str, Path, list[int]]]:
         """`(name, archived copy, days)` of every usage-metrics file imported with rows for a
@@ -1035,6 +1026,32 @@ class _Rows:
             cursor = db.execute(self.sql, self.parameters)
             while rows := cursor.fetchmany(50_000):
                 yield from rows
+        finally:
+            db.close()
+
+
+def _depth_files(db: sqlite3.Connection, facts: FactFolder, period: Period) -> list[Path]:
+    """The depth files that count in the period: on a day with an enterprise report's, that
+    one; on another, each organization's."""
+    files = db.execute(
+        "SELECT name, day, scope FROM depth_files WHERE day BETWEEN ? AND ? "
+        "ORDER BY day, scope", (period.since, period.until)).fetchall()
+    enterprise = {day for _, day, scope in files if scope == ENTERPRISE_SCOPE}
+    return [facts.path(name) for name, day, scope in files
+            if scope == ENTERPRISE_SCOPE or day not in enterprise]
+
+
+class _DepthListing:
+    """The depth files that count in a period, listed through a read-only connection of its
+    own (in the process that reads them: a forked one may)."""
+
+    def __init__(self, path: Path, facts: FactFolder, period: Period):
+        self.path, self.facts, self.period = path, facts, period
+
+    def __call__(self) -> list[Path]:
+        db = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True)
+        try:
+            return _depth_files(db, self.facts, self.period)
         finally:
             db.close()
 

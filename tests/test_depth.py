@@ -182,6 +182,23 @@ def test_12_1_c_reimporting_a_day_replaces_its_rows(store, tmp_path):
         f"{D1}.depth-2.parquet"]
 
 
+def test_12_1_c_a_reader_that_listed_a_replaced_file_reads_the_new_one(tmp_path):
+    """A rollup reads the depth beside an import (they are other processes): the files it
+    listed may be replaced before it reads them."""
+    with Store(tmp_path / "enrich.db", tmp_path / "archive") as writer, \
+            Store(tmp_path / "enrich.db", tmp_path / "archive") as reader:
+        load(writer, write_jsonl(tmp_path / "first.jsonl", [usage(D1, "ada", interactions=2)]))
+        days = Period.of(D1, D1)
+        rows = reader.daily_depth(days)
+        # the reader lists the files, then the import commits before it reads them
+        fresh, listed = rows.listing, [rows.listing()]
+        rows.listing = lambda: listed.pop() if listed else fresh()
+        load(writer, write_jsonl(tmp_path / "again.jsonl", [usage(D1, "ada", interactions=5)]))
+        assert listed and not listed[0][0].exists()  # gone with the commit
+        assert [row[:3] for row in rows] == [(parse_day(D1), 11, 5)]
+        assert not listed
+
+
 def depth_files(store) -> list[tuple[int, int, int]]:
     """`(day, scope, rows)` of each depth file the store lists."""
     with sqlite3.connect(store.path) as db:
