@@ -255,7 +255,7 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX fact_files_by_day ON fact_files(day);
     """,
-    # 9: the depth rows leave SQLite for Parquet files (enrich.facts.DepthFiles), one per day
+    # 9: the depth rows leave SQLite for Parquet files (enrich.facts, `DepthRows`), one per day
     # and scope (0: the enterprise report, else the organization's id), which this catalogue
     # lists; a name is the day's and its id's, never used twice. The depth table's rows are
     # moved into files of their own (`_move_depth`), then it goes.
