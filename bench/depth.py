@@ -33,13 +33,14 @@ from ab import config, timed  # noqa: E402
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def without_depth(rollup: Path) -> dict:
-    data = json.loads(rollup.read_text())
-    for unit in data["units"]:
+def without_depth(rollup: Path) -> list[dict]:
+    """The units of a rollup.json without their `depth` objects (nor their previous
+    period's)."""
+    units = json.loads(rollup.read_text())["units"]
+    for unit in units:
         unit.pop("depth", None)
         (unit.get("previous") or {}).pop("depth", None)
-    data.pop("generated_at", None)
-    return data["units"]
+    return units
 
 
 def main() -> None:

@@ -896,8 +896,9 @@ class Store:
         On a day with an enterprise report's rows only those count; on another, the rows of
         each organization are summed. A sum is None when no row carries its field; `lists`
         has the bit of each `totals_by_*` list some row carries; `keys` is the hex of each
-        row's key mask, space-separated. Read, like
-        `engagement`, through a connection of its own.
+        row's key mask, space-separated. Read when iterated, through connections of its own
+        (so that a forked process may): a calendar month's sums from the store, summed when
+        its import ended; another period's from the depth files (`enrich.facts.DepthRows`).
         """
         month = Period.between(period.since, period.until).calendar_month and \
             self._db.execute("SELECT 1 FROM depth_stale WHERE month = ?",
